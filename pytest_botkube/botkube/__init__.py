@@ -1,0 +1,1 @@
+"""A pure, version-aware model of upstream BotKube. Never imports the cluster layer."""

@@ -1,0 +1,1 @@
+"""Sub-commands of ``botkube-repro``; see :mod:`pytest_botkube.cli`."""

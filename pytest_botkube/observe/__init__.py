@@ -1,0 +1,1 @@
+"""What the suite observes of a running BotKube: the webhook receiver."""

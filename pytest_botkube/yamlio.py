@@ -1,0 +1,106 @@
+"""YAML loading that remembers where each key stood, so errors can name file, line and key path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import BadInput
+
+KeyPath = tuple[str | int, ...]
+
+
+def format_key_path(parts: Sequence[str | int]) -> str:
+    """``("sources", "k8s", "botkube/kubernetes", "config", "resources", 0)`` ->
+    ``sources.k8s.botkube/kubernetes.config.resources[0]``; keys holding dots are quoted."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "." in part or " " in part or not part:
+            out += f'["{part}"]'
+        else:
+            out += f".{part}" if out else part
+    return out or "<root>"
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML document with the line of every mapping key and sequence item."""
+
+    name: str
+    data: Any
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """Line of ``path`` or of its nearest ancestor that has one."""
+        parts = tuple(path)
+        while parts:
+            if parts in self.lines:
+                return self.lines[parts]
+            parts = parts[:-1]
+        return None
+
+    def where(self, path: Sequence[str | int]) -> str:
+        """``file:line: key.path`` for messages."""
+        line = self.line_of(path)
+        loc = f"{self.name}:{line}" if line is not None else self.name
+        return f"{loc}: {format_key_path(path)}"
+
+    def error(self, path: Sequence[str | int], message: str) -> BadInput:
+        return BadInput(f"{self.where(path)}: {message}")
+
+
+def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key: str | int = key_node.value
+            if key == "<<":
+                _walk(value_node, prefix, lines)
+                continue
+            path = (*prefix, key)
+            lines.setdefault(path, key_node.start_mark.line + 1)
+            _walk(value_node, path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = (*prefix, index)
+            lines.setdefault(path, item.start_mark.line + 1)
+            _walk(item, path, lines)
+
+
+def parse_yaml(text: str, name: str) -> YamlDocument:
+    """Parse one YAML document; a syntax error becomes ``name:line:col: invalid YAML: ...``."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        problem = exc.problem or exc.context or "unparseable"
+        raise BadInput(f"{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise BadInput(f"{name}: invalid YAML: {exc}") from None
+    lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return YamlDocument(name=name, data=data, lines=lines)
+
+
+def load_yaml(path: Path | str) -> YamlDocument:
+    """Read and parse a YAML file; unreadable files are ``BadInput`` naming the path."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{p}: is a directory, not a YAML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{p}: cannot read: {exc}") from None
+    return parse_yaml(text, str(p))
