@@ -1,0 +1,107 @@
+"""``botkube-repro values``: print the Helm values the suite installs for a scenario or a file.
+
+The e2e suite calls the same :func:`pytest_botkube.values.build_values` and
+:func:`~pytest_botkube.values.values_yaml`, so what this prints is what a run installs (given
+the same receiver URL, index URL and image), ready to ``diff`` or ``helm template -f``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import BadInput
+from ..scenario import (
+    SCENARIO_SUFFIXES,
+    Scenario,
+    adhoc_scenario,
+    find_scenario,
+    looks_like_scenario,
+    normalize_version,
+)
+from ..values import DEFAULT_CLUSTER_NAME, build_values, values_yaml
+from ..yamlio import load_yaml
+
+HELP = "Print the exact Helm values the suite installs for a scenario or a values file."
+
+#: Stands in for the suite's receiver, whose address is only known during a run.
+PLACEHOLDER_RECEIVER_URL = "http://botkube-repro-receiver.invalid:8080/"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "target",
+        metavar="SCENARIO|VALUES_FILE",
+        help="a scenario name (see scenarios/), a scenario file, or a Helm values file",
+    )
+    parser.add_argument(
+        "--receiver-url",
+        default=PLACEHOLDER_RECEIVER_URL,
+        help="webhook URL of the suite's receiver (default: a placeholder; a run fills in its own)",
+    )
+    parser.add_argument(
+        "--botkube-version",
+        metavar="V",
+        help="BotKube version to run a values file on (required for a values file), e.g. v1.13.0",
+    )
+    parser.add_argument("--cluster-name", default=DEFAULT_CLUSTER_NAME, metavar="N")
+    parser.add_argument(
+        "--plugin-index-url",
+        metavar="URL",
+        help="serve plugins from this index instead of the GitHub release (air-gapped runs)",
+    )
+    parser.add_argument(
+        "--image",
+        metavar="REPO:TAG",
+        help="BotKube image to run instead of the chart's, e.g. localhost/botkube:fix-1474",
+    )
+
+
+def _parse_image(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    repo, sep, tag = text.rpartition(":")
+    if not sep or not repo or not tag or "/" in tag:
+        raise BadInput(f"--image {text!r}: expected REPOSITORY:TAG, e.g. localhost/botkube:dev")
+    return repo, tag
+
+
+def resolve_target(target: str, botkube_version: str | None) -> Scenario:
+    """A scenario by name or file, or a values file run ad hoc on ``botkube_version``."""
+    path = Path(target)
+    if not path.is_file():
+        if botkube_version is not None:
+            raise BadInput(
+                f"{target}: no such values file (--botkube-version applies to a values file)"
+            )
+        return find_scenario(target)
+    data = load_yaml(path).data if path.suffix in SCENARIO_SUFFIXES else None
+    if looks_like_scenario(data):
+        if botkube_version is not None:
+            raise BadInput(
+                f"{target}: a scenario pins its own BotKube version; drop --botkube-version"
+            )
+        return find_scenario(path)
+    if botkube_version is None:
+        raise BadInput(
+            f"{target}: looks like a Helm values file; pass --botkube-version to run it as-is"
+        )
+    try:
+        version = normalize_version(botkube_version)
+    except BadInput as exc:
+        raise BadInput(f"--botkube-version: {exc}") from None
+    return adhoc_scenario(path, version)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = resolve_target(args.target, args.botkube_version)
+    values = build_values(
+        scenario,
+        receiver_url=args.receiver_url,
+        cluster_name=args.cluster_name,
+        plugin_index_url=args.plugin_index_url,
+        image=_parse_image(args.image),
+    )
+    sys.stdout.write(values_yaml(values))
+    return 0

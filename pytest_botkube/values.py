@@ -1,0 +1,284 @@
+"""The Helm values the suite installs: a scenario's overlay merged onto the suite's base values.
+
+``botkube-repro values`` prints exactly what :func:`build_values` returns and the e2e suite
+installs exactly that, so a maintainer can diff or ``helm template`` what a run used.
+
+Merge rules (those Helm applies to ``-f`` files): mappings merge key by key, recursively; lists
+and scalars replace; an explicit ``null`` is kept, so Helm still deletes the chart default it
+names. Layers, later wins:
+
+1. suite defaults a scenario may change: ``plugins.restartPolicy.type: DeactivatePlugin``;
+2. the scenario's overlay, as the user wrote it;
+3. what the suite owns, so every run is observable and self-contained:
+   ``settings.clusterName``, ``settings.upgradeNotifier: false``, ``analytics.disable: true``,
+   ``plugins.healthCheckInterval``, ``plugins.restartPolicy.threshold``, the webhook in
+   ``communications.default-group`` (enabled, pointed at the receiver, bound to the scenario's
+   bound kubernetes sources), every other platform in every group ``enabled: false`` (no chat
+   platform is ever contacted, whatever a user's file enables), ``existingCommunicationsSecretName``
+   and ``config.provider.identifier`` emptied (either would make the chart skip the config this
+   module writes), ``LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES=debug`` kept in ``extraEnv`` (a user's
+   ``extraEnv`` list would otherwise replace the chart's and hide the plugin's panic trace), and
+   the optional plugin index URL and image override;
+4. the chart's own default sources (``k8s-all-events`` ...) that the scenario neither defines nor
+   binds are switched off, so the plugin process runs exactly the scenario's sources. Unbound
+   sources would not start anyway; switching them off also makes ``/healthz`` say so.
+
+Which sources are bound: with no ``communications`` in the overlay (a partial overlay, as most
+scenarios and bug reports are), every enabled ``botkube/kubernetes`` source; otherwise the
+sources listed in any ``bindings.sources`` of a platform the overlay enables, or of an enabled
+action, as BotKube itself decides. Only aliases with an enabled ``botkube/kubernetes`` plugin are
+bound to the webhook; other source plugins stay unbound and never start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import BadInput
+from .scenario import Scenario, thaw
+
+DEFAULT_CLUSTER_NAME = "pytest-botkube"
+KUBERNETES_PLUGIN = "botkube/kubernetes"
+DEBUG_ENV_NAME = "LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES"
+WEBHOOK_GROUP = "default-group"
+
+#: Sources defined in the chart's values.yaml (identical at v1.13.0 and v1.14.0).
+CHART_DEFAULT_SOURCES = (
+    "k8s-recommendation-events",
+    "k8s-all-events",
+    "k8s-err-events",
+    "k8s-err-with-logs-events",
+    "k8s-create-events",
+)
+#: Platforms the chart defines under ``communications.default-group`` besides ``webhook``.
+CHART_DEFAULT_PLATFORMS = ("socketSlack", "mattermost", "discord", "elasticsearch")
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
+_NANOS["h"] = 60 * _NANOS["m"]
+
+
+def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's merge of two values files, as a new structure: neither input is touched."""
+    out = cast(dict[str, Any], thaw(base))
+    for key, value in overlay.items():
+        current = out.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            out[key] = deep_merge(current, value)
+        else:
+            out[key] = thaw(value)
+    return out
+
+
+def _go_duration_nanos(text: str) -> int | None:
+    """Nanoseconds of a Go ``time.Duration`` string such as ``3s`` or ``1m30s``; None if invalid."""
+    pos, total = 0, 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            return None
+        total += float(match[1]) * _NANOS[match[2]]
+        pos = match.end()
+    return int(total) if text and pos == len(text) else None
+
+
+def _split_image(repo: str) -> tuple[str, str]:
+    """``ghcr.io/kubeshop/botkube`` -> (``ghcr.io``, ``kubeshop/botkube``), as Docker resolves
+    names: a first component with a dot, a colon or ``localhost`` is a registry, else Docker Hub."""
+    first, sep, rest = repo.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return first, rest
+    return "docker.io", repo if sep else f"library/{repo}"
+
+
+def _sources_in_bindings(node: Any) -> Iterable[str]:
+    """Every alias listed under a ``bindings.sources`` anywhere below ``node``."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "bindings" and isinstance(value, Mapping):
+                listed = value.get("sources")
+                if isinstance(listed, list):
+                    yield from (str(a) for a in listed)
+            else:
+                yield from _sources_in_bindings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _sources_in_bindings(item)
+
+
+def bound_sources(overlay: Mapping[str, Any]) -> set[str] | None:
+    """Aliases the overlay binds to an enabled platform or action; None when the overlay has no
+    ``communications`` section (a partial overlay: every source counts as bound)."""
+    communications = overlay.get("communications")
+    if communications is None:
+        return None
+    bound: set[str] = set()
+    if isinstance(communications, Mapping):
+        for group in communications.values():
+            if not isinstance(group, Mapping):
+                continue
+            for platform in group.values():
+                if isinstance(platform, Mapping) and platform.get("enabled") is True:
+                    bound.update(_sources_in_bindings(platform))
+    actions = overlay.get("actions")
+    if isinstance(actions, Mapping):
+        for action in actions.values():
+            if isinstance(action, Mapping) and action.get("enabled") is True:
+                bound.update(_sources_in_bindings(action))
+    return bound
+
+
+def _kubernetes_enabled(sources: Mapping[str, Any], alias: str) -> bool:
+    body = sources.get(alias)
+    if body is None:
+        # A chart default the overlay does not mention: enabled in the chart.
+        return alias in CHART_DEFAULT_SOURCES
+    plugin = body.get(KUBERNETES_PLUGIN) if isinstance(body, Mapping) else None
+    if not isinstance(plugin, Mapping):
+        return False
+    if "enabled" not in plugin:
+        return alias in CHART_DEFAULT_SOURCES  # Helm fills it from the chart default (true)
+    return plugin.get("enabled") is True
+
+
+def webhook_bindings(overlay: Mapping[str, Any]) -> list[str]:
+    """The source aliases the suite binds to its webhook, in the overlay's order."""
+    sources = overlay.get("sources")
+    sources = sources if isinstance(sources, Mapping) else {}
+    bound = bound_sources(overlay)
+    candidates = [str(a) for a in sources]
+    if bound is not None:
+        candidates += [a for a in CHART_DEFAULT_SOURCES if a in bound and a not in sources]
+    return [
+        alias
+        for alias in candidates
+        if (bound is None or alias in bound) and _kubernetes_enabled(sources, alias)
+    ]
+
+
+def _extra_env(overlay: Mapping[str, Any]) -> list[Any]:
+    current = overlay.get("extraEnv")
+    env = [thaw(e) for e in current] if isinstance(current, list) else []
+    env = [e for e in env if not (isinstance(e, Mapping) and e.get("name") == DEBUG_ENV_NAME)]
+    return [*env, {"name": DEBUG_ENV_NAME, "value": "debug"}]
+
+
+def build_values(
+    scenario_or_overlay: Scenario | Mapping[str, Any],
+    *,
+    receiver_url: str,
+    cluster_name: str = DEFAULT_CLUSTER_NAME,
+    health_check_interval: str = "3s",
+    restart_threshold: int = 3,
+    plugin_index_url: str | None = None,
+    image: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The complete values file for one run; see the module docstring for every rule."""
+    if isinstance(scenario_or_overlay, Scenario):
+        overlay = scenario_or_overlay.overlay()
+    elif isinstance(scenario_or_overlay, Mapping):
+        overlay = cast(dict[str, Any], thaw(scenario_or_overlay))
+    else:
+        raise TypeError(f"expected a Scenario or a mapping, got {type(scenario_or_overlay)}")
+    parsed = urlsplit(receiver_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise BadInput(f"receiver URL {receiver_url!r}: expected http://HOST[:PORT][/PATH]")
+    if not cluster_name.strip():
+        raise BadInput("cluster name must not be empty")
+    nanos = _go_duration_nanos(health_check_interval)
+    if nanos is None:
+        raise BadInput(
+            f"health check interval {health_check_interval!r}: expected a Go duration like 3s"
+        )
+    if nanos < 10**9:
+        raise BadInput(
+            f"health check interval {health_check_interval!r}: BotKube replaces values under 1s "
+            "with 10s; use 1s or more"
+        )
+    if isinstance(restart_threshold, bool) or restart_threshold < 0:
+        raise BadInput(f"restart threshold {restart_threshold!r}: expected 0 or more")
+
+    bindings = webhook_bindings(overlay)
+    defaults: dict[str, Any] = {"plugins": {"restartPolicy": {"type": "DeactivatePlugin"}}}
+    merged = deep_merge(defaults, overlay)
+
+    groups: dict[str, Any] = {}
+    communications = merged.get("communications")
+    for name, group in (communications if isinstance(communications, Mapping) else {}).items():
+        if isinstance(group, Mapping):
+            groups[name] = {
+                platform: {"enabled": False}
+                for platform, body in group.items()
+                if isinstance(body, Mapping) and (name, platform) != (WEBHOOK_GROUP, "webhook")
+            }
+    default_group = groups.setdefault(WEBHOOK_GROUP, {})
+    for platform in CHART_DEFAULT_PLATFORMS:
+        default_group[platform] = {"enabled": False}
+    default_group["webhook"] = {
+        "enabled": True,
+        "url": receiver_url,
+        "bindings": {"sources": bindings},
+    }
+
+    plugins: dict[str, Any] = {
+        "healthCheckInterval": health_check_interval,
+        "restartPolicy": {"threshold": restart_threshold},
+    }
+    if plugin_index_url is not None:
+        plugins["repositories"] = {"botkube": {"url": plugin_index_url}}
+    owned: dict[str, Any] = {
+        "settings": {"clusterName": cluster_name, "upgradeNotifier": False},
+        "analytics": {"disable": True},
+        "communications": groups,
+        "existingCommunicationsSecretName": "",
+        "config": {"provider": {"identifier": ""}},
+        "plugins": plugins,
+    }
+    if image is not None:
+        repo, tag = image
+        if not repo or not tag:
+            raise BadInput(f"image override {image!r}: expected a repository and a tag")
+        registry, repository = _split_image(repo)
+        owned["image"] = {
+            "registry": registry,
+            "repository": repository,
+            "tag": tag,
+            "pullPolicy": "IfNotPresent",  # loaded into kind, never pulled
+        }
+    result = deep_merge(merged, owned)
+    result["extraEnv"] = _extra_env(overlay)
+
+    if not isinstance(result.get("sources"), Mapping):
+        result["sources"] = {}
+    sources = result["sources"]
+    for alias in CHART_DEFAULT_SOURCES:
+        if alias not in bindings and alias not in sources:
+            sources[alias] = {KUBERNETES_PLUGIN: {"enabled": False}}
+    return result
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Never emits ``&id001`` anchors: the output is read by people and diffed."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key, as the chart's values.yaml does.
+        super().increase_indent(flow, False)
+
+
+def values_yaml(values: Mapping[str, Any]) -> str:
+    """Deterministic YAML: sorted keys, block style, no anchors, Unicode kept."""
+    return yaml.dump(
+        thaw(values),
+        Dumper=_PlainDumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100,
+    )

@@ -1,0 +1,304 @@
+"""The Helm values builder and ``botkube-repro values``: what the suite installs, nothing else."""
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pytest_botkube.cli import main
+from pytest_botkube.errors import BadInput
+from pytest_botkube.scenario import find_scenario
+from pytest_botkube.values import (
+    CHART_DEFAULT_SOURCES,
+    DEBUG_ENV_NAME,
+    build_values,
+    deep_merge,
+    values_yaml,
+    webhook_bindings,
+)
+
+URL = "http://172.18.0.1:18080/events"
+
+
+def k8s(enabled: bool = True, **config: Any) -> dict[str, Any]:
+    return {"botkube/kubernetes": {"enabled": enabled, "config": config}}
+
+
+def webhook(values: dict[str, Any]) -> dict[str, Any]:
+    hook: dict[str, Any] = values["communications"]["default-group"]["webhook"]
+    return hook
+
+
+def test_suite_owned_keys():
+    values = build_values(
+        {"sources": {"k8s-hpa": k8s()}},
+        receiver_url=URL,
+        cluster_name="repro",
+        health_check_interval="2s",
+        restart_threshold=1,
+    )
+    assert values["settings"] == {"clusterName": "repro", "upgradeNotifier": False}
+    assert values["analytics"] == {"disable": True}
+    assert webhook(values) == {"enabled": True, "url": URL, "bindings": {"sources": ["k8s-hpa"]}}
+    assert values["plugins"] == {
+        "healthCheckInterval": "2s",
+        "restartPolicy": {"type": "DeactivatePlugin", "threshold": 1},
+    }
+    assert values["extraEnv"] == [{"name": DEBUG_ENV_NAME, "value": "debug"}]
+    assert values["existingCommunicationsSecretName"] == ""
+    assert values["config"] == {"provider": {"identifier": ""}}
+    assert "image" not in values
+    group = values["communications"]["default-group"]
+    assert {name: body["enabled"] for name, body in group.items()} == {
+        "socketSlack": False,
+        "mattermost": False,
+        "discord": False,
+        "elasticsearch": False,
+        "webhook": True,
+    }
+
+
+def test_bindings_are_the_enabled_kubernetes_sources_in_overlay_order():
+    overlay = {
+        "sources": {
+            "zz-first": k8s(),
+            "off": k8s(enabled=False),
+            "no-enabled-key": {"botkube/kubernetes": {"config": {}}},
+            "prometheus": {"botkube/prometheus": {"enabled": True}},
+            "aa-last": k8s(),
+        }
+    }
+    assert webhook(build_values(overlay, receiver_url=URL))["bindings"]["sources"] == [
+        "zz-first",
+        "aa-last",
+    ]
+
+
+def test_chart_default_sources_are_switched_off_unless_the_scenario_uses_them():
+    values = build_values({"sources": {"k8s-hpa": k8s()}}, receiver_url=URL)
+    for alias in CHART_DEFAULT_SOURCES:
+        assert values["sources"][alias] == {"botkube/kubernetes": {"enabled": False}}
+    # A scenario that redefines a chart alias keeps its own body (Helm merges it with the chart's).
+    mine = build_values(
+        {"sources": {"k8s-all-events": k8s(event={"types": ["create"]})}}, receiver_url=URL
+    )
+    assert mine["sources"]["k8s-all-events"] == k8s(event={"types": ["create"]})
+    assert webhook(mine)["bindings"]["sources"] == ["k8s-all-events"]
+
+
+def test_bindings_follow_the_overlay_communications_when_it_has_them():
+    overlay = {
+        "communications": {
+            "default-group": {
+                "socketSlack": {
+                    "enabled": True,
+                    "botToken": "xoxb-secret",
+                    "channels": {"ops": {"bindings": {"sources": ["k8s-err-events", "k8s-b"]}}},
+                },
+                "discord": {  # disabled: its bindings start nothing
+                    "enabled": False,
+                    "channels": {"x": {"bindings": {"sources": ["k8s-c"]}}},
+                },
+            },
+            "team-group": {
+                "webhook": {
+                    "enabled": True,
+                    "url": "https://their.example",
+                    "bindings": {"sources": ["k8s-d"]},
+                }
+            },
+        },
+        "actions": {"describe": {"enabled": True, "bindings": {"sources": ["k8s-a"]}}},
+        "sources": {"k8s-a": k8s(), "k8s-b": k8s(), "k8s-c": k8s(), "k8s-d": k8s(), "k8s-e": k8s()},
+    }
+    values = build_values(overlay, receiver_url=URL)
+    # k8s-e is bound nowhere, k8s-c only to a disabled platform; k8s-err-events is a chart default
+    assert webhook(values)["bindings"]["sources"] == ["k8s-a", "k8s-b", "k8s-d", "k8s-err-events"]
+    assert "k8s-err-events" not in values["sources"]  # left to the chart, where it is enabled
+    assert values["sources"]["k8s-all-events"] == {"botkube/kubernetes": {"enabled": False}}
+    # every platform but the suite's webhook is off, in every group
+    assert values["communications"]["default-group"]["socketSlack"]["enabled"] is False
+    assert values["communications"]["team-group"]["webhook"]["enabled"] is False
+    assert webhook(values)["url"] == URL
+
+
+def test_partial_overlay_without_communications_binds_everything():
+    assert webhook_bindings({"sources": {"a": k8s(), "b": k8s(enabled=False)}}) == ["a"]
+    assert webhook_bindings({"communications": {}, "sources": {"a": k8s()}}) == []
+
+
+def test_never_mutates_its_input():
+    scenario = find_scenario("crash-v1.13.0")
+    before = scenario.overlay()
+    build_values(scenario, receiver_url=URL, image=("ghcr.io/x/botkube", "t"))
+    assert scenario.overlay() == before
+    overlay = {
+        "sources": {"a": k8s()},
+        "extraEnv": [{"name": "X", "value": "1"}],
+        "plugins": {"x": 1},
+    }
+    frozen = copy.deepcopy(overlay)
+    values = build_values(overlay, receiver_url=URL)
+    assert overlay == frozen
+    values["sources"]["a"]["botkube/kubernetes"]["enabled"] = False  # result shares nothing
+    values["extraEnv"].append("y")
+    assert overlay == frozen
+
+
+def test_merge_rules_maps_merge_lists_replace_null_kept():
+    base = {"a": {"b": 1, "c": [1, 2]}, "d": "x", "e": {"f": 1}}
+    overlay = {"a": {"c": [3], "g": 2}, "d": None, "e": "scalar"}
+    assert deep_merge(base, overlay) == {"a": {"b": 1, "c": [3], "g": 2}, "d": None, "e": "scalar"}
+    assert base == {"a": {"b": 1, "c": [1, 2]}, "d": "x", "e": {"f": 1}}
+
+
+def test_scenario_may_choose_restart_policy_but_not_the_threshold():
+    overlay = {
+        "sources": {"a": k8s()},
+        "plugins": {"restartPolicy": {"type": "RestartAgent", "threshold": 99}, "cacheDir": "/c"},
+        "settings": {"clusterName": "theirs", "log": {"level": "debug"}},
+    }
+    values = build_values(overlay, receiver_url=URL, restart_threshold=2)
+    assert values["plugins"]["restartPolicy"] == {"type": "RestartAgent", "threshold": 2}
+    assert values["plugins"]["cacheDir"] == "/c"
+    assert values["settings"] == {
+        "clusterName": "pytest-botkube",
+        "upgradeNotifier": False,
+        "log": {"level": "debug"},
+    }
+
+
+def test_extra_env_from_the_overlay_keeps_the_plugin_debug_log():
+    overlay = {
+        "sources": {"a": k8s()},
+        "extraEnv": [
+            {"name": "HTTPS_PROXY", "value": "http://proxy:3128"},
+            {"name": DEBUG_ENV_NAME, "value": "info"},
+        ],
+    }
+    assert build_values(overlay, receiver_url=URL)["extraEnv"] == [
+        {"name": "HTTPS_PROXY", "value": "http://proxy:3128"},
+        {"name": DEBUG_ENV_NAME, "value": "debug"},
+    ]
+
+
+def test_plugin_index_only_when_given():
+    assert "repositories" not in build_values({"sources": {}}, receiver_url=URL)["plugins"]
+    values = build_values(
+        {"sources": {}}, receiver_url=URL, plugin_index_url="http://10.0.0.1/i.yaml"
+    )
+    assert values["plugins"]["repositories"] == {"botkube": {"url": "http://10.0.0.1/i.yaml"}}
+
+
+@pytest.mark.parametrize(
+    ("repo", "registry", "repository"),
+    [
+        ("ghcr.io/kubeshop/botkube", "ghcr.io", "kubeshop/botkube"),
+        ("localhost:5000/botkube", "localhost:5000", "botkube"),
+        ("localhost/botkube", "localhost", "botkube"),
+        ("kubeshop/botkube", "docker.io", "kubeshop/botkube"),
+        ("botkube", "docker.io", "library/botkube"),
+    ],
+)
+def test_image_override_splits_registry_as_docker_does(repo: str, registry: str, repository: str):
+    values = build_values({"sources": {}}, receiver_url=URL, image=(repo, "fix-1474"))
+    assert values["image"] == {
+        "registry": registry,
+        "repository": repository,
+        "tag": "fix-1474",
+        "pullPolicy": "IfNotPresent",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"receiver_url": "ftp://x/"}, r"receiver URL 'ftp://x/'"),
+        ({"receiver_url": "http://"}, r"receiver URL 'http://'"),
+        ({"health_check_interval": "500ms"}, r"under 1s with 10s"),
+        ({"health_check_interval": "3 s"}, r"expected a Go duration"),
+        ({"health_check_interval": ""}, r"expected a Go duration"),
+        ({"restart_threshold": -1}, r"restart threshold -1"),
+        ({"cluster_name": " "}, r"cluster name"),
+        ({"image": ("", "t")}, r"image override"),
+    ],
+)
+def test_bad_settings_are_bad_input(kwargs: dict[str, Any], pattern: str):
+    args: dict[str, Any] = {"receiver_url": URL, **kwargs}
+    with pytest.raises(BadInput, match=pattern):
+        build_values({"sources": {}}, **args)
+
+
+@pytest.mark.parametrize("interval", ["1s", "3s", "1m30s", "1.5s", "2500ms"])
+def test_go_durations_of_a_second_or_more_are_accepted(interval: str):
+    values = build_values({"sources": {}}, receiver_url=URL, health_check_interval=interval)
+    assert values["plugins"]["healthCheckInterval"] == interval
+
+
+def test_values_yaml_is_deterministic_plain_and_round_trips():
+    scenario = find_scenario("crash-v1.13.0")  # uses a YAML anchor for the plugin context
+    values = build_values(scenario, receiver_url=URL)
+    text = values_yaml(values)
+    assert text == values_yaml(build_values(scenario, receiver_url=URL))
+    assert "&id" not in text
+    assert "*id" not in text
+    assert yaml.safe_load(text) == values
+    top_keys = [line.split(":")[0] for line in text.splitlines() if line and line[0] != " "]
+    assert top_keys == sorted(top_keys)
+    assert "extraEnv:\n  - name: LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES\n" in text
+
+
+def test_building_from_built_values_changes_nothing():
+    for name in ("crash-v1.13.0", "delivering-v1.14.0"):
+        once = build_values(find_scenario(name), receiver_url=URL)
+        assert build_values(once, receiver_url=URL) == once
+
+
+def test_values_command_prints_what_the_suite_installs(capsys: pytest.CaptureFixture[str]):
+    assert main(["values", "crash-v1.13.0", "--receiver-url", URL, "--cluster-name", "c1"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    scenario = find_scenario("crash-v1.13.0")
+    assert printed == build_values(scenario, receiver_url=URL, cluster_name="c1")
+
+
+def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = tmp_path / "theirs.yaml"
+    path.write_text("sources:\n  k8s-hpa:\n    botkube/kubernetes:\n      enabled: true\n")
+    argv = ["values", str(path), "--botkube-version", "1.13.0", "--image", "localhost/bk:dev"]
+    assert main([*argv, "--plugin-index-url", "http://10.0.0.1/index.yaml"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert webhook(printed)["bindings"]["sources"] == ["k8s-hpa"]
+    assert printed["image"]["repository"] == "bk"
+    assert printed["plugins"]["repositories"]["botkube"]["url"] == "http://10.0.0.1/index.yaml"
+
+
+@pytest.mark.parametrize(
+    ("argv", "pattern"),
+    [
+        (["no-such-scenario"], r"no scenario named 'no-such-scenario'"),
+        (["VALUES"], r"theirs\.yaml: looks like a Helm values file; pass --botkube-version"),
+        (["VALUES", "--botkube-version", "v0.1.0"], r"--botkube-version: unknown BotKube version"),
+        (["crash-v1.13.0", "--botkube-version", "v1.14.0"], r"no such values file"),
+        (["SCENARIO", "--botkube-version", "v1.14.0"], r"pins its own BotKube version"),
+        (["crash-v1.13.0", "--image", "botkube"], r"--image 'botkube': expected REPOSITORY:TAG"),
+        (["crash-v1.13.0", "--receiver-url", "localhost:80"], r"receiver URL"),
+    ],
+)
+def test_values_command_bad_input_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], pattern: str
+):
+    values_file = tmp_path / "theirs.yaml"
+    values_file.write_text("sources: {}\n")
+    scenario_file = find_scenario("crash-v1.13.0").path
+    assert scenario_file is not None
+    argv = [{"VALUES": str(values_file), "SCENARIO": str(scenario_file)}.get(a, a) for a in argv]
+    assert main(["values", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("botkube-repro values: error: ")
+    assert re.search(pattern, lines[0]), lines[0]
