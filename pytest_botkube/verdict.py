@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from pytest_botkube.botkube.events import Forwarding, Happening
 from pytest_botkube.botkube.payload import Delivery
+from pytest_botkube.botkube.semantics import Analysis, forwarding
 
-__all__ = ["DeliveryDiff", "DiffRow", "delivery_diff", "matches_happening"]
+__all__ = ["DeliveryDiff", "DiffRow", "ForwardingModel", "delivery_diff", "matches_happening"]
 
-#: The model's answer for one happening; see ``pytest_botkube.botkube.semantics.forwarding``.
+#: The model's answer for one happening: ``semantics.forwarding`` bound to an ``Analysis``, or
+#: any stand-in with the same shape.
 ForwardingModel = Callable[[Happening], Forwarding]
 
 
@@ -68,7 +71,9 @@ class DiffRow:
         if model is None:
             return ""
         if self.delivered and not model.delivered:
-            why = f" ({model.why})" if model.why else ""
+            prefix = f"{self.happening.describe()}: "
+            text = model.why[len(prefix) :] if model.why.startswith(prefix) else model.why
+            why = f" ({text})" if text else ""
             return f"delivered, but the model says BotKube would not forward it{why}"
         if model.delivered and not self.delivered:
             by = f" by {', '.join(model.sources)}" if model.sources else ""
@@ -93,7 +98,12 @@ class DiffRow:
         """The model's explanation, or the disagreement when there is one."""
         if self.forwarding is None:
             return "(no model)"
-        return self.disagreement or self.forwarding.why
+        if self.disagreement:
+            return self.disagreement
+        # the model's sentences start by restating the happening, already in the first column
+        prefix = f"{self.happening.describe()}: "
+        why = self.forwarding.why
+        return why[len(prefix) :] if why.startswith(prefix) else why
 
 
 @dataclass(frozen=True)
@@ -176,14 +186,21 @@ def _md_cell(text: str) -> str:
 def delivery_diff(
     happenings: Iterable[Happening],
     deliveries: Sequence[Delivery],
-    forwarding: ForwardingModel | None = None,
+    analysis: Analysis | ForwardingModel | None = None,
 ) -> DeliveryDiff:
     """Pair each happening with the deliveries that report it and the model's prediction.
+
+    ``analysis`` is the model's :class:`~pytest_botkube.botkube.semantics.Analysis` of the
+    installed values (asked through ``semantics.forwarding``), or any ``Happening ->
+    Forwarding`` callable; without it the rows carry no prediction and nothing disagrees.
 
     Each delivery is used once, and a happening takes at most one delivery per source alias
     (BotKube sends one per source that forwards it), in arrival order: two updates of the
     same object are two rows with one delivery each, not one row with both.
     """
+    model: ForwardingModel | None = (
+        partial(forwarding, analysis) if isinstance(analysis, Analysis) else analysis
+    )
     used = [False] * len(deliveries)
     rows = []
     for happening in happenings:
@@ -196,7 +213,7 @@ def delivery_diff(
                 used[index] = True
                 sources_taken.add(delivery.sources)
                 taken.append(delivery)
-        prediction = forwarding(happening) if forwarding is not None else None
+        prediction = model(happening) if model is not None else None
         rows.append(DiffRow(happening, tuple(taken), prediction))
     unmatched = tuple(d for d, was_used in zip(deliveries, used, strict=True) if not was_used)
     return DeliveryDiff(tuple(rows), unmatched)

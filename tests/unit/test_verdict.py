@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_botkube.botkube.events import Forwarding, Happening
 from pytest_botkube.botkube.payload import Delivery
+from pytest_botkube.botkube.semantics import analyze
 from pytest_botkube.verdict import delivery_diff, matches_happening
 
 HPA = "autoscaling/v2/horizontalpodautoscalers"
@@ -208,3 +209,78 @@ def test_empty_diff_renders() -> None:
     diff = delivery_diff([], [], model)
     assert "(nothing happened)" in diff.render_markdown()
     assert diff.render_text().splitlines()[-1].startswith("0 happened")
+
+
+# --------------------------------------------------------------------------- with the real model
+
+
+def _values(hpa_config: dict[str, object]) -> dict[str, object]:
+    def source(config: dict[str, object]) -> dict[str, object]:
+        return {"botkube/kubernetes": {"enabled": True, "config": config}}
+
+    return {
+        "sources": {
+            "k8s-deployments": source(
+                {
+                    "namespaces": {"include": [".*"]},
+                    "event": {"types": ["create"]},
+                    "resources": [{"type": DEPLOY}],
+                }
+            ),
+            "k8s-hpa": source(hpa_config),
+        },
+        "communications": {
+            "default-group": {
+                "webhook": {
+                    "enabled": True,
+                    "url": "http://127.0.0.1:1/",
+                    "bindings": {"sources": ["k8s-deployments", "k8s-hpa"]},
+                }
+            }
+        },
+    }
+
+
+HAPPENED = [DEPLOY_CREATED, HPA_CREATED, RESCALED, METRIC_FAILED]
+
+
+def test_real_model_crash_explains_every_miss() -> None:
+    # #1474: resources without a top-level event -> the shared plugin process panics
+    crash = analyze(
+        _values({"namespaces": {"include": [".*"]}, "resources": [{"type": HPA}]}), "v1.13.0"
+    )
+    diff = delivery_diff(HAPPENED, [], crash)
+    assert [row.delivered for row in diff.rows] == [False] * 4
+    assert diff.disagreements == ()
+    assert "panics in mergeResourceEvents" in diff.rows[0].why()
+    assert diff.rows[0].why().startswith("not delivered")  # the restated happening is dropped
+
+
+def test_real_model_on_the_fixed_version_flags_missing_deliveries() -> None:
+    fixed = analyze(
+        _values(
+            {
+                "namespaces": {"include": [".*"]},
+                "event": {"types": ["create", "error"]},
+                "resources": [{"type": HPA}],
+            }
+        ),
+        "v1.14.0",
+    )
+    delivered = [
+        Delivery(
+            sources=("k8s-deployments",),
+            type="create",
+            name="web",
+            namespace="demo",
+            resource=DEPLOY,
+        ),
+        Delivery(sources=("k8s-hpa",), type="create", name="web", namespace="demo", resource=HPA),
+    ]
+    diff = delivery_diff(HAPPENED, delivered, fixed)
+    assert [row.delivered for row in diff.rows] == [True, True, False, False]
+    # Normal events: agreed not delivered; the Warning was predicted but did not arrive
+    (row,) = diff.disagreements
+    assert row.happening == METRIC_FAILED
+    assert row.disagreement == "the model predicts delivery by k8s-hpa, but nothing arrived"
+    assert "never forwards Normal" in diff.rows[2].why()
