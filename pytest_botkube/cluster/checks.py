@@ -1,0 +1,202 @@
+"""A scenario's expectations checked against a live release: health, log, deliveries.
+
+Each check either returns what it observed or raises an ``AssertionError`` (the waits raise
+:class:`~pytest_botkube.wait.WaitFailed`, itself an AssertionError) whose message names the
+expectation, its ``why`` from the scenario file, and what was observed instead. Delivery
+matching uses the scenario's own matcher (:meth:`DeliveryExpectation.matches`) on the raw JSON
+bodies the receiver kept, so ``$namespace`` and the ``Messages``/``Source`` rules mean exactly
+what the scenario file says.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..botkube.health import HealthVerdict, Healthz, health_verdict, parse_healthz
+from ..botkube.logs import LogSummary
+from ..observe.receiver import WebhookReceiver
+from ..scenario import DeliveryExpectation, PluginExpectation
+from ..values import KUBERNETES_PLUGIN
+from ..wait import hold_for, wait_until
+from .kube import KubeError
+from .release import Release
+
+
+def payloads(receiver: WebhookReceiver) -> list[dict[str, Any]]:
+    """Bodies of the accepted deliveries since the last reset, oldest first."""
+    out: list[dict[str, Any]] = []
+    for request in receiver.requests():
+        if request.delivery is None:
+            continue
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            continue
+        if isinstance(body, dict):
+            out.append(body)
+    return out
+
+
+def _first(
+    receiver: WebhookReceiver, expectations: Sequence[DeliveryExpectation], namespace: str
+) -> str | None:
+    for body in payloads(receiver):
+        for expectation in expectations:
+            if expectation.matches(body, namespace):
+                data = body.get("data") or {}
+                return f"[{expectation.describe()}] matched {json.dumps(data, sort_keys=True)}"
+    return None
+
+
+def wait_for_delivery(
+    receiver: WebhookReceiver, expectation: DeliveryExpectation, namespace: str, timeout: float
+) -> dict[str, Any]:
+    """The first delivery matching ``expectation``; fails after ``timeout`` listing arrivals."""
+
+    def probe() -> dict[str, Any] | None:
+        for body in payloads(receiver):
+            if expectation.matches(body, namespace):
+                return body
+        return None
+
+    return wait_until(
+        probe,
+        timeout=timeout,
+        interval=1.0,
+        what=f"delivery {expectation.describe()} (why: {expectation.why.strip()})",
+        describe=receiver.summary,
+    )
+
+
+def assert_not_delivered(
+    receiver: WebhookReceiver,
+    expectations: Sequence[DeliveryExpectation],
+    namespace: str,
+    window: float,
+) -> None:
+    """None of ``expectations`` matched so far, nor during the next ``window`` seconds."""
+    if not expectations:
+        return
+    names = "; ".join(e.describe() for e in expectations)
+    hold_for(
+        lambda: _first(receiver, expectations, namespace),
+        window=window,
+        interval=1.0,
+        what=f"a delivery that must not arrive ({names})",
+        describe=receiver.summary,
+    )
+
+
+def read_health(release: Release) -> tuple[Healthz, LogSummary, HealthVerdict]:
+    healthz = parse_healthz(release.healthz(), where=f"{release.namespace} /healthz")
+    summary = release.log_summary()
+    verdict = health_verdict(
+        healthz, summary, KUBERNETES_PLUGIN, aliases=release.scenario.source_aliases()
+    )
+    return healthz, summary, verdict
+
+
+def wait_for_plugin_status(
+    release: Release, status: str, timeout: float
+) -> tuple[Healthz, LogSummary, HealthVerdict]:
+    """Poll /healthz until every kubernetes source alias shows ``status`` (e.g. Deactivated)."""
+    aliases = release.scenario.source_aliases()
+    last: list[str] = ["/healthz not read yet"]
+
+    def probe() -> tuple[Healthz, LogSummary, HealthVerdict] | None:
+        healthz = parse_healthz(release.healthz(), where=f"{release.namespace} /healthz")
+        entries = {a: healthz.plugins.get(a) for a in aliases}
+        last[0] = ", ".join(
+            f"{a}: {p.status} {p.restarts}/{p.threshold}" if p else f"{a}: absent"
+            for a, p in entries.items()
+        )
+        if all(p is not None and p.status == status for p in entries.values()):
+            summary = release.log_summary()
+            verdict = health_verdict(healthz, summary, KUBERNETES_PLUGIN, aliases=aliases)
+            return healthz, summary, verdict
+        return None
+
+    return wait_until(
+        probe,
+        timeout=timeout,
+        interval=2.0,
+        what=f"/healthz to show {status} for {', '.join(aliases) or 'no alias'}",
+        describe=lambda: last[0],
+        retry_on=(KubeError,),
+    )
+
+
+def plugin_problems(
+    expect: PluginExpectation,
+    healthz: Healthz,
+    summary: LogSummary,
+    aliases: Sequence[str],
+    threshold: int,
+) -> list[str]:
+    """Every way the observed plugin differs from ``expect``; empty when it matches."""
+    problems: list[str] = []
+    for alias in aliases:
+        entry = healthz.plugins.get(alias)
+        if entry is None:
+            problems.append(f"/healthz has no entry for source {alias}")
+            continue
+        if entry.status != expect.status:
+            problems.append(f"{alias}: status {entry.status}, expected {expect.status}")
+        if not expect.restarts.holds(entry.restarts, threshold):
+            problems.append(
+                f"{alias}: {entry.restarts} restarts, expected "
+                f"{expect.restarts.describe(threshold)}"
+            )
+    timeline = summary.plugins.get(KUBERNETES_PLUGIN)
+    statuses = tuple(timeline.exit_statuses) if timeline is not None else ()
+    unexpected = sorted({s for s in statuses if s not in expect.exit_statuses})
+    if unexpected:
+        problems.append(f"plugin exit statuses {unexpected} not in {list(expect.exit_statuses)}")
+    if expect.exit_statuses and not statuses:
+        problems.append(f"no plugin exit in the log, expected {list(expect.exit_statuses)}")
+    panic = timeline.panic if timeline is not None else None
+    if expect.panic is not None:
+        if panic is None:
+            problems.append(f"no panic in the agent log, expected {expect.panic.message!r}")
+        else:
+            if expect.panic.message not in panic.message:
+                problems.append(f"panic {panic.message!r} lacks {expect.panic.message!r}")
+            frames = [(f.short_function, f.location) for f in panic.frames]
+            if not any(
+                expect.panic.function in fn and loc.endswith(expect.panic.location)
+                for fn, loc in frames
+            ):
+                problems.append(
+                    f"no frame {expect.panic.function} at {expect.panic.location} in "
+                    f"{[f'{fn} ({loc})' for fn, loc in frames]}"
+                )
+    elif panic is not None:
+        problems.append(f"unexpected panic in the agent log: {panic.message}")
+    if expect.registering_informers is not None:
+        seen = bool(timeline is not None and timeline.informers_registered)
+        if seen != expect.registering_informers:
+            problems.append(
+                f"'Registering informers...' {'logged' if seen else 'never logged'}, expected "
+                f"{'logged' if expect.registering_informers else 'never logged'}"
+            )
+    return problems
+
+
+def log_lacks(text: str, needles: Sequence[str]) -> list[str]:
+    """``log_contains`` entries that do not occur in the agent log text."""
+    return [needle for needle in needles if needle not in text]
+
+
+class Health:
+    """The ``botkube_health`` fixture: /healthz and the agent log of one release."""
+
+    def __init__(self, release: Release) -> None:
+        self.release = release
+
+    def read(self) -> tuple[Healthz, LogSummary, HealthVerdict]:
+        return read_health(self.release)
+
+    def wait_for(self, status: str, timeout: float) -> tuple[Healthz, LogSummary, HealthVerdict]:
+        return wait_for_plugin_status(self.release, status, timeout)

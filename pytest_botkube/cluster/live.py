@@ -1,0 +1,152 @@
+"""One live environment per session: the tools, the cluster, the API and Helm handles.
+
+Pytest-free, so ``botkube-repro run`` can use it as the pytest fixtures do. The checks run
+cheapest first and stop at the first missing piece, with a message naming it and how to get
+it: Docker (binary, then a daemon that answers), kind, helm, then the cluster itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BadInput, EnvironmentUnavailable
+from ..resources import manifests_dir
+from .helm import Helm
+from .kind import (
+    NODE_IMAGE,
+    Cluster,
+    ClusterMode,
+    ClusterSpec,
+    KeepPolicy,
+    default_kubeconfig,
+    start_cluster,
+    stop_cluster,
+)
+from .kube import Kube
+from .tools import Toolbox, check_docker, find_tool, which
+
+KIND_CONFIG_FILE = "kind-cluster.yaml"
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    mode: ClusterMode = ClusterMode.CREATE
+    cluster_name: str = "botkube-repro"
+    node_image: str = NODE_IMAGE
+    kind_config: Path | None = None  # default manifests/kind-cluster.yaml
+    kubeconfig: Path | None = None  # existing mode: default $KUBECONFIG / ~/.kube/config
+    context: str | None = None
+    keep: KeepPolicy = KeepPolicy.NEVER
+    kind_path: str | None = None
+    helm_path: str | None = None
+    docker_path: str | None = None
+    allow_download: bool = True
+    work_dir: Path = Path(".botkube-repro")  # kubeconfig of a kind cluster, downloaded tools
+    cluster_timeout: float = 300.0
+    command_timeout: float = 120.0
+
+
+@dataclass
+class LiveEnvironment:
+    config: LiveConfig
+    tools: Toolbox
+    cluster: Cluster
+    kube: Kube
+    helm: Helm
+    kubernetes_version: str
+
+    def load_image(self, image: str, timeout: float = 300.0) -> None:
+        """``kind load docker-image`` (kind clusters only: others must pull it themselves)."""
+        if self.cluster.kind is None:
+            raise BadInput(
+                f"--botkube-image {image}: images can only be loaded into a kind cluster; "
+                "push it to a registry the cluster can pull from and drop --botkube-image"
+            )
+        self.cluster.kind.load_docker_image(image, timeout=timeout)
+
+    def stop(self, failed: bool) -> str:
+        self.kube.close()
+        return stop_cluster(self.cluster, self.config.keep, failed)
+
+
+def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
+    """Resolve every executable the mode needs; EnvironmentUnavailable names the missing one."""
+    cache = config.work_dir / "bin"
+    uses_kind = config.mode is not ClusterMode.EXISTING
+    docker: Path | None = None
+    if uses_kind:
+        docker = find_tool("docker", env, config.docker_path)
+        check_docker(docker, env)
+    kind = (
+        find_tool(
+            "kind",
+            env,
+            config.kind_path,
+            cache_dir=cache,
+            allow_download=config.allow_download,
+        )
+        if uses_kind
+        else None
+    )
+    helm = find_tool(
+        "helm", env, config.helm_path, cache_dir=cache, allow_download=config.allow_download
+    )
+    return Toolbox(
+        docker=docker if docker is not None else Path("docker"),
+        kind=kind,
+        helm=helm,
+        kubectl=which("kubectl", env),
+        env=dict(env),
+    )
+
+
+def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvironment:
+    """Find the tools, bring up or attach to the cluster, connect. ``env`` defaults to a copy
+    of this process's environment (never modified)."""
+    environ = dict(os.environ if env is None else env)
+    tools = find_tools(config, environ)
+    if config.mode is ClusterMode.EXISTING:
+        kubeconfig = config.kubeconfig or default_kubeconfig(environ)
+    else:
+        kubeconfig = config.work_dir / f"kubeconfig-{config.cluster_name}"
+    spec = ClusterSpec(
+        mode=config.mode,
+        name=config.cluster_name,
+        node_image=config.node_image,
+        config_file=config.kind_config or manifests_dir() / KIND_CONFIG_FILE,
+        kubeconfig=kubeconfig.resolve(),
+        context=config.context,
+        create_timeout=config.cluster_timeout,
+        command_timeout=config.command_timeout,
+    )
+    cluster = start_cluster(spec, kind_path=tools.kind, kubectl_path=tools.kubectl, env=environ)
+    try:
+        kube = Kube.connect(cluster.kubeconfig, cluster.context)
+        try:
+            version = kube.server_version()
+        except Exception as exc:
+            kube.close()
+            raise EnvironmentUnavailable(
+                f"the cluster's API server does not answer ({exc})"
+            ) from None
+    except BaseException:
+        stop_cluster(cluster, config.keep, failed=True)
+        raise
+    helm = Helm(
+        path=tools.helm,
+        kubeconfig=cluster.kubeconfig,
+        context=cluster.context,
+        env=environ,
+        command_timeout=config.command_timeout,
+    )
+    return LiveEnvironment(
+        config=config,
+        tools=tools,
+        cluster=cluster,
+        kube=kube,
+        helm=helm,
+        kubernetes_version=version,
+    )

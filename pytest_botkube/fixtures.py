@@ -1,0 +1,267 @@
+"""The fixtures' bodies. ``plugin.py`` declares the fixtures and imports this module inside them,
+so that neither ``pytest --help`` nor a test run without BotKube fixtures loads the cluster layer
+or the kubernetes client.
+
+"Cannot run here" (no Docker daemon, kind or helm missing and not downloadable, cluster not
+reachable) is a skip naming what is missing and how to get it, or, with
+``--botkube-require-cluster``, a failure: a CI job must never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from .cluster import live
+from .cluster.artifacts import collect, node_dir_name
+from .cluster.helm import ChartSource
+from .cluster.kind import NODE_IMAGE, ClusterMode, KeepPolicy
+from .cluster.network import ReceiverAddress, choose_address, probe_from_node
+from .cluster.release import HealthSettings, Release, plan_release
+from .cluster.tools import CommandFailed
+from .cluster.workload import Workload, create, prepare
+from .errors import BadInput, EnvironmentUnavailable
+from .observe.receiver import WebhookReceiver
+from .options import Settings
+from .resources import scenarios_dir
+from .scenario import Scenario, adhoc_scenario, find_scenario, scenario_names
+
+VALUES_PREFIX = "values:"  # a scenario parameter naming a user's values file (ad-hoc run)
+RELEASE_KEY = pytest.StashKey["LiveTest"]()
+
+
+def cannot_run(settings: Settings, message: str) -> NoReturn:
+    """Skip, or fail under ``--botkube-require-cluster``."""
+    if settings.require_cluster:
+        pytest.fail(f"--botkube-require-cluster: {message}", pytrace=False)
+    pytest.skip(f"BotKube e2e cannot run here: {message}")
+
+
+# -- scenario selection ----------------------------------------------------------------------
+
+
+def selected_scenarios(settings: Settings) -> list[str]:
+    """Scenario parameters for the e2e matrix: names from scenarios/, and ``values:FILE`` for
+    ``--botkube-values`` (alone, unless scenarios are also named)."""
+    known = scenario_names()
+    chosen = list(settings.scenario or ())
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise pytest.UsageError(
+            f"--botkube-scenario: unknown {', '.join(unknown)} (known: {', '.join(known)})"
+        )
+    params = chosen or ([] if settings.values is not None else known)
+    if settings.values is not None:
+        params.append(f"{VALUES_PREFIX}{settings.path('values')}")
+    return params
+
+
+def scenario_id(param: str) -> str:
+    if param.startswith(VALUES_PREFIX):
+        return f"adhoc-{Path(param[len(VALUES_PREFIX) :]).stem}"
+    return param
+
+
+def load_scenario_param(param: str, settings: Settings) -> Scenario:
+    try:
+        if param.startswith(VALUES_PREFIX):
+            return adhoc_scenario(param[len(VALUES_PREFIX) :], str(settings.version))
+        return find_scenario(param, scenarios_dir())
+    except BadInput as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+# -- the session: cluster and receiver --------------------------------------------------------
+
+
+def live_config(settings: Settings, work_dir: Path) -> live.LiveConfig:
+    return live.LiveConfig(
+        mode=ClusterMode(settings.cluster_mode),
+        cluster_name=str(settings.cluster_name),
+        node_image=str(settings.node_image or NODE_IMAGE),
+        kubeconfig=settings.path("kubeconfig"),
+        context=settings.context,
+        keep=KeepPolicy(settings.keep),
+        kind_path=settings.kind,
+        helm_path=settings.helm,
+        docker_path=settings.docker,
+        allow_download=not settings.no_download,
+        work_dir=work_dir,
+        cluster_timeout=float(settings.cluster_timeout),
+    )
+
+
+def environment(
+    settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[live.LiveEnvironment]:
+    work_dir = (settings.rootdir / ".botkube-repro").resolve()
+    config = live_config(settings, work_dir)
+    problem: str | None = None
+    bad_input: str | None = None
+    try:
+        env = live.start(config, dict(os.environ))
+    except EnvironmentUnavailable as exc:
+        problem = str(exc)
+    except BadInput as exc:
+        bad_input = str(exc)
+    # Skip/fail outside the except blocks: the report shows one message, not a chained trace.
+    if problem is not None:
+        cannot_run(settings, problem)
+    if bad_input is not None:
+        pytest.fail(bad_input, pytrace=False)
+    try:
+        if settings.image:
+            try:
+                env.load_image(str(settings.image), timeout=float(settings.install_timeout))
+            except (CommandFailed, BadInput) as exc:
+                pytest.fail(f"--botkube-image {settings.image}: {exc}", pytrace=False)
+        yield env
+    finally:
+        failed = request.session.testsfailed > 0
+        message = env.stop(failed)
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"botkube: {message}")
+
+
+@dataclass
+class ReceiverEndpoint:
+    """The session's receiver and the URL the agent in the cluster uses to reach it."""
+
+    receiver: WebhookReceiver
+    url: str
+    address: ReceiverAddress
+
+
+def receiver_endpoint(settings: Settings, env: live.LiveEnvironment) -> Iterator[ReceiverEndpoint]:
+    try:
+        address = choose_address(
+            docker=env.tools.docker if env.cluster.is_kind else None,
+            env=env.tools.env,
+            kind_cluster=env.cluster.is_kind,
+            host_override=settings.receiver_host,
+            bind_override=settings.receiver_bind,
+        )
+    except (BadInput, EnvironmentUnavailable, CommandFailed) as exc:
+        pytest.fail(f"webhook receiver: {exc}", pytrace=False)
+    receiver = WebhookReceiver(address.bind, int(settings.receiver_port))
+    try:
+        receiver.start()
+    except OSError as exc:
+        pytest.fail(
+            f"webhook receiver cannot bind {address.bind} ({address.how}): {exc}; "
+            "pass --botkube-receiver-bind/--botkube-receiver-host",
+            pytrace=False,
+        )
+    try:
+        url = receiver.url_for(address.host)
+        if env.cluster.is_kind:
+            try:
+                probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url)
+            except EnvironmentUnavailable as exc:
+                pytest.fail(str(exc), pytrace=False)
+        receiver.reset()  # the probe is not a delivery
+        yield ReceiverEndpoint(receiver=receiver, url=url, address=address)
+    finally:
+        receiver.stop()
+
+
+def reset_receiver(endpoint: ReceiverEndpoint) -> Iterator[WebhookReceiver]:
+    endpoint.receiver.reset()
+    try:
+        yield endpoint.receiver
+    finally:
+        endpoint.receiver.reset()
+
+
+# -- per test: release, workload ----------------------------------------------------------------
+
+
+@dataclass
+class LiveTest:
+    """What the report hook needs to save artifacts of a failed test."""
+
+    release: Release
+    receiver: WebhookReceiver
+    artifacts_root: Path
+    setup_excerpt: str | None = None  # saved by the fixture when setup failed
+
+
+def health_settings(settings: Settings) -> HealthSettings:
+    return HealthSettings(
+        interval=str(settings.health_interval), threshold=int(settings.restart_threshold)
+    )
+
+
+def chart_source(settings: Settings) -> ChartSource:
+    return ChartSource(
+        repo=str(settings.chart_repo),
+        chart=str(settings.chart),
+        directory=settings.path("chart_dir"),
+    )
+
+
+def release(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    scenario: Scenario,
+    env: live.LiveEnvironment,
+    endpoint: ReceiverEndpoint,
+    workdir: Path,
+) -> Iterator[Release]:
+    try:
+        planned = plan_release(
+            scenario,
+            kube=env.kube,
+            helm=env.helm,
+            chart=chart_source(settings),
+            receiver_url=endpoint.url,
+            cluster_name=env.cluster.name,
+            workdir=workdir,
+            health=health_settings(settings),
+            image=settings.image,
+            plugin_index_url=settings.plugin_index,
+        )
+    except (BadInput, ValueError) as exc:
+        pytest.fail(str(exc), pytrace=False)
+    artifacts_root = settings.path("artifacts") or Path("botkube-artifacts")
+    problems: list[str] = []
+    test = LiveTest(planned, endpoint.receiver, artifacts_root)
+    request.node.stash[RELEASE_KEY] = test
+    try:
+        try:
+            try:
+                planned.install(float(settings.install_timeout))
+            except CommandFailed as exc:
+                pytest.fail(f"helm install of {scenario.name} failed: {exc}", pytrace=False)
+            planned.wait_plugin_started(float(settings.start_timeout))
+        except Exception:
+            # The release is removed before pytest reports a setup failure: save it now.
+            test.setup_excerpt = save_artifacts(request.node, test)
+            raise
+        yield planned
+    finally:
+        problems = planned.teardown(float(settings.teardown_timeout))
+    if problems:
+        pytest.fail("cleanup failed: " + "; ".join(problems), pytrace=False)
+
+
+def workload(release: Release) -> Workload:
+    created = prepare(release.namespace)
+    create(release.kube, created)
+    return created
+
+
+def save_artifacts(item: pytest.Item, test: LiveTest) -> str:
+    """Collect a failed test's artifacts; return the excerpt for the report."""
+    directory = test.artifacts_root / node_dir_name(item.nodeid)
+    with contextlib.suppress(Exception):
+        artifacts = collect(test.release, directory, deliveries=test.receiver.summary())
+        return artifacts.excerpt()
+    return f"artifacts: collecting into {directory} failed"

@@ -1,0 +1,96 @@
+"""Each scenario, live: install it, make the HPA rescale, and check what the scenario claims.
+
+Order inside one test (every wait bounded, see README "Live e2e run" for the budget):
+
+1. (fixtures) ``helm upgrade --install --wait``, agent Ready, plugin started, workload created;
+2. the HPA rescales (``SuccessfulRescale``), proving the cluster produced the events;
+3. a plugin expected ``Deactivated`` is waited for on /healthz;
+4. every delivery that must arrive is waited for;
+5. the workload's happenings are read, then deliveries that must not arrive are watched for
+   during the quiet window;
+6. /healthz and the agent log are checked against the plugin expectation (status, restarts,
+   exit statuses, panic signature, informers), and the delivery diff against the model.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_botkube.botkube.semantics import analyze, forwarding
+from pytest_botkube.cluster.checks import (
+    Health,
+    assert_not_delivered,
+    log_lacks,
+    plugin_problems,
+    wait_for_delivery,
+)
+from pytest_botkube.cluster.live import LiveEnvironment
+from pytest_botkube.cluster.release import Release
+from pytest_botkube.cluster.workload import Workload
+from pytest_botkube.observe.receiver import WebhookReceiver
+from pytest_botkube.options import Settings
+from pytest_botkube.scenario import Scenario
+from pytest_botkube.verdict import delivery_diff
+
+pytestmark = pytest.mark.botkube_e2e
+
+
+def test_scenario(
+    request: pytest.FixtureRequest,
+    botkube_settings: Settings,
+    botkube_environment: LiveEnvironment,
+    botkube_scenario: Scenario,
+    botkube_release: Release,
+    botkube_workload: Workload,
+    botkube_receiver: WebhookReceiver,
+    botkube_health: Health,
+) -> None:
+    settings = botkube_settings
+    namespace = botkube_release.namespace
+    expect = botkube_scenario.expect
+
+    botkube_workload.wait_for_rescale(float(settings.event_timeout))
+
+    if expect is not None and expect.plugin.status == "Deactivated":
+        botkube_health.wait_for("Deactivated", float(settings.health_timeout))
+    if expect is not None:
+        for wanted in expect.delivered:
+            wait_for_delivery(botkube_receiver, wanted, namespace, float(settings.event_timeout))
+
+    happened = botkube_workload.happenings()
+    if expect is not None:
+        assert_not_delivered(
+            botkube_receiver, expect.not_delivered, namespace, float(settings.quiet_window)
+        )
+
+    healthz, summary, verdict = botkube_health.read()
+    analysis = analyze(
+        botkube_release.values,
+        botkube_scenario.botkube_version,
+        botkube_environment.kubernetes_version,
+    )
+    diff = delivery_diff(happened, botkube_receiver.deliveries(), lambda h: forwarding(analysis, h))
+    request.node.add_report_section(
+        "call", "botkube", f"health: {verdict.sentence}\n\n{diff.render_text()}"
+    )
+    if expect is None:
+        return  # an ad-hoc run reports what happened; it has nothing to assert
+
+    problems = plugin_problems(
+        expect.plugin,
+        healthz,
+        summary,
+        botkube_scenario.source_aliases(),
+        int(settings.restart_threshold),
+    )
+    if expect.plugin.log_contains:
+        text = botkube_release.log(previous=True) + botkube_release.log()
+        problems += [
+            f"agent log lacks {needle!r}" for needle in log_lacks(text, expect.plugin.log_contains)
+        ]
+    problems += [f"model disagrees: {row.what()}: {row.why()}" for row in diff.disagreements]
+    assert not problems, (
+        f"{botkube_scenario.name}: {verdict.sentence}\n  "
+        + "\n  ".join(problems)
+        + f"\nwhy the scenario expects otherwise: {expect.plugin.why.strip()}"
+    )
