@@ -1,0 +1,65 @@
+"""The sandbox a rehearsal test runs stand-ins in: bin dir first on PATH, private state."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import standins
+from .recorder import Call, read_calls
+from .standins._common import DOUBLE_ENV, LOG_ENV, STATE_ENV
+
+
+@dataclass
+class Sandbox:
+    """Stand-ins installed in ``bin_dir``, with the environment a test passes to subprocesses."""
+
+    root: Path
+    bin_dir: Path
+    log: Path
+    state: Path
+    env: dict[str, str]
+
+    def run(self, tool: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.bin_dir / tool), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=self.root,
+        )
+
+    def calls(self, tool: str | None = None) -> list[Call]:
+        return read_calls(self.log, tool)
+
+
+def make_sandbox(
+    root: Path,
+    double_url: str,
+    tools: tuple[str, ...] = standins.TOOLS,
+    extra: Mapping[str, str] | None = None,
+) -> Sandbox:
+    """A bin dir with ``tools`` first on PATH and a private HOME/KUBECONFIG (a copied env)."""
+    bin_dir = root / "bin"
+    standins.install(bin_dir, tools)
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOTKUBE_", "KUBECONFIG"))}
+    env.update(
+        {
+            "PATH": os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]),
+            "HOME": str(home),
+            "KUBECONFIG": str(home / ".kube" / "config"),
+            LOG_ENV: str(root / "standin-calls.jsonl"),
+            STATE_ENV: str(root / "standin-state"),
+            DOUBLE_ENV: double_url,
+            "BOTKUBE_STANDIN_IMAGES": "ghcr.io/kubeshop/botkube:candidate",
+        }
+    )
+    env.update(extra or {})
+    return Sandbox(root, bin_dir, Path(env[LOG_ENV]), Path(env[STATE_ENV]), env)
