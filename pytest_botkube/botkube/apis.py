@@ -188,13 +188,15 @@ def check_type(text: str, kubernetes: tuple[int, int]) -> TypeCheck:
     """Would the plugin's RESTMapper check accept ``text`` on this Kubernetes version?"""
     minor = kubernetes[1]
     parts = split_type(text)
-    if parts is None or not all(parts):
+    if parts is None:
         count = len(text.split("/"))
         return TypeCheck(
             "malformed",
-            f"splits into {count} '/'-separated part{'s' if count != 1 else ''} "
-            "(expected 2, version/resource, or 3, group/version/resource, none empty)",
+            f"splits into {count} '/'-separated part{'s' if count != 1 else ''} (expected 2, "
+            "version/resource, or 3, group/version/resource)",
         )
+    if not parts[1] or not parts[2]:
+        return TypeCheck("malformed", "has an empty version or resource part")
     group, version, resource = parts
     if group not in _BUILTIN_GROUPS:
         return TypeCheck("custom", f"group {group!r} is not built into Kubernetes")

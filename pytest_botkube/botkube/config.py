@@ -345,7 +345,7 @@ class _Reader:
     def sequence(self, value: Any, path: KeyPath) -> Sequence[Any]:
         if value is None:
             return ()
-        if not isinstance(value, list):
+        if not isinstance(value, list | tuple):
             raise self.doc.error(path, f"expected a list, got {_kind(value)}")
         return value
 
@@ -472,7 +472,14 @@ class _Reader:
         enabled = self.boolean(plugin.get("enabled"), (*plugin_path, "enabled"), False)
         config = self.kubernetes_config(plugin.get("config"), (*plugin_path, "config"))
         return SourceSpec(
-            name, origin, path, plugin_key, enabled, "enabled" in plugin, config, tuple(others)
+            name,
+            origin,
+            path,
+            plugin_key,
+            enabled,
+            plugin.get("enabled") is not None,
+            config,
+            tuple(others),
         )
 
 
@@ -483,7 +490,7 @@ def _kind(value: Any) -> str:
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, Mapping):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, str):
         return f"a string ({value!r})"

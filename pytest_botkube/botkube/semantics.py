@@ -681,12 +681,33 @@ class _Analyzer:
             table = own
         for event in self.event_blocks(cfg):
             self.reason_findings(name, event)
+        for constraints in self.constraint_blocks(cfg):
+            if constraints.exclude and not constraints.include:
+                self.add(
+                    name,
+                    "BK018",
+                    "exclude-without-include",
+                    "warning",
+                    constraints.path,
+                    "exclude without include rejects every value: upstream checks exclude, then "
+                    "include, and refuses what no include matched",
+                    "add include: ['.*'] next to the exclude list",
+                    self.url("internal/source/kubernetes/config/config.go", 133),
+                )
         for entry in cfg.resources:
             self.entry_findings(name, cfg, entry, [r for r in routes if r.entry is entry], table)
 
     def event_blocks(self, cfg: KubernetesConfig) -> list[EventSpec]:
         blocks = [cfg.event] if cfg.event is not None else []
         blocks.extend(entry.event for entry in cfg.resources)
+        return blocks
+
+    def constraint_blocks(self, cfg: KubernetesConfig) -> list[Constraints]:
+        blocks: list[Constraints] = [cfg.namespaces] if cfg.namespaces is not None else []
+        for event in self.event_blocks(cfg):
+            blocks.extend((event.reason, event.message))
+        for entry in cfg.resources:
+            blocks.extend((entry.namespaces, entry.name))
         return blocks
 
     def reason_findings(self, source: str, event: EventSpec) -> None:

@@ -1,0 +1,245 @@
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pytest_botkube.botkube.versions import KNOWN_BOTKUBE_VERSIONS, parse_kubernetes_version
+from pytest_botkube.cli import main
+from pytest_botkube.scenario import load_scenarios
+
+CRASH = """\
+sources:
+  k8s-deployment-events:
+    botkube/kubernetes:
+      enabled: true
+      config:
+        event: {types: [create]}
+        resources:
+          - type: apps/v1/deployments
+  k8s-hpa-events:
+    botkube/kubernetes:
+      enabled: true
+      config:
+        namespaces:
+          include: [".*"]
+        resources:
+          - type: autoscaling/v2/horizontalpodautoscalers
+            event:
+              types: [Normal]
+              reason:
+                include: [SuccessfulRescale]
+"""
+
+OLD_HPA = """\
+sources:
+  hpa:
+    botkube/kubernetes:
+      enabled: true
+      config:
+        event: {types: [create, delete]}
+        resources:
+          - type: autoscaling/v2beta2/horizontalpodautoscalers
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def lint(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["lint", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_crash_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = write(tmp_path, "crash.yaml", CRASH)
+    code, out, err = lint(capsys, str(path), "--botkube-version", "v1.13.0")
+    assert code == 1
+    assert err == ""
+    assert "error BK001 nil-event-panic" in out
+    assert f"at   {path}:12: sources.k8s-hpa-events.botkube/kubernetes.config.event" in out
+    assert "https://github.com/kubeshop/botkube/issues/1474" in out
+    assert "fix  add a top-level config.event" in out
+    assert "error BK030 collateral-damage" in out
+    assert "warning BK012 normal-events-never-forwarded" in out
+    assert out.rstrip().splitlines()[-1].startswith("  verdict: CRASH")
+
+
+def test_same_file_is_healthy_on_v1_14(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = write(tmp_path, "crash.yaml", CRASH)
+    code, out, _ = lint(capsys, str(path), "--botkube-version", "1.14.0")
+    assert code == 0
+    assert "BK001" not in out
+    assert "info BK008 nil-event-tolerated" in out
+    assert "verdict: HEALTHY" in out
+
+
+@pytest.mark.parametrize("spelled", ["v1.13.0", "1.13.0"])
+def test_json_single_file_contract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spelled: str
+):
+    path = write(tmp_path, "crash.yaml", CRASH)
+    code, out, _ = lint(capsys, str(path), "--botkube-version", spelled, "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert isinstance(data, dict)
+    assert data["botkube_version"] == "v1.13.0"
+    assert data["verdict"] == "crash"
+    names = [s["name"] for s in data["sources"]]
+    assert names[:2] == ["k8s-deployment-events", "k8s-hpa-events"]
+    for source in data["sources"]:
+        assert {"name", "enabled", "bound", "verdict", "informers", "findings"} <= set(source)
+        assert source["verdict"] in {"crash", "exit", "healthy", "inactive"}
+        for types in source["informers"].values():
+            assert types == sorted(set(types))
+            assert all(t in {"create", "update", "delete", "error"} for t in types)
+        for finding in source["findings"]:
+            assert {"code", "severity", "path", "message", "fix", "upstream"} <= set(finding)
+    hpa = data["sources"][1]
+    assert hpa["informers"] == {"autoscaling/v2/horizontalpodautoscalers": []}
+    deployments = data["sources"][0]
+    assert deployments["informers"] == {"apps/v1/deployments": ["create"]}
+    assert deployments["verdict"] == "crash"
+
+
+def test_json_several_files_is_a_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    crash = write(tmp_path, "crash.yaml", CRASH)
+    old = write(tmp_path, "old.yaml", OLD_HPA)
+    code, out, _ = lint(
+        capsys, str(crash), str(old), "--botkube-version", "v1.14.0", "--format", "json"
+    )
+    data = json.loads(out)
+    assert [d["verdict"] for d in data] == ["healthy", "exit"]
+    assert [d["file"] for d in data] == [str(crash), str(old)]
+    assert code == 1
+
+
+@pytest.mark.parametrize(("kube", "code"), [("1.25", 0), ("1.26", 1), ("v1.31.2", 1)])
+def test_kubernetes_version_decides_unserved_apis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kube: str, code: int
+):
+    path = write(tmp_path, "old.yaml", OLD_HPA)
+    got, out, _ = lint(
+        capsys, str(path), "--botkube-version", "v1.14.0", "--kubernetes-version", kube
+    )
+    assert got == code
+    assert ("BK002" in out) is bool(code)
+
+
+def test_unknown_bound_source_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    text = OLD_HPA.replace("v2beta2", "v2") + (
+        "communications:\n  g:\n    webhook:\n      enabled: true\n"
+        "      bindings:\n        sources: [hpa, nope]\n"
+    )
+    code, out, _ = lint(capsys, str(write(tmp_path, "v.yaml", text)), "--botkube-version", "1.14.0")
+    assert code == 1
+    assert "BK022" in out
+    assert "verdict: HEALTHY" in out
+
+
+def _one_line_error(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("botkube-repro lint: error: ")
+    return lines[0]
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    code, out, err = lint(capsys, str(tmp_path / "nope.yaml"), "--botkube-version", "1.13.0")
+    assert code == 2
+    assert out == ""
+    assert "nope.yaml: no such file" in _one_line_error(err)
+
+
+def test_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    code, _, err = lint(capsys, str(tmp_path), "--botkube-version", "1.13.0")
+    assert code == 2
+    assert "is a directory" in _one_line_error(err)
+
+
+def test_bad_yaml_names_line_and_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = write(tmp_path, "bad.yaml", "sources:\n  a: [1, 2\n  b: 3\n")
+    code, _, err = lint(capsys, str(path), "--botkube-version", "1.13.0")
+    assert code == 2
+    line = _one_line_error(err)
+    assert f"{path}:3:" in line
+    assert "invalid YAML" in line
+
+
+def test_unknown_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = write(tmp_path, "crash.yaml", CRASH)
+    code, _, err = lint(capsys, str(path), "--botkube-version", "1.9.0")
+    assert code == 2
+    line = _one_line_error(err)
+    assert "'1.9.0'" in line
+    assert all(v in line for v in KNOWN_BOTKUBE_VERSIONS)
+
+
+def test_bad_kubernetes_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = write(tmp_path, "crash.yaml", CRASH)
+    code, _, err = lint(
+        capsys, str(path), "--botkube-version", "1.13.0", "--kubernetes-version", "latest"
+    )
+    assert code == 2
+    assert "Kubernetes version 'latest'" in _one_line_error(err)
+
+
+def test_wrong_type_names_file_line_and_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = write(
+        tmp_path, "v.yaml", CRASH.replace("resources:\n          - type: apps", "resources: apps")
+    )
+    code, out, err = lint(capsys, str(path), "--botkube-version", "1.13.0")
+    assert code == 2
+    assert out == ""
+    line = _one_line_error(err)
+    assert f"{path}:7: sources.k8s-deployment-events.botkube/kubernetes.config.resources: " in line
+    assert "expected a list" in line
+
+
+def test_one_bad_file_among_several_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    good = write(tmp_path, "good.yaml", CRASH)
+    code, _, err = lint(
+        capsys, str(good), str(tmp_path / "missing.yaml"), "--botkube-version", "1.13.0"
+    )
+    assert code == 2
+    assert "missing.yaml" in _one_line_error(err)
+
+
+def test_missing_version_flag_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as info:
+        main(["lint", str(write(tmp_path, "c.yaml", CRASH))])
+    assert info.value.code == 2
+    assert "--botkube-version" in capsys.readouterr().err
+
+
+SCENARIOS = load_scenarios()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_lint_agrees_with_every_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], scenario
+):
+    assert scenario.expect is not None
+    expected = scenario.expect.verdict
+    assert expected is not None, f"{scenario.name} has no lint verdict"
+    path = tmp_path / f"{scenario.name}.values.yaml"
+    path.write_text(yaml.safe_dump(scenario.overlay(), sort_keys=False), encoding="utf-8")
+    argv = [str(path), "--botkube-version", scenario.botkube_version, "--format", "json"]
+    minimum = scenario.min_kubernetes_version
+    if minimum and parse_kubernetes_version(minimum) > parse_kubernetes_version("1.31"):
+        argv += ["--kubernetes-version", minimum]
+    code, out, _ = lint(capsys, *argv)
+    data = json.loads(out)
+    assert data["verdict"] == expected
+    assert code == (0 if expected == "healthy" else 1)
+    started = [s for s in data["sources"] if s["started"]]
+    assert {s["name"] for s in started} == set(scenario.source_aliases())
+    assert all(s["verdict"] == expected for s in started)

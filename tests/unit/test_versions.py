@@ -1,0 +1,117 @@
+import pytest
+
+from pytest_botkube.botkube.apis import check_type, split_type
+from pytest_botkube.botkube.versions import (
+    DEFAULT_KUBERNETES_VERSION,
+    KNOWN_BOTKUBE_VERSIONS,
+    has_nil_event_panic,
+    nil_event_panic_site,
+    normalize_botkube_version,
+    parse_kubernetes_version,
+    route_lookup_ignores_case,
+)
+from pytest_botkube.errors import BadInput
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.13.0", "v1.13.0"),
+        ("v1.13.0", "v1.13.0"),
+        (" v1.14.0 ", "v1.14.0"),
+        ("1.10.0", "v1.10.0"),
+    ],
+)
+def test_normalize_accepts_with_and_without_v(text: str, expected: str):
+    assert normalize_botkube_version(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["1.9.1", "v1.15.0", "v2.0.0", "latest", "1.13", "", "v1.13.0-rc.1"]
+)
+def test_unknown_version_is_bad_input_naming_the_known_ones(text: str):
+    with pytest.raises(BadInput) as info:
+        normalize_botkube_version(text)
+    message = str(info.value)
+    assert "\n" not in message
+    for known in KNOWN_BOTKUBE_VERSIONS:
+        assert known in message
+
+
+@pytest.mark.parametrize(
+    ("version", "panics"),
+    [("v1.10.0", True), ("v1.11.0", True), ("1.12.0", True), ("v1.13.0", True), ("v1.14.0", False)],
+)
+def test_nil_event_panic_until_v1_14(version: str, panics: bool):
+    assert has_nil_event_panic(version) is panics
+    site = nil_event_panic_site(version)
+    assert (site == "internal/source/kubernetes/router.go:159") is panics
+    assert route_lookup_ignores_case(version) is not panics
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1.31", (1, 31)), ("v1.26", (1, 26)), ("1.25.3", (1, 25)), ("v1.16.0", (1, 16))],
+)
+def test_parse_kubernetes_version(text: str, expected: tuple[int, int]):
+    assert parse_kubernetes_version(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1.15", "2.1", "abc", "", "1", "1.x"])
+def test_bad_kubernetes_version(text: str):
+    with pytest.raises(BadInput, match="Kubernetes version"):
+        parse_kubernetes_version(text)
+
+
+def test_default_kubernetes_version_is_the_kind_node_the_suite_pins():
+    from pytest_botkube.cluster import kind
+
+    assert parse_kubernetes_version(DEFAULT_KUBERNETES_VERSION) == parse_kubernetes_version(
+        kind.KUBERNETES_VERSION
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "minor", "status"),
+    [
+        ("autoscaling/v2beta2/horizontalpodautoscalers", 25, "served"),
+        ("autoscaling/v2beta2/horizontalpodautoscalers", 26, "not-served"),
+        ("autoscaling/v2beta1/horizontalpodautoscalers", 24, "served"),
+        ("autoscaling/v2beta1/horizontalpodautoscalers", 25, "not-served"),
+        ("autoscaling/v2/horizontalpodautoscalers", 22, "not-served"),
+        ("autoscaling/v2/horizontalpodautoscalers", 23, "served"),
+        ("batch/v1beta1/cronjobs", 24, "served"),
+        ("batch/v1beta1/cronjobs", 25, "not-served"),
+        ("policy/v1beta1/poddisruptionbudgets", 25, "not-served"),
+        ("extensions/v1beta1/ingresses", 21, "served"),
+        ("extensions/v1beta1/ingresses", 22, "not-served"),
+        ("networking.k8s.io/v1beta1/ingresses", 22, "not-served"),
+        ("networking.k8s.io/v1/ingresses", 31, "served"),
+        ("v1/pods", 31, "served"),
+        ("v1/events", 31, "served"),
+        ("apps/v1/deployments", 31, "served"),
+        ("autoscaling/v3/horizontalpodautoscalers", 31, "not-served"),
+        ("v1/horizontalpodautoscalers", 31, "not-served"),
+        ("v1/pod", 31, "singular"),
+        ("horizontalpodautoscalers", 31, "malformed"),
+        ("a/b/c/d", 31, "malformed"),
+        ("v1/", 31, "malformed"),
+        ("", 31, "malformed"),
+        ("example.com/v1/widgets", 31, "custom"),
+    ],
+)
+def test_check_type(text: str, minor: int, status: str):
+    assert check_type(text, (1, minor)).status == status
+
+
+def test_replacement_prefers_the_newest_stable_version():
+    check = check_type("autoscaling/v2beta2/horizontalpodautoscalers", (1, 31))
+    assert check.replacement == "autoscaling/v2/horizontalpodautoscalers"
+    assert "1.26" in check.detail
+    assert check_type("batch/v1beta1/cronjobs", (1, 31)).replacement == "batch/v1/cronjobs"
+
+
+def test_split_type():
+    assert split_type("v1/pods") == ("", "v1", "pods")
+    assert split_type("apps/v1/deployments") == ("apps", "v1", "deployments")
+    assert split_type("pods") is None
