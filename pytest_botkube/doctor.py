@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -17,6 +18,8 @@ from typing import Any, Literal, Protocol
 import yaml
 
 from .errors import BadInput, BotkubeReproError, EnvironmentUnavailable, ExitCode
+from .redact import REDACTED as _REDACTED
+from .yamlio import YamlDocument, format_key_path
 
 # The chart (helm/botkube/templates/deployment.yaml, v1.13.0 and v1.14.0) hard-codes these two
 # labels on the Deployment and its selector, whatever nameOverride says.
@@ -32,7 +35,6 @@ CONVENTIONAL_NAMESPACE = "botkube"  # the namespace every upstream install guide
 # The agent's built-in defaults that matter here (pkg/config/default.yaml); files merge on top.
 _AGENT_DEFAULTS: dict[str, Any] = {"settings": {"healthPort": str(DEFAULT_HEALTH_PORT)}}
 _ENV_PREFIX = "BOTKUBE_"
-_REDACTED = "[redacted]"
 _MIN_SCRUB_LEN = 6  # shorter Secret values ("true", "slack") are not worth hiding and would
 # mangle ordinary words in the report
 
@@ -136,11 +138,9 @@ def find_botkube(reader: ClusterReader, namespace: str | None, release: str | No
             scope = "all namespaces"
         except AccessDenied as denied:
             # A namespaced Role cannot list across namespaces: try where BotKube usually lives.
-            namespaces = list(
-                dict.fromkeys(filter(None, [reader.default_namespace(), CONVENTIONAL_NAMESPACE]))
-            )
+            namespaces = _likely_namespaces(reader)
             scope = "namespace " + " and ".join(namespaces)
-            scope += f" (listing all namespaces is forbidden: {denied})"
+            scope += " (listing Deployments in all namespaces is forbidden)"
             denials: list[AccessDenied] = []
             for ns in namespaces:
                 try:
@@ -149,19 +149,19 @@ def find_botkube(reader: ClusterReader, namespace: str | None, release: str | No
                     denials.append(exc)
             if len(denials) == len(namespaces):
                 raise denials[0] if denials else denied from None
-    looked_for = f"Deployments labelled {selector}"
+    looked_for = f"Deployments labelled {selector} in {scope}"
     if not found and release:
+        # Not labelled like the chart (a fork, a kustomized copy): try the chart's name for it.
         name = chart_fullname(release)
-        looked_for += f" or named {name}"
-        for ns in namespaces:
+        where = namespaces or _likely_namespaces(reader)
+        for ns in where:
             deployment = reader.get_deployment(ns, name)
             if deployment is not None:
                 found.append(deployment)
+        looked_for += f", and a Deployment named {name} in namespace {' and '.join(where)}"
     if not found:
         hint = "" if namespace else "; pass --namespace if BotKube runs elsewhere"
-        raise BotkubeNotFound(
-            f"no BotKube found: looked for {looked_for} in {scope} of {reader.where}{hint}"
-        )
+        raise BotkubeNotFound(f"no BotKube found in {reader.where}: looked for {looked_for}{hint}")
     if len(found) > 1:
         names = ", ".join("/".join(_meta(d)) for d in found)
         raise BadInput(
@@ -170,6 +170,11 @@ def find_botkube(reader: ClusterReader, namespace: str | None, release: str | No
         )
     ns, name = _meta(found[0])
     return Target(namespace=ns or (namespace or ""), name=name, deployment=found[0])
+
+
+def _likely_namespaces(reader: ClusterReader) -> list[str]:
+    """The kubeconfig context's namespace, then the one every upstream guide installs into."""
+    return list(dict.fromkeys(filter(None, [reader.default_namespace(), CONVENTIONAL_NAMESPACE])))
 
 
 def botkube_container(deployment: Mapping[str, Any]) -> dict[str, Any]:
@@ -635,6 +640,412 @@ def health_port(container: Mapping[str, Any], config: Mapping[str, Any]) -> int:
     return DEFAULT_HEALTH_PORT
 
 
+# --------------------------------------------------------------------------- examination
+
+
+PLUGIN = "botkube/kubernetes"
+UPGRADE_TO = "v1.14.0"  # the last BotKube release, the first without #1474
+_KUBE_MINOR = re.compile(r"^v?(\d+)\.(\d+)")
+
+
+@dataclass
+class DoctorReport:
+    """Everything the doctor found, as plain data; ``to_json`` is scrubbed of Secret values."""
+
+    cluster: str
+    namespace: str
+    deployment: str
+    release: str | None
+    image: str
+    botkube_version: str | None
+    kubernetes_version: str | None
+    config_files: list[str]
+    pod: PodState | None
+    predicted: dict[str, Any] | None
+    healthz: dict[str, Any] | None
+    observed: dict[str, Any] | None
+    log: dict[str, Any]
+    known_issue: dict[str, Any] | None
+    fixes: list[str]
+    problems: list[str]
+    notes: list[str]
+    secret_values: frozenset[str] = field(default_factory=frozenset, repr=False)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PROBLEM if self.problems else ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "cluster": self.cluster,
+            "namespace": self.namespace,
+            "deployment": self.deployment,
+            "release": self.release,
+            "image": self.image,
+            "botkube_version": self.botkube_version,
+            "kubernetes_version": self.kubernetes_version,
+            "config_files": self.config_files,
+            "pod": None if self.pod is None else self.pod.__dict__.copy(),
+            "predicted": self.predicted,
+            "healthz": self.healthz,
+            "observed": self.observed,
+            "log": self.log,
+            "known_issue": self.known_issue,
+            "fixes": self.fixes,
+            "problems": self.problems,
+            "notes": self.notes,
+            "status": "problem" if self.problems else "healthy",
+            "exit_code": int(self.exit_code),
+        }
+        cleaned: dict[str, Any] = scrub(data, self.secret_values)
+        return cleaned
+
+
+def _kubernetes_minor(server_version: str | None) -> str | None:
+    """``v1.30.2-gke.1587003`` -> ``1.30``; the model reads MAJOR.MINOR only."""
+    match = _KUBE_MINOR.match(server_version or "")
+    return f"{match[1]}.{match[2]}" if match else None
+
+
+def model_input(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The running config in the shape ``analyze`` reads (a Helm values overlay).
+
+    The agent's files already hold the chart's defaults, so a default source missing from them
+    was removed on purpose: a ``null`` tells the model not to add it back.
+    """
+    from .botkube.config import CHART_DEFAULT_SOURCE_NAMES
+
+    sources = dict(config.get("sources") or {})
+    for name in CHART_DEFAULT_SOURCE_NAMES:
+        sources.setdefault(name, None)
+    return {**config, "sources": sources, "communications": config.get("communications") or {}}
+
+
+def _read_log(
+    reader: ClusterReader, namespace: str, pod: PodState, notes: list[str]
+) -> tuple[Any, list[str]]:
+    """The agent log, previous container first when it restarted, diagnosed as it streams."""
+    from itertools import chain
+
+    from .botkube.logs import read_log
+
+    read: list[str] = []
+    parts: list[Iterable[str]] = []
+    if pod.restarts > 0:
+        try:
+            parts.append(reader.pod_log(namespace, pod.name, CONTAINER_NAME, True))
+            read.append("previous")
+        except ReadFailed as exc:
+            notes.append(f"no previous log: {exc}")
+    try:
+        parts.append(reader.pod_log(namespace, pod.name, CONTAINER_NAME, False))
+        read.append("current")
+    except ReadFailed as exc:
+        notes.append(f"no current log: {exc}")
+    return read_log(chain.from_iterable(parts)), read
+
+
+def _timeline_json(timeline: Any) -> dict[str, Any]:
+    panic = timeline.panic
+    top = panic.top_frame if panic is not None else None
+    return {
+        "status": timeline.status,
+        "restarts": timeline.restarts,
+        "threshold": timeline.threshold,
+        "exit_statuses": timeline.exit_statuses,
+        "deactivated": timeline.deactivated,
+        "informers_registered": timeline.informers_registered,
+        "panic": None
+        if panic is None
+        else {
+            "message": panic.message,
+            "signal": panic.signal,
+            "top_frame": None if top is None else str(top),
+            "frames": [str(f) for f in panic.frames[:5]],
+        },
+        "aliases": list(timeline.aliases),
+    }
+
+
+def examine(
+    reader: ClusterReader, namespace: str | None = None, release: str | None = None
+) -> DoctorReport:
+    """Find BotKube, read what it runs and how it behaves, and say what is wrong and the fix."""
+    from .botkube.health import HealthzError, health_verdict, parse_healthz
+    from .botkube.semantics import analyze
+    from .botkube.versions import FIRST_FIXED_VERSION, normalize_botkube_version
+
+    target = find_botkube(reader, namespace, release)
+    ns = target.namespace
+    container = botkube_container(target.deployment)
+    notes: list[str] = []
+    problems: list[str] = []
+    fixes: list[str] = []
+    raw_version = running_version(target.deployment, container)
+    running = read_running_config(reader, ns, target.deployment, container)
+    server = getattr(reader, "server_version", None)
+    kube_version = _kubernetes_minor(server() if callable(server) else None)
+
+    # Predicted: the model on the config this agent runs.
+    version: str | None = None
+    analysis = None
+    if raw_version is None:
+        problems.append(f"cannot tell the BotKube version from image {container.get('image')}")
+    else:
+        try:
+            version = normalize_botkube_version(raw_version)
+        except BadInput as exc:
+            problems.append(f"no prediction for image tag {raw_version}: {exc}")
+    if version is not None:
+        try:
+            analysis = analyze(
+                YamlDocument(f"config of {ns}/{target.name}", model_input(running.data)),
+                version,
+                kube_version,
+            )
+        except BadInput as exc:
+            # The agent runs a config the model cannot read: say where, keep observing.
+            problems.append(f"the running config cannot be read: {exc}")
+    predicted = None if analysis is None else analysis.to_json()
+    started = [] if analysis is None else [s.name for s in analysis.sources if s.started]
+    if analysis is not None:
+        if analysis.verdict != "healthy":
+            culprits = [s.name for s in analysis.sources if s.cause is not None]
+            problems.append(
+                f"predicted: the {PLUGIN} plugin process will {analysis.verdict} on {version}"
+                + (f" because of source {', '.join(culprits)}" if culprits else "")
+            )
+        elif analysis.exit_code:
+            problems.append("predicted: the config has errors (see the findings)")
+        for source in analysis.sources:
+            for finding in source.findings:
+                if finding.severity == "error" and source.cause is not None:
+                    where = format_key_path(finding.path)
+                    fixes.append(f"{where}: {finding.fix} [{finding.code}, {finding.upstream}]")
+        for finding in analysis.findings:
+            if finding.severity == "error":
+                fixes.append(f"{format_key_path(finding.path)}: {finding.fix} [{finding.code}]")
+
+    # Observed: the pod, /healthz through the API server's proxy, the agent log.
+    pods = reader.list_pods(ns, _match_labels(target.deployment) or CHART_SELECTOR)
+    pod = pick_pod(pods, str(container.get("name", CONTAINER_NAME)))
+    healthz = None
+    healthz_json: dict[str, Any] | None = None
+    summary = None
+    log_read: list[str] = []
+    if pod is None:
+        problems.append(f"Deployment {ns}/{target.name} has no pod")
+    else:
+        if pod.phase != "Running" or not pod.ready:
+            problems.append(f"pod {pod.name} is {pod.phase}{'' if pod.ready else ', not ready'}")
+        port = health_port(container, running.data)
+        try:
+            body = reader.get_healthz(ns, pod.name, port)
+            healthz = parse_healthz(body, where=f"/healthz of {ns}/{pod.name}:{port}")
+            healthz_json = {
+                "port": port,
+                "botkube": healthz.botkube_status,
+                "plugins": {
+                    alias: {
+                        "enabled": p.enabled,
+                        "status": p.status,
+                        "restarts": f"{p.restarts}/{p.threshold}",
+                    }
+                    for alias, p in healthz.plugins.items()
+                },
+            }
+            if healthz.botkube_status != "Healthy":
+                problems.append(f"/healthz: botkube is {healthz.botkube_status}")
+        except (ReadFailed, HealthzError) as exc:
+            notes.append(f"/healthz not read: {exc}")
+        summary, log_read = _read_log(reader, ns, pod, notes)
+    log_json: dict[str, Any] = {
+        "read": log_read,
+        "lines": 0 if summary is None else summary.lines,
+        "plugins": {}
+        if summary is None
+        else {name: _timeline_json(t) for name, t in summary.plugins.items()},
+        "sink_failures": {
+            "count": 0 if summary is None else summary.sink_failure_count,
+            "first": [] if summary is None else [f.error for f in summary.sink_failures[:3]],
+        },
+    }
+    observed = None
+    known = None
+    if healthz is not None or summary is not None:
+        verdict = health_verdict(healthz, summary, PLUGIN, aliases=started or None)
+        observed = {
+            "plugin": PLUGIN,
+            "status": verdict.status,
+            "sentence": verdict.sentence,
+            "restarts": verdict.restarts,
+            "threshold": verdict.threshold,
+            "aliases": list(verdict.aliases),
+            "notes": list(verdict.notes),
+        }
+        if verdict.status in ("crashing", "deactivated"):
+            problems.append(f"observed: {PLUGIN} {verdict.sentence}")
+        match = verdict.known_match
+        if match is not None:
+            issue = match.issue
+            known = {
+                "ref": issue.ref,
+                "url": issue.url,
+                "title": issue.title,
+                "certainty": match.certainty,
+                "evidence": match.evidence,
+                "fixed_in": issue.fixed_in,
+                "fix": issue.fix,
+            }
+            fixes.insert(0, f"{issue.ref}: {issue.fix}")
+    crash = analysis is not None and analysis.verdict == "crash"
+    if crash and version is not None and _older(version, FIRST_FIXED_VERSION):
+        fixes.insert(
+            0,
+            f"upgrade BotKube to {UPGRADE_TO}: helm upgrade {target.release or '<release>'} "
+            f"botkube/botkube -n {ns} --version {UPGRADE_TO} --reuse-values",
+        )
+    return DoctorReport(
+        cluster=reader.where,
+        namespace=ns,
+        deployment=target.name,
+        release=target.release,
+        image=str(container.get("image", "")),
+        botkube_version=version or raw_version,
+        kubernetes_version=kube_version,
+        config_files=list(running.files),
+        pod=pod,
+        predicted=predicted,
+        healthz=healthz_json,
+        observed=observed,
+        log=log_json,
+        known_issue=known,
+        fixes=list(dict.fromkeys(fixes)),
+        problems=problems,
+        notes=notes,
+        secret_values=running.secret_values,
+    )
+
+
+def _older(version: str, than: str) -> bool:
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in v.lstrip("v").split("."))
+
+    return key(version) < key(than)
+
+
+def _match_labels(deployment: Mapping[str, Any]) -> str:
+    labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_json(report: DoctorReport) -> str:
+    return json.dumps(report.to_json(), indent=2, sort_keys=False)
+
+
+def render_text(report: DoctorReport) -> str:
+    """The report for people, built from the scrubbed JSON so both outputs hide the same."""
+    data = report.to_json()
+    out: list[str] = [f"BotKube doctor: {data['cluster']}"]
+
+    def row(label: str, value: str) -> None:
+        out.append(f"  {label:<11} {value}")
+
+    release = f" (release {data['release']})" if data["release"] else ""
+    row("Deployment", f"{data['namespace']}/{data['deployment']}{release}")
+    row("Version", f"{data['botkube_version'] or 'unknown'} (image {data['image']})")
+    row("Kubernetes", data["kubernetes_version"] or "unknown")
+    pod = data["pod"]
+    if pod is not None:
+        last = ""
+        if pod["last_exit_code"] is not None:
+            last = f", last exit {pod['last_exit_code']} {pod['last_reason'] or ''}".rstrip()
+        ready = "ready" if pod["ready"] else "not ready"
+        row("Pod", f"{pod['name']} {pod['phase']}, {ready}, {pod['restarts']} restarts{last}")
+    out.append("  Config      (the Secret's values are never read into this report)")
+    out.extend(f"    {f}" for f in data["config_files"])
+
+    predicted = data["predicted"]
+    out.append("")
+    if predicted is None:
+        out.append("Predicted: no prediction (see problems)")
+    else:
+        out.append(
+            f"Predicted ({predicted['botkube_version']}, Kubernetes "
+            f"{predicted['kubernetes_version']}): {PLUGIN} process {predicted['verdict']}"
+        )
+        for source in predicted["sources"]:
+            if not source["started"] and not source["findings"]:
+                continue
+            state = source["verdict"] if source["started"] else f"{source['verdict']}, not started"
+            out.append(f"  {source['name']}: {state}")
+            for finding in source["findings"]:
+                if finding["severity"] == "info":
+                    continue
+                out.append(
+                    f"    {finding['code']} {finding['severity']} {finding['path']}: "
+                    f"{finding['message']}"
+                )
+    out.append("")
+    out.append("Observed:")
+    healthz = data["healthz"]
+    if healthz is None:
+        out.append("  /healthz: not read")
+    else:
+        plugins = (
+            ", ".join(
+                f"{alias} {p['status']} {p['restarts']} restarts"
+                for alias, p in healthz["plugins"].items()
+            )
+            or "no plugins"
+        )
+        out.append(f"  /healthz (port {healthz['port']}): botkube {healthz['botkube']}; {plugins}")
+    log = data["log"]
+    read = " + ".join(log["read"]) or "none"
+    out.append(f"  log ({read}, {log['lines']} lines):")
+    for name, t in log["plugins"].items():
+        extra = f", exit statuses {sorted(set(t['exit_statuses']))}" if t["exit_statuses"] else ""
+        panic = t["panic"]
+        if panic is not None:
+            extra += f", panic: {panic['message']}"
+            if panic["top_frame"]:
+                extra += f" at {panic['top_frame']}"
+        ratio = f"{t['restarts']}/{t['threshold']}" if t["threshold"] else str(t["restarts"])
+        out.append(f"    {name}: {t['status']}, {ratio} restarts{extra}")
+    sinks = log["sink_failures"]
+    if sinks["count"]:
+        out.append(f"    sink send failures: {sinks['count']}, first: {sinks['first'][0]}")
+    observed = data["observed"]
+    if observed is not None:
+        out.append(f"  {PLUGIN}: {observed['sentence']}")
+        out.extend(f"    note: {n}" for n in observed["notes"])
+    known = data["known_issue"]
+    out.append("")
+    if known is None:
+        out.append("Known issue: none of the catalogued upstream failures matches the log")
+    else:
+        fixed = f", fixed in {known['fixed_in']}" if known["fixed_in"] else ", not fixed upstream"
+        out.append(f"Known issue: {known['ref']} {known['title']} ({known['url']}{fixed})")
+        out.append(f"  {known['certainty']}: {known['evidence']}")
+    if data["fixes"]:
+        out.append("")
+        out.append("Fix:")
+        out.extend(f"  - {f}" for f in data["fixes"])
+    if data["notes"]:
+        out.append("")
+        out.extend(f"Note: {n}" for n in data["notes"])
+    out.append("")
+    if data["problems"]:
+        out.append(f"Result: PROBLEM (exit {data['exit_code']})")
+        out.extend(f"  - {p}" for p in data["problems"])
+    else:
+        out.append("Result: healthy, and predicted healthy (exit 0)")
+    return "\n".join(out) + "\n"
+
+
 __all__ = [
     "CHART_SELECTOR",
     "AccessDenied",
@@ -642,6 +1053,7 @@ __all__ = [
     "ClusterReader",
     "ClusterUnreachable",
     "ConfigFile",
+    "DoctorReport",
     "ExitCode",
     "ObjectKey",
     "PodState",
@@ -652,12 +1064,16 @@ __all__ = [
     "config_files",
     "deep_merge",
     "env_overlay",
+    "examine",
     "find_botkube",
     "health_port",
     "image_tag",
+    "model_input",
     "outline_communications",
     "pick_pod",
     "read_running_config",
+    "render_json",
+    "render_text",
     "running_version",
     "scrub",
 ]

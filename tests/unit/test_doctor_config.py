@@ -378,10 +378,12 @@ def test_not_found_says_what_and_where() -> None:
     with pytest.raises(doctor.BotkubeNotFound) as info:
         doctor.find_botkube(reader, "monitoring", "bk")
     message = str(info.value)
-    assert "app=botkube,component=controller,app.kubernetes.io/instance=bk" in message
-    assert "named bk-botkube" in message
-    assert "namespace monitoring" in message
-    assert reader.where in message
+    assert message == (
+        f"no BotKube found in {reader.where}: looked for Deployments labelled "
+        "app=botkube,component=controller,app.kubernetes.io/instance=bk in namespace monitoring, "
+        "and a Deployment named bk-botkube in namespace monitoring"
+    )
+    assert ("get_deployment", "monitoring", "bk-botkube") in reader.calls
     assert info.value.exit_code == ExitCode.ENVIRONMENT
 
 
