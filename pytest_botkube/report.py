@@ -23,6 +23,7 @@ import yaml
 
 from . import __version__
 from .redact import redact_file, redact_text, redact_values
+from .verdict import DeliveryDiff
 
 LOUD = "!! MODEL DISAGREES !!"
 
@@ -37,17 +38,35 @@ class Prediction:
 
 
 @dataclass(frozen=True)
-class DiffRow:
+class DeliveryRow:
     """One thing that happened in the cluster and whether BotKube delivered it."""
 
     happening: str  # e.g. Happening.describe(): "Warning FailedGetResourceMetric ... ns/name"
     delivered: bool
     expected: bool | None = None  # the model's answer; None when it has none
     why: str = ""  # the model's reason (Forwarding.why) or what the observation showed
+    disagreement: str = ""  # set when model and run disagree beyond delivered/not delivered
 
     @property
     def agrees(self) -> bool:
+        if self.disagreement:
+            return False
         return self.expected is None or self.expected == self.delivered
+
+
+def rows_from_diff(diff: DeliveryDiff) -> tuple[tuple[DeliveryRow, ...], tuple[str, ...]]:
+    """The verdict module's delivery diff as report rows, plus the unmatched deliveries."""
+    rows = tuple(
+        DeliveryRow(
+            happening=row.what(),
+            delivered=row.delivered,
+            expected=None if row.forwarding is None else row.forwarding.delivered,
+            why=row.why(),
+            disagreement=row.disagreement,
+        )
+        for row in diff.rows
+    )
+    return rows, tuple(delivery.describe() for delivery in diff.unmatched)
 
 
 @dataclass(frozen=True)
@@ -69,7 +88,8 @@ class RunRecord:
     panic: str = ""  # one-line panic signature, "" when none
     happenings: tuple[str, ...] = ()
     delivered: tuple[str, ...] = ()
-    diff: tuple[DiffRow, ...] = ()
+    diff: tuple[DeliveryRow, ...] = ()  # see rows_from_diff
+    unmatched: tuple[str, ...] = ()  # deliveries that match nothing that happened
     diagnosis: tuple[str, ...] = ()  # lines explaining the agent log
     known_issue: str = ""  # URL of the matching upstream issue
     known_issue_title: str = ""
@@ -92,10 +112,14 @@ def disagreements(record: RunRecord) -> list[str]:
                 f"observed {_statuses(record.exit_statuses)}"
             )
     for row in record.diff:
-        if not row.agrees:
+        if row.agrees:
+            continue
+        if row.expected is not None and row.expected != row.delivered:
             said = "delivered" if row.expected else "not delivered"
             got = "delivered" if row.delivered else "not delivered"
             out.append(f"{row.happening}: predicted {said}, observed {got}")
+        else:
+            out.append(f"{row.happening}: {row.disagreement}")
     return out
 
 
@@ -276,6 +300,11 @@ def _run_section(record: RunRecord, values_file: str | None, artifact_files: Seq
             "### Delivery diff\n\n"
             + _md_table(("happened", "model", "observed", "why", "model vs run"), rows)
         )
+        if record.unmatched:
+            parts.append(
+                "Deliveries matching nothing that happened:\n\n"
+                + "\n".join(f"- `{d}`" for d in record.unmatched)
+            )
     else:
         happened = "\n".join(f"- {h}" for h in record.happenings) or "- (nothing recorded)"
         delivered = "\n".join(f"- {d}" for d in record.delivered) or "- (nothing)"

@@ -9,16 +9,20 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_botkube.botkube.events import Forwarding, Happening
+from pytest_botkube.botkube.payload import Delivery
 from pytest_botkube.report import (
     LOUD,
-    DiffRow,
+    DeliveryRow,
     Prediction,
     RunRecord,
     disagreements,
     render_report,
+    rows_from_diff,
     verdict_table_text,
     write_bundle,
 )
+from pytest_botkube.verdict import delivery_diff
 
 ISSUE = "https://github.com/kubeshop/botkube/issues/1474"
 HPA = "autoscaling/v2/horizontalpodautoscalers"
@@ -41,15 +45,15 @@ def _values(event: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _diff(delivered_create: bool) -> tuple[DiffRow, ...]:
+def _diff(delivered_create: bool) -> tuple[DeliveryRow, ...]:
     return (
-        DiffRow(
+        DeliveryRow(
             f"create {HPA} repro/web",
             delivered=delivered_create,
             expected=delivered_create,
             why="create is in the effective types" if delivered_create else "plugin is down",
         ),
-        DiffRow(
+        DeliveryRow(
             f"Normal SuccessfulRescale {HPA} repro/web",
             delivered=False,
             expected=False,
@@ -106,7 +110,9 @@ WRONG = RunRecord(
     restarts=4,
     threshold=3,
     exit_statuses=(2, 2, 2, 2),
-    diff=(DiffRow(f"create {HPA} repro/web", delivered=False, expected=True, why="plugin down"),),
+    diff=(
+        DeliveryRow(f"create {HPA} repro/web", delivered=False, expected=True, why="plugin down"),
+    ),
 )
 
 
@@ -281,3 +287,43 @@ def test_report_shows_redacted_values_of_each_run() -> None:
     assert "botToken: <redacted>" in text
     assert FAKE_SLACK not in text
     assert f"type: {HPA}" in text
+
+
+def test_rows_from_the_verdict_delivery_diff() -> None:
+    create = Happening(HPA, "web", "repro", action="create")
+    rescale = Happening(HPA, "web", "repro", event_type="Normal", reason="SuccessfulRescale")
+
+    def model(h: Happening) -> Forwarding:
+        if h.action == "create":
+            return Forwarding(True, ("k8s-hpa",), "create is in the effective types")
+        return Forwarding(False, (), "Normal Events are never forwarded")
+
+    deliveries = [
+        Delivery(("k8s-hpa",), "create", name="web", namespace="repro", resource=HPA),
+        Delivery(("k8s-hpa",), "delete", name="other", namespace="repro", resource=HPA),
+    ]
+    rows, unmatched = rows_from_diff(delivery_diff([create, rescale], deliveries, model))
+    assert [(r.happening, r.delivered, r.expected, r.agrees) for r in rows] == [
+        (create.describe(), True, True, True),
+        (rescale.describe(), False, False, True),
+    ]
+    assert rows[1].why == "Normal Events are never forwarded"
+    assert len(unmatched) == 1
+    assert "delete" in unmatched[0]
+    record = RunRecord("r", "v1.14.0", diff=rows, unmatched=unmatched)
+    assert disagreements(record) == []
+    assert "Deliveries matching nothing that happened" in render_report([record])
+
+
+def test_source_disagreement_from_the_verdict_is_flagged() -> None:
+    create = Happening(HPA, "web", "repro", action="create")
+
+    def model(h: Happening) -> Forwarding:
+        return Forwarding(True, ("k8s-a", "k8s-b"), "both sources watch HPAs")
+
+    deliveries = [Delivery(("k8s-a",), "create", name="web", namespace="repro", resource=HPA)]
+    rows, _ = rows_from_diff(delivery_diff([create], deliveries, model))
+    record = RunRecord("r", "v1.14.0", diff=rows)
+    (problem,) = disagreements(record)
+    assert problem.endswith("no delivery from k8s-b")
+    assert verdict_table_text([record]).rstrip().splitlines()[-1].startswith(LOUD)
