@@ -46,7 +46,17 @@ _SECRET_KEY_FRAGMENTS: Final = (
 _SECRET_KEY_EXACT: Final = frozenset({"pwd", "sig", "auth", "key", "code"})
 # Keys that contain a secret word but hold a *name* or a flag, never the secret itself; keeping
 # them readable matters (``existingSecret: botkube-comms`` tells a maintainer where to look).
-_NOT_SECRET_SUFFIXES: Final = ("name", "names", "ref", "valid", "enabled", "path", "file", "ttl")
+_NOT_SECRET_SUFFIXES: Final = (
+    "name",
+    "names",
+    "ref",
+    "valid",
+    "enabled",
+    "path",
+    "file",
+    "ttl",
+    "class",
+)
 _NOT_SECRET_PREFIXES: Final = ("existing",)
 
 # ``key`` and ``code`` are only secrets as URL query parameters (``?key=...``), not as YAML keys

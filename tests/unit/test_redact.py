@@ -219,6 +219,7 @@ def test_empty_and_boolean_values_under_secret_keys_stay_as_they_are() -> None:
         ("existingCommunicationsSecretName", False),
         ("tlsSecretValid", False),
         ("secretName", False),
+        ("secretProviderClass", False),
         ("key", False),
         ("name", False),
         ("botID", False),
