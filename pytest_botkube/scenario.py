@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from . import resources
+from .botkube.versions import normalize_botkube_version
 from .errors import BadInput
 from .yamlio import KeyPath, YamlDocument, load_yaml
 
@@ -68,19 +69,12 @@ NAMESPACE_PLACEHOLDER = "$namespace"
 
 _THRESHOLD = re.compile(r"^threshold\s*(?:([+-])\s*(\d+))?$")
 _KUBE_MINOR = re.compile(r"^1\.\d+$")
-_VERSION = re.compile(r"^v?(\d+\.\d+\.\d+)$")
 
 
 # --------------------------------------------------------------------------- versions
-_KNOWN_VERSIONS = ("v1.13.0", "v1.14.0")
-
-
 def normalize_version(text: str) -> str:
-    """``1.13.0``/``v1.13.0`` -> ``v1.13.0``; unknown releases are refused with the choices."""
-    m = _VERSION.match(str(text).strip())
-    if m and f"v{m[1]}" in _KNOWN_VERSIONS:
-        return f"v{m[1]}"
-    raise BadInput(f"unknown BotKube version {text!r}: known {', '.join(_KNOWN_VERSIONS)}")
+    """``1.13.0``/``v1.13.0`` -> ``v1.13.0``; releases the model does not know are ``BadInput``."""
+    return normalize_botkube_version(text)
 
 
 # --------------------------------------------------------------------------- freezing

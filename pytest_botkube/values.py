@@ -47,7 +47,7 @@ KUBERNETES_PLUGIN = "botkube/kubernetes"
 DEBUG_ENV_NAME = "LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES"
 WEBHOOK_GROUP = "default-group"
 
-#: Sources defined in the chart's values.yaml (identical at v1.13.0 and v1.14.0).
+#: Sources defined in the chart's values.yaml (identical from v1.10.0 to v1.14.0).
 CHART_DEFAULT_SOURCES = (
     "k8s-recommendation-events",
     "k8s-all-events",
