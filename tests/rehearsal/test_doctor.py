@@ -163,6 +163,47 @@ def test_workaround_and_upgrade_are_healthy(
     assert "Result: healthy, and predicted healthy (exit 0)" in text
 
 
+def test_unserved_type_exit_loop_names_1080_and_the_type_not_an_upgrade(
+    api_double: KubeApiDouble, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    values = values_of("unknown-type-v1.14.0")
+    profile = BotkubeProfile(
+        log=(LOGS / "exit_loop_unknown_type.json.log").read_text(encoding="utf-8"),
+        healthz=healthz({a: ("Deactivated", "11/10") for a in kubernetes_source_aliases(values)}),
+    )
+    install_botkube(api_double, values, version="v1.14.0", profile=profile)
+    code, out, _ = doctor(api_double, tmp_path, capsys, "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    # The double's API server is Kubernetes 1.32, which no longer serves autoscaling/v2beta2.
+    assert report["predicted"]["verdict"] == "exit"
+    assert report["known_issue"]["ref"] == "kubeshop/botkube#1080"
+    assert report["fixes"][0].startswith("kubeshop/botkube#1080: correct or remove")
+    assert any("sources.k8s-hpa-events" in f for f in report["fixes"])
+    assert not any("upgrade" in f.lower() for f in report["fixes"])
+
+
+def test_version_the_model_does_not_know_is_observed_but_not_passed(
+    api_double: KubeApiDouble, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    values = values_of("fixed-v1.14.0")
+    values["image"] = {"tag": "v1.9.0"}
+    profile = BotkubeProfile(
+        log=healthy_log("v1.9.0"),
+        healthz=healthz({a: ("Running", "0/10") for a in kubernetes_source_aliases(values)}),
+    )
+    install_botkube(api_double, values, version="v1.9.0", profile=profile)
+    code, out, _ = doctor(api_double, tmp_path, capsys, "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    assert report["predicted"] is None
+    assert report["observed"]["status"] == "running"
+    assert report["problems"] == [
+        "no prediction for image tag v1.9.0: unknown BotKube version 'v1.9.0': the model knows "
+        "v1.10.0, v1.11.0, v1.12.0, v1.13.0, v1.14.0"
+    ]
+
+
 def test_restarted_agent_log_is_read_with_the_previous_container(
     api_double: KubeApiDouble, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,0 +1,41 @@
+"""The doctor command's wiring: registered, cheap to import, bad input before any connection."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_botkube.cli import main
+
+
+def test_doctor_never_imports_the_kubernetes_client_until_it_connects() -> None:
+    code = (
+        "import sys\n"
+        "from pytest_botkube import cli, doctor\n"
+        "cli.build_parser()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'urllib3')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_missing_kubeconfig_file_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert main(["doctor", "--kubeconfig", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"botkube-repro doctor: error: {missing}: no such kubeconfig file\n"
+    )
+
+
+def test_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["doctor", "--format", "yaml"])
+    assert info.value.code == 2
+    assert "invalid choice: 'yaml'" in capsys.readouterr().err
