@@ -24,14 +24,13 @@ The reader never holds more than one line plus a bounded summary, so a 1 GB log 
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 from ..errors import BadInput
 
@@ -86,7 +85,6 @@ _EXIT_STATUS = re.compile(r"exit status (-?\d+)")
 _SIGNAL = re.compile(r"signal: ([\w ]+)")
 _PARSE_RESOURCE = re.compile(r"Unable to parse resource: (.*?) to register with informer")
 _GO_SIGNAL = re.compile(r"^\[signal (SIG[A-Z0-9]+)")
-_GO_FUNC = re.compile(r"^(\S.*?)(?:\((?:[^()]|\([^()]*\))*\))?$")
 _GO_FILE = re.compile(r"^\s+(\S+?):(\d+)(?: \+0x[0-9a-fA-F]+)?$")
 
 
@@ -112,7 +110,7 @@ def _value(raw: str) -> str:
     return raw
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """One logrus entry, whichever formatter wrote it."""
 
@@ -179,29 +177,40 @@ def _parse_plain(text: str, head: re.Match[str]) -> Record:
     )
 
 
+def _json_record(data: dict[str, Any]) -> Record:
+    level = str(data.pop("level", ""))
+    msg = data.pop("msg")
+    return Record(
+        level=_LEVELS.get(level, level),
+        msg=msg if isinstance(msg, str) else str(msg),
+        time=data.pop("time", None),
+        fields=data,
+        form="json",
+    )
+
+
 def parse_line(line: str) -> Record | None:
     """One physical line -> its record, or None for a line that is not a logrus entry.
 
     Prefixes such as ``kubectl logs --timestamps``/``--prefix`` or a colourised pod name are
     skipped by looking for where the entry starts.
     """
+    if line[:1] == "{":
+        try:
+            data = json.loads(line)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "msg" in data:
+            return _json_record(data)
     line = line.rstrip("\r\n")
-    start = 0 if line[:1] == "{" else line.find('{"')
-    if start >= 0 and (start == 0 or 'time="' not in line[:start]):
+    start = line.find('{"')
+    if start > 0 and 'time="' not in line[:start]:
         try:
             data = json.loads(line[start:])
         except ValueError:
             data = None
         if isinstance(data, dict) and "msg" in data:
-            level = str(data.pop("level", ""))
-            msg = data.pop("msg")
-            return Record(
-                level=_LEVELS.get(level, level),
-                msg=msg if isinstance(msg, str) else str(msg),
-                time=data.pop("time", None),
-                fields=data,
-                form="json",
-            )
+            return _json_record(data)
     start = line.find('time="')
     if start >= 0:
         record = _parse_logfmt(line[start:])
@@ -397,18 +406,78 @@ def _append(items: list[Any], item: Any, limit: int | None = None) -> None:
         items.append(item)
 
 
-def _relevant(line: str) -> bool:
-    """Cheap test on the raw line: could it change the summary? Most lines cannot."""
-    if "lugin" in line:
-        return (
-            "subsystem_name" in line
-            or "stderr" in line
-            or "exited" in line
-            or "estart" in line
-            or "not responding" in line
-            or "streaming" in line
-        )
-    return "sink" in line
+class _Needles(NamedTuple):
+    """Substrings the prefilter looks for; one instance for str lines, one for bytes lines."""
+
+    plugin: Any
+    subsystem: Any
+    panic: Any
+    fatal: Any
+    stderr: Any
+    informers: Any
+    parse: Any
+    erro: Any
+    fata: Any
+    pani: Any
+    exited: Any
+    restart: Any
+    responding: Any
+    streaming: Any
+    sink: Any
+
+
+_STR = _Needles(
+    "lugin",  # plugin, Plugin, pluginName
+    "subsystem_name",
+    "panic: ",
+    "fatal error: ",
+    "stderr",
+    "Registering informers",
+    "Unable to parse",
+    "ERRO",
+    "FATA",
+    "PANI",
+    "exited",
+    "estart",
+    "not responding",
+    "streaming",
+    "sink",
+)
+_BYTES = _Needles(*(n.encode() for n in _STR))
+Prefilter = Callable[[Any, "dict[str, Panic]"], bool]
+
+
+def _prefilter(needles: _Needles) -> Prefilter:
+    """Cheap test on the raw line (str or bytes): could it change the summary?
+
+    Most lines cannot, and this is what keeps the reader near ``json.loads`` speed: a plugin's
+    stderr lines matter only while a panic is being read or when one starts, its own log lines
+    only when they register informers or report an error. Needles are closure locals because
+    this runs once per line.
+    """
+    (plugin, subsystem, panic, fatal, stderr, informers, parse, erro, fata, pani) = needles[:10]
+    exited, restart, responding, streaming, sink = needles[10:]
+
+    def wanted(line: Any, open_panic: dict[str, Panic]) -> bool:
+        if plugin in line:
+            if subsystem in line:
+                return bool(open_panic) or panic in line or fatal in line
+            if stderr in line:
+                return (
+                    informers in line
+                    or parse in line
+                    or erro in line
+                    or fata in line
+                    or pani in line
+                )
+            return exited in line or restart in line or responding in line or streaming in line
+        return sink in line
+
+    return wanted
+
+
+_WANTED_STR = _prefilter(_STR)
+_WANTED_BYTES = _prefilter(_BYTES)
 
 
 def _looks_like_entry(line: str) -> bool:
@@ -431,14 +500,20 @@ class LogReader:
             timeline = self.summary.plugins[name] = PluginTimeline(name=name)
         return timeline
 
+    def _skipped(self, line: str) -> None:
+        if not self._recognised and _looks_like_entry(line):
+            self._recognised = True
+            self.summary.records += 1
+
     def feed(self, line: str) -> None:
+        self.summary.lines += 1
+        if _WANTED_STR(line, self._open_panic):
+            self._examine(line)
+        elif not self._recognised:
+            self._skipped(line)
+
+    def _examine(self, line: str) -> None:
         summary = self.summary
-        summary.lines += 1
-        if not _relevant(line):
-            if not self._recognised and _looks_like_entry(line):
-                self._recognised = True
-                summary.records += 1
-            return
         record = parse_line(line)
         if record is None:
             return
@@ -520,15 +595,11 @@ class LogReader:
 
     def _stderr_line(self, timeline: PluginTimeline, text: str, rec: Record, n: int) -> None:
         """A raw line from the plugin's stderr: where the Go runtime prints a panic."""
+        panic = self._open_panic.get(timeline.name)
         if text.startswith(("panic: ", "fatal error: ")):
             kind: Literal["panic", "fatal error"] = (
                 "panic" if text.startswith("panic: ") else "fatal error"
             )
-            open_panic = self._open_panic.get(timeline.name)
-            if open_panic is not None and not open_panic.frames and kind == "panic":
-                # "panic: x [recovered]" followed by "panic: y": keep the last message.
-                open_panic.message = text.split(": ", 1)[1]
-                return
             started = Panic(line=n, time=rec.time, message=text.split(": ", 1)[1], kind=kind)
             timeline.panic_count += 1
             if len(timeline.panics) >= MAX_PANICS:
@@ -536,28 +607,36 @@ class LogReader:
             timeline.panics.append(started)
             self._open_panic[timeline.name] = started
             return
-        panic = self._open_panic.get(timeline.name)
-        if panic is None:
+        if panic is None or not text:
             return
-        if m := _GO_SIGNAL.match(text):
-            panic.signal = m.group(1)
-        elif text.startswith("goroutine ") and panic.goroutine is None:
-            panic.goroutine = text.rstrip(":")
-        elif text.startswith("goroutine "):
-            panic.complete = True  # the next goroutine's stack: the panicking one is done
-            self._close_panic(timeline.name)
-        elif m := _GO_FILE.match(text):
-            if panic._pending is not None and len(panic.frames) < MAX_FRAMES:
+        first = text[0]
+        if first == "\t" or first == " ":
+            if panic.goroutine is None:
+                # "panic: x [recovered]" is followed by an indented "panic: y": the real one.
+                stripped = text.lstrip()
+                if stripped.startswith("panic: "):
+                    panic.message = stripped[len("panic: ") :]
+                return
+            m = _GO_FILE.match(text)
+            if m and panic._pending is not None and len(panic.frames) < MAX_FRAMES:
                 panic.frames.append(StackFrame(panic._pending, m.group(1), int(m.group(2))))
             panic._pending = None
+        elif first == "[":
+            if m := _GO_SIGNAL.match(text):
+                panic.signal = m.group(1)
+        elif text.startswith("goroutine "):
+            if panic.goroutine is None:
+                panic.goroutine = text.rstrip(":")
+            else:  # the next goroutine's stack: the panicking one is done
+                panic.complete = True
+                self._close_panic(timeline.name)
         elif text.startswith("created by "):
             panic._pending = None
             panic.complete = True
-        elif text and not text[0].isspace() and panic.goroutine is not None:
-            m = _GO_FUNC.match(text)
-            panic._pending = m.group(1) if m else text
-        elif text.startswith("exit status"):
-            panic.complete = True
+        elif panic.goroutine is not None:
+            # "pkg/path.(*T).Method(0xc0001, {0x2, 0x3})": drop the argument list.
+            cut = text.rfind("(") if text.endswith(")") else -1
+            panic._pending = text[:cut] if cut > 0 else text
 
     def _plugin_output(self, timeline: PluginTimeline, text: str, n: int, rec: Record) -> None:
         """The plugin's own log line, re-logged by the agent with ``logger=stderr``."""
@@ -589,26 +668,35 @@ def read_log(lines: Iterable[str]) -> LogSummary:
     return reader.summary
 
 
-def _bounded_lines(stream: io.TextIOBase) -> Iterator[str]:
-    readline = stream.readline
-    while line := readline(MAX_LINE):
-        yield line
+def _read_stream(stream: BinaryIO) -> LogSummary:
+    """``LogReader.feed`` inlined over undecoded lines: only lines the prefilter wants are
+    decoded and parsed, and a line longer than MAX_LINE is read in pieces."""
+    reader = LogReader()
+    summary, examine, open_panic = reader.summary, reader._examine, reader._open_panic
+    wanted, readline, limit = _WANTED_BYTES, stream.readline, MAX_LINE
+    count = 0
+    while raw := readline(limit):
+        count += 1
+        if wanted(raw, open_panic):
+            summary.lines = count
+            examine(raw.decode("utf-8", "replace"))
+        elif not reader._recognised:
+            summary.lines = count
+            reader._skipped(raw.decode("utf-8", "replace"))
+    summary.lines = count
+    return summary
 
 
 def read_log_file(path_or_dash: str | Path) -> LogSummary:
     """Summarise a log file (``-`` reads standard input). Unreadable input raises BadInput."""
     name = str(path_or_dash)
     if name == "-":
-        stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-        try:
-            summary = read_log(_bounded_lines(stdin))
-        finally:
-            stdin.detach()
+        summary = _read_stream(sys.stdin.buffer)
         where = "standard input"
     else:
         try:
-            with open(name, encoding="utf-8", errors="replace", newline="") as stream:
-                summary = read_log(_bounded_lines(stream))
+            with open(name, "rb") as stream:
+                summary = _read_stream(stream)
         except FileNotFoundError:
             raise BadInput(f"{name}: no such file") from None
         except IsADirectoryError:

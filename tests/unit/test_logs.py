@@ -184,7 +184,7 @@ def _exit(status: int) -> str:
 def test_recovered_panic_keeps_the_final_message_and_fatal_error_is_a_panic():
     lines = [
         _debug("panic: first [recovered]"),
-        _debug("panic: second"),
+        _debug("\tpanic: second"),
         _debug(""),
         _debug("goroutine 1 [running]:"),
         _debug("main.f()"),

@@ -1,0 +1,137 @@
+"""Throughput and memory of the agent-log reader behind ``botkube-repro diagnose``.
+
+1. Throughput on a generated 1 M-line JSON agent log, against a baseline in the same run that
+   only does ``json.loads`` on each line (target: diagnose within 2x of it).
+2. Memory flatness: peak RSS of a fresh process that diagnoses a small and a large generated log
+   (default 64 MiB and 1 GiB); flat means the two peaks are about equal.
+
+The logs are built by repeating the JSON fixtures in tests/data/logs (crash loops, exit loop,
+RestartAgent, healthy, sink failures) in a temporary directory; nothing is committed.
+
+    python benchmarks/bench_diagnose.py [--lines 1000000] [--small-mb 64] [--big-mb 1024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "logs"
+SOURCES = [
+    "healthy_v1.14.0.json.log",
+    "crash_loop_v1.13.0.json.log",
+    "sink_failures.json.log",
+    "exit_loop_unknown_type.json.log",
+    "healthy_v1.14.0.json.log",
+    "restart_agent.json.log",
+]
+
+
+def _block() -> list[str]:
+    lines: list[str] = []
+    for name in SOURCES:
+        lines += (FIXTURES / name).read_text(encoding="utf-8").splitlines(keepends=True)
+    return lines
+
+
+def write_lines(path: Path, count: int) -> int:
+    block = _block()
+    written = 0
+    with path.open("w", encoding="utf-8") as out:
+        while written < count:
+            chunk = block[: count - written]
+            out.writelines(chunk)
+            written += len(chunk)
+    return path.stat().st_size
+
+
+def write_bytes(path: Path, size: int) -> int:
+    data = "".join(_block()).encode()
+    with path.open("wb") as out:
+        written = 0
+        while written < size:
+            out.write(data)
+            written += len(data)
+    return written
+
+
+def baseline(path: Path) -> float:
+    start = time.perf_counter()
+    with path.open(encoding="utf-8") as stream:
+        for line in stream:
+            json.loads(line)
+    return time.perf_counter() - start
+
+
+def diagnose(path: Path) -> float:
+    from pytest_botkube.botkube.logs import read_log_file
+
+    start = time.perf_counter()
+    read_log_file(path)
+    return time.perf_counter() - start
+
+
+_CHILD = """
+import resource, sys, time
+from pytest_botkube.botkube.logs import read_log_file
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+s = read_log_file(sys.argv[1])
+t = time.perf_counter() - t
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+p = s.plugins["botkube/kubernetes"]
+print(before, after, s.lines, t, p.exit_count, p.panic_count)
+"""
+
+
+def peak_rss(path: Path) -> tuple[int, int, int, float, int, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    ).stdout.split()
+    before, after, lines, seconds, exits, panics = out
+    return int(before), int(after), int(lines), float(seconds), int(exits), int(panics)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--small-mb", type=int, default=64)
+    parser.add_argument("--big-mb", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-diagnose-") as tmp:
+        log = Path(tmp) / "agent.log"
+        size = write_lines(log, args.lines)
+        print(f"throughput: {args.lines:,} JSON lines, {size / 2**20:.0f} MiB")
+        base = min(baseline(log) for _ in range(args.repeat))
+        diag = min(diagnose(log) for _ in range(args.repeat))
+        print(f"  baseline json.loads per line: {args.lines / base:,.0f} lines/s ({base:.2f} s)")
+        print(f"  diagnose (read_log_file):     {args.lines / diag:,.0f} lines/s ({diag:.2f} s)")
+        print(f"  diagnose / baseline time:     {diag / base:.2f}x (target <= 2x)")
+        log.unlink()
+
+        print("memory (peak RSS of a fresh process, KiB):")
+        for mb in (args.small_mb, args.big_mb):
+            path = Path(tmp) / f"agent-{mb}.log"
+            real = write_bytes(path, mb * 2**20)
+            before, after, lines, seconds, exits, panics = peak_rss(path)
+            print(
+                f"  {real / 2**20:7.0f} MiB, {lines:>10,} lines: peak {after:>7,} KiB "
+                f"(before reading {before:,}), {lines / seconds:,.0f} lines/s, "
+                f"{exits:,} exits, {panics:,} panics seen"
+            )
+            path.unlink()
+
+
+if __name__ == "__main__":
+    main()
