@@ -98,9 +98,8 @@ def live_config(settings: Settings, work_dir: Path) -> live.LiveConfig:
 
 
 def environment(
-    settings: Settings, request: pytest.FixtureRequest
+    settings: Settings, request: pytest.FixtureRequest, work_dir: Path
 ) -> Iterator[live.LiveEnvironment]:
-    work_dir = (settings.rootdir / ".botkube-repro").resolve()
     config = live_config(settings, work_dir)
     problem: str | None = None
     bad_input: str | None = None

@@ -24,7 +24,8 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -90,11 +91,14 @@ def botkube_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def botkube_environment(
-    botkube_settings: Settings, request: pytest.FixtureRequest
+    botkube_settings: Settings,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveEnvironment]:
     from . import fixtures
 
-    yield from fixtures.environment(botkube_settings, request)
+    work_dir = tmp_path_factory.mktemp("botkube-cluster")  # the kind cluster's kubeconfig
+    yield from fixtures.environment(botkube_settings, request, work_dir)
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +149,7 @@ def botkube_release(
     botkube_environment: LiveEnvironment,
     botkube_receiver_endpoint: ReceiverEndpoint,
     botkube_receiver: WebhookReceiver,
-    tmp_path: Any,
+    tmp_path: Path,
 ) -> Iterator[Release]:
     from . import fixtures
 

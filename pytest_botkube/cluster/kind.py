@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import enum
 import os
+import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,13 +153,17 @@ def make_kind_cluster(
 
             return pykube.HTTPClient(pykube.KubeConfig.from_file(str(self.kubeconfig_path)))
 
-    return BotkubeKindCluster(
-        name,
-        kubeconfig=kubeconfig,
-        image=None,
-        kind_path=kind_path,
-        kubectl_path=kubectl_path,
-    )
+    cluster = BotkubeKindCluster.__new__(BotkubeKindCluster)
+    # KindCluster.__init__ would create ./.pytest-kind/<name> in the working directory and point
+    # kind/kubectl at its own download locations; set the same attributes to ours instead.
+    cluster.name = name
+    cluster.image = None
+    cluster.path = kubeconfig.parent
+    cluster.kubeconfig_path = kubeconfig
+    cluster.kind_path = kind_path
+    cluster.kubectl_path = kubectl_path or Path("kubectl")
+    cluster.platform = platform.system().lower()
+    return cluster
 
 
 def kind_context(name: str) -> str:

@@ -44,7 +44,8 @@ class LiveConfig:
     helm_path: str | None = None
     docker_path: str | None = None
     allow_download: bool = True
-    work_dir: Path = Path(".botkube-repro")  # kubeconfig of a kind cluster, downloaded tools
+    work_dir: Path = Path(".botkube-repro")  # the kind cluster's kubeconfig (a temp dir)
+    cache_dir: Path | None = None  # downloaded kind/helm (default: user_cache_dir())
     cluster_timeout: float = 300.0
     command_timeout: float = 120.0
 
@@ -72,9 +73,15 @@ class LiveEnvironment:
         return stop_cluster(self.cluster, self.config.keep, failed)
 
 
+def user_cache_dir(env: Mapping[str, str]) -> Path:
+    """Where pinned downloads are kept between runs: ``$XDG_CACHE_HOME/pytest-botkube/bin``."""
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "pytest-botkube" / "bin"
+
+
 def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
     """Resolve every executable the mode needs; EnvironmentUnavailable names the missing one."""
-    cache = config.work_dir / "bin"
+    cache = config.cache_dir or user_cache_dir(env)
     uses_kind = config.mode is not ClusterMode.EXISTING
     docker: Path | None = None
     if uses_kind:

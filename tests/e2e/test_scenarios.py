@@ -14,6 +14,9 @@ Order inside one test (every wait bounded, see README "Live e2e run" for the bud
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from pytest_botkube.botkube.semantics import analyze, forwarding
@@ -31,8 +34,19 @@ from pytest_botkube.observe.receiver import WebhookReceiver
 from pytest_botkube.options import Settings
 from pytest_botkube.scenario import Scenario
 from pytest_botkube.verdict import delivery_diff
+from pytest_botkube.wait import WaitFailed
 
 pytestmark = pytest.mark.botkube_e2e
+
+
+@contextmanager
+def expectation(scenario: Scenario) -> Iterator[None]:
+    """A wait that gives up fails the test with its one message (what was awaited, for how
+    long, the last state seen), not with a traceback into the wait machinery."""
+    try:
+        yield
+    except WaitFailed as exc:
+        pytest.fail(f"{scenario.name}: {exc}", pytrace=False)
 
 
 def test_scenario(
@@ -49,19 +63,22 @@ def test_scenario(
     namespace = botkube_release.namespace
     expect = botkube_scenario.expect
 
-    botkube_workload.wait_for_rescale(float(settings.event_timeout))
+    with expectation(botkube_scenario):
+        botkube_workload.wait_for_rescale(float(settings.event_timeout))
 
-    if expect is not None and expect.plugin.status == "Deactivated":
-        botkube_health.wait_for("Deactivated", float(settings.health_timeout))
-    if expect is not None:
-        for wanted in expect.delivered:
-            wait_for_delivery(botkube_receiver, wanted, namespace, float(settings.event_timeout))
+        if expect is not None and expect.plugin.status == "Deactivated":
+            botkube_health.wait_for("Deactivated", float(settings.health_timeout))
+        if expect is not None:
+            for wanted in expect.delivered:
+                wait_for_delivery(
+                    botkube_receiver, wanted, namespace, float(settings.event_timeout)
+                )
 
-    happened = botkube_workload.happenings()
-    if expect is not None:
-        assert_not_delivered(
-            botkube_receiver, expect.not_delivered, namespace, float(settings.quiet_window)
-        )
+        happened = botkube_workload.happenings()
+        if expect is not None:
+            assert_not_delivered(
+                botkube_receiver, expect.not_delivered, namespace, float(settings.quiet_window)
+            )
 
     healthz, summary, verdict = botkube_health.read()
     analysis = analyze(
