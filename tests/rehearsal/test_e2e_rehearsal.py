@@ -1,0 +1,205 @@
+"""The real tests/e2e suite, run by pytester against stand-in kind/helm/docker and the API double.
+
+Nothing of the suite is patched: the inner pytest finds the stand-ins first on PATH (the cluster
+layer resolves executables from PATH), kind writes a kubeconfig pointing at the API double, the
+real kubernetes client and the real receiver do their work, and the scripted agent
+(doubles/agent.py) plays back each scenario. The assertions read what the stand-ins recorded
+(argv) and what the double received (requests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from doubles import agent
+from doubles.fixtures import Sandbox, make_sandbox
+from doubles.kubeapi import KubeApiDouble, RecordedRequest
+from doubles.recorder import Call
+
+from pytest_botkube.cluster.kind import NODE_IMAGE
+from pytest_botkube.resources import manifests_dir
+from pytest_botkube.scenario import load_scenarios
+
+REPO = Path(__file__).resolve().parents[2]
+E2E = REPO / "tests" / "e2e"
+ALL = [s.name for s in load_scenarios()]
+# Small waits: the double answers at once; the quiet window only needs to see no delivery.
+FAST = [
+    "--botkube-no-download",
+    "--botkube-quiet-window=0.2",
+    "--botkube-event-timeout=5",
+    "--botkube-start-timeout=5",
+    "--botkube-health-timeout=5",
+    "--botkube-teardown-timeout=5",
+]
+
+
+@dataclass
+class Rehearsal:
+    pytester: pytest.Pytester
+    double: KubeApiDouble
+    sandbox: Sandbox
+
+    @property
+    def artifacts(self) -> Path:
+        return self.pytester.path / "artifacts"
+
+    def profile(self, name: str, **kwargs: Any) -> None:
+        scenario = next(s for s in load_scenarios() if s.name == name)
+        self.double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario, **kwargs))
+
+    def run(self, *args: str, timeout: float = 240) -> pytest.RunResult:
+        return self.pytester.runpytest_subprocess(
+            str(E2E), "-c", str(REPO / "pyproject.toml"), "--rootdir", str(self.pytester.path),
+            "-p", "no:cacheprovider", "-v", "--botkube-artifacts", str(self.artifacts), *FAST,
+            *args,
+            timeout=timeout,
+        )  # fmt: skip
+
+    def calls(self, tool: str | None = None) -> list[Call]:
+        return self.sandbox.calls(tool)
+
+    def installs(self) -> list[Call]:
+        return [c for c in self.calls("helm") if c.argv[:1] == ("upgrade",)]
+
+    def uninstalls(self) -> list[Call]:
+        return [c for c in self.calls("helm") if c.argv[:1] == ("uninstall",)]
+
+    def kind(self, *command: str) -> list[Call]:
+        return [c for c in self.calls("kind") if c.argv[: len(command)] == command]
+
+    def api(self, method: str, path_regex: str) -> list[RecordedRequest]:
+        return self.double.requests_to(method, path_regex)
+
+
+def _use_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """The inner pytest inherits this process's environment (pytester offers no other way);
+    monkeypatch restores it after the test."""
+    for key in [k for k in os.environ if k.startswith("BOTKUBE_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def e2e_double() -> Iterator[KubeApiDouble]:
+    """The API double with a synchronous HPA controller: the Events exist once the HPA does."""
+    with KubeApiDouble(hpa_sync_delay=0) as double:
+        yield double
+
+
+@pytest.fixture
+def rehearsal(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, e2e_double: KubeApiDouble
+) -> Rehearsal:
+    api_double = e2e_double
+    sandbox = make_sandbox(pytester.path / "sandbox", api_double.url)
+    _use_env(monkeypatch, sandbox.env)
+    for name in ALL:
+        scenario = next(s for s in load_scenarios() if s.name == name)
+        api_double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario))
+    return Rehearsal(pytester, api_double, sandbox)
+
+
+def _values_installed(rehearsal: Rehearsal, call: Call) -> dict[str, Any]:
+    ns = call.flag("--namespace")
+    release = call.argv[1]
+    path = rehearsal.sandbox.state / "helm" / str(ns) / release / "values.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    return data
+
+
+def test_whole_matrix_one_cluster_install_uninstall_in_order(rehearsal: Rehearsal):
+    result = rehearsal.run()
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= len(ALL), result.stdout.str()[-3000:]
+    assert set(outcomes) == {"passed"}, outcomes
+    for name in ALL:
+        result.stdout.fnmatch_lines([f"*test_scenario?{name}? PASSED*"])
+
+    creates = rehearsal.kind("create", "cluster")
+    kubeconfig = str(creates[0].flag("--kubeconfig"))
+    assert Path(kubeconfig).is_relative_to(rehearsal.pytester.path)  # never in the repo
+    assert [c.argv for c in creates] == [(
+        "create", "cluster", "--name", "botkube-repro", "--image", NODE_IMAGE,
+        "--config", str(manifests_dir() / "kind-cluster.yaml"), "--wait", "300s",
+        "--kubeconfig", kubeconfig,
+    )]  # fmt: skip
+    assert [c.argv for c in rehearsal.kind("delete", "cluster")] == [
+        ("delete", "cluster", "--name", "botkube-repro", "--kubeconfig", kubeconfig)
+    ]
+    kind_order = [c.argv[:2] for c in rehearsal.calls("kind")]
+    assert kind_order == [("get", "clusters"), ("create", "cluster"), ("delete", "cluster")]
+
+    installs, uninstalls = rehearsal.installs(), rehearsal.uninstalls()
+    assert len(installs) == len(uninstalls) == len(ALL)
+    helm = [c for c in rehearsal.calls("helm") if c.argv[0] in ("upgrade", "uninstall")]
+    for index in range(0, len(helm), 2):  # install, then its uninstall, then the next install
+        install, uninstall = helm[index], helm[index + 1]
+        assert install.argv[0] == "upgrade"
+        assert uninstall.argv[:2] == ("uninstall", install.argv[1])
+    namespaces = [c.flag("--namespace") for c in installs]
+    assert sorted(agent.namespace_glob(n)[:-2] for n in ALL) == sorted(
+        n.rsplit("-", 1)[0] for n in namespaces if n
+    )
+    for call in installs:
+        assert call.argv[1] == call.flag("--namespace")  # release named like its namespace
+        values_file = call.flag("--values")
+        assert call.argv == (
+            "upgrade", call.argv[1], "botkube", "--install", "--namespace", call.argv[1],
+            "--create-namespace", "--wait", "--timeout", "300s", "--values", values_file,
+            "--version", call.flag("--version"), "--repo", "https://charts.botkube.io",
+            "--kubeconfig", kubeconfig, "--kube-context", "kind-botkube-repro",
+        )  # fmt: skip
+        assert call.flag("--version") in ("v1.13.0", "v1.14.0")
+    for call in uninstalls:
+        ns = call.argv[1]
+        assert call.argv == (
+            "uninstall", ns, "--namespace", ns, "--wait", "--timeout", "5s",
+            "--ignore-not-found", "--kubeconfig", kubeconfig, "--kube-context",
+            "kind-botkube-repro",
+        )  # fmt: skip
+
+    # What was installed: the receiver's URL (reachable, the delivery arrived), fast health.
+    for call in installs:
+        values = _values_installed(rehearsal, call)
+        hook = values["communications"]["default-group"]["webhook"]
+        assert hook["enabled"] is True
+        assert hook["url"].startswith("http://127.0.0.1:")
+        assert values["settings"]["clusterName"] == "botkube-repro"
+        assert values["plugins"]["restartPolicy"]["threshold"] == 3
+        assert values["plugins"]["healthCheckInterval"] == "3s"
+    delivered = rehearsal.double.sent_deliveries
+    assert delivered
+    assert all(d.status == 200 for d in delivered), delivered
+
+    # The workload, as the Kubernetes API received it, in every scenario's namespace.
+    for ns in namespaces:
+        deployments = rehearsal.api("POST", f"/apis/apps/v1/namespaces/{ns}/deployments")
+        hpas = rehearsal.api(
+            "POST", f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers"
+        )
+        assert len(deployments) == len(hpas) == 1
+        dep, hpa = deployments[0].body, hpas[0].body
+        container = dep["spec"]["template"]["spec"]["containers"][0]
+        assert container["image"].startswith("registry.k8s.io/pause")
+        assert "cpu" in container["resources"]["requests"]
+        assert hpa["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1", "kind": "Deployment", "name": dep["metadata"]["name"]
+        }  # fmt: skip
+        assert hpa["spec"]["minReplicas"] > dep["spec"]["replicas"]
+        assert any(m["resource"]["name"] == "cpu" for m in hpa["spec"]["metrics"])
+        order = rehearsal.double.requests
+        logs = rehearsal.api("GET", rf"/api/v1/namespaces/{ns}/pods/[^/]+/log")
+        # BotKube ignores older objects: the workload comes after the agent's log was read.
+        assert order.index(logs[0]) < order.index(deployments[0]) < order.index(hpas[0])
+        healthz = rehearsal.api("GET", rf"/api/v1/namespaces/{ns}/pods/[^/]+:2114/proxy/healthz")
+        assert healthz, f"/healthz never read through the pod proxy in {ns}"
+        assert rehearsal.api("DELETE", f"/api/v1/namespaces/{ns}")
+    assert not rehearsal.double.releases  # every release uninstalled
