@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from . import __version__
+from .botkube.logs import Panic, PluginTimeline
 from .redact import redact_file, redact_text, redact_values
 from .verdict import DeliveryDiff
 
@@ -67,6 +68,31 @@ def rows_from_diff(diff: DeliveryDiff) -> tuple[tuple[DeliveryRow, ...], tuple[s
         for row in diff.rows
     )
     return rows, tuple(delivery.describe() for delivery in diff.unmatched)
+
+
+def panic_signature(panic: Panic | None) -> str:
+    """One line: ``SIGSEGV in mergeResourceEvents (router.go:159): runtime error: ...``."""
+    if panic is None:
+        return ""
+    frame = panic.top_frame
+    where = f" in {frame.short_function} ({frame.location})" if frame else ""
+    kind = panic.signal or panic.kind
+    return f"{kind}{where}: {panic.message}"
+
+
+def observed_from_log(timeline: PluginTimeline | None) -> dict[str, Any]:
+    """``RunRecord`` fields the agent log establishes for one plugin (restarts, exits, panic).
+
+    The plugin status is left out on purpose: /healthz is the authority for it.
+    """
+    if timeline is None:
+        return {"restarts": 0, "threshold": None, "exit_statuses": (), "panic": ""}
+    return {
+        "restarts": timeline.restarts,
+        "threshold": timeline.threshold,
+        "exit_statuses": tuple(timeline.exit_statuses),
+        "panic": panic_signature(timeline.panic),
+    }
 
 
 @dataclass(frozen=True)

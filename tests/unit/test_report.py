@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from pytest_botkube.botkube.events import Forwarding, Happening
+from pytest_botkube.botkube.logs import read_log_file
 from pytest_botkube.botkube.payload import Delivery
 from pytest_botkube.report import (
     LOUD,
@@ -17,6 +18,7 @@ from pytest_botkube.report import (
     Prediction,
     RunRecord,
     disagreements,
+    observed_from_log,
     render_report,
     rows_from_diff,
     verdict_table_text,
@@ -327,3 +329,34 @@ def test_source_disagreement_from_the_verdict_is_flagged() -> None:
     (problem,) = disagreements(record)
     assert problem.endswith("no delivery from k8s-b")
     assert verdict_table_text([record]).rstrip().splitlines()[-1].startswith(LOUD)
+
+
+LOGS = Path(__file__).resolve().parent.parent / "data" / "logs"
+
+
+def test_observed_fields_from_a_crash_loop_log() -> None:
+    timeline = read_log_file(LOGS / "crash_loop_v1.13.0.json.log").plugins["botkube/kubernetes"]
+    fields = observed_from_log(timeline)
+    assert fields["restarts"] == 11
+    assert fields["threshold"] == 10
+    assert fields["exit_statuses"] == (2,) * 11
+    assert fields["panic"] == (
+        "SIGSEGV in mergeResourceEvents (router.go:159): runtime error: invalid memory address"
+        " or nil pointer dereference"
+    )
+    record = RunRecord("crash", "v1.13.0", observed_status="Deactivated", **fields)
+    assert "11/10" in verdict_table_text([record])
+    assert "2 x11" in verdict_table_text([record])
+
+
+def test_observed_fields_from_an_exit_loop_and_a_healthy_log() -> None:
+    exit_loop = read_log_file(LOGS / "exit_loop_unknown_type.json.log").plugins
+    assert observed_from_log(exit_loop["botkube/kubernetes"]) == {
+        "restarts": 4,
+        "threshold": 3,
+        "exit_statuses": (1, 1, 1, 1),
+        "panic": "",
+    }
+    healthy = read_log_file(LOGS / "healthy_v1.14.0.json.log").plugins["botkube/kubernetes"]
+    assert observed_from_log(healthy)["exit_statuses"] == ()
+    assert observed_from_log(None)["restarts"] == 0
