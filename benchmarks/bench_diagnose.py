@@ -3,12 +3,14 @@
 1. Throughput on a generated 1 M-line JSON agent log, against a baseline in the same run that
    only does ``json.loads`` on each line (target: diagnose within 2x of it).
 2. Memory flatness: peak RSS of a fresh process that diagnoses a small and a large generated log
-   (default 64 MiB and 1 GiB); flat means the two peaks are about equal.
+   (default 64 MiB and 1 GiB), and the tracemalloc peak at two smaller sizes; flat means the
+   peaks do not grow with the log.
 
 The logs are built by repeating the JSON fixtures in tests/data/logs (crash loops, exit loop,
 RestartAgent, healthy, sink failures) in a temporary directory; nothing is committed.
 
     python benchmarks/bench_diagnose.py [--lines 1000000] [--small-mb 64] [--big-mb 1024]
+                                        [--traced-mb 256,1024]
 """
 
 from __future__ import annotations
@@ -89,6 +91,26 @@ print(before, after, s.lines, t, p.exit_count, p.panic_count)
 """
 
 
+_TRACED = """
+import sys, tracemalloc
+from pytest_botkube.botkube.logs import read_log_file
+tracemalloc.start()
+read_log_file(sys.argv[1])
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+def traced_peak(path: Path) -> int:
+    out = subprocess.run(
+        [sys.executable, "-c", _TRACED, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    ).stdout
+    return int(out)
+
+
 def peak_rss(path: Path) -> tuple[int, int, int, float, int, int]:
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, str(path)],
@@ -107,6 +129,13 @@ def main() -> None:
     parser.add_argument("--small-mb", type=int, default=64)
     parser.add_argument("--big-mb", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--traced-mb",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[256, 1024],
+        help="sizes for the tracemalloc run (slow); lists in the summary are capped at "
+        "MAX_EVENTS entries, so the peak stops growing once the caps are reached",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-diagnose-") as tmp:
@@ -130,6 +159,13 @@ def main() -> None:
                 f"(before reading {before:,}), {lines / seconds:,.0f} lines/s, "
                 f"{exits:,} exits, {panics:,} panics seen"
             )
+            path.unlink()
+
+        print("memory (tracemalloc peak of Python allocations while reading):")
+        for mb in args.traced_mb:
+            path = Path(tmp) / f"agent-traced-{mb}.log"
+            real = write_bytes(path, mb * 2**20)
+            print(f"  {real / 2**20:7.0f} MiB: peak {traced_peak(path) / 2**10:,.0f} KiB")
             path.unlink()
 
 

@@ -100,6 +100,7 @@ def test_sink_failures_are_counted():
 
 def test_same_entry_in_every_formatter_reads_the_same():
     msg = 'Restarting source plugin "botkube/kubernetes", attempt 3/10...'
+    bare = json.dumps({"level": "info", "msg": msg, "time": "T1"})
     lines = [
         json.dumps(
             {"component": "Plugin Health Monitor", "level": "info", "msg": msg, "time": "T1"}
@@ -108,7 +109,8 @@ def test_same_entry_in_every_formatter_reads_the_same():
         'component="Plugin Health Monitor"',
         f'\x1b[36mINFO\x1b[0m[T1] {msg:<44}  \x1b[36mcomponent\x1b[0m="Plugin Health Monitor"',
         f'INFO[T1] {msg:<44}  component="Plugin Health Monitor"',
-        f"2024-11-20T09:14:05.118203000Z {json.dumps({'level': 'info', 'msg': msg, 'time': 'T1'})}",
+        f"2024-11-20T09:14:05.118203000Z {bare}",  # kubectl logs --timestamps
+        f"[pod/botkube-5d8f9c7b6d-x2kqp/botkube] {bare}",  # kubectl logs --prefix
     ]
     records = [parse_line(line) for line in lines]
     assert all(r is not None for r in records)
