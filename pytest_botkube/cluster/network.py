@@ -73,7 +73,8 @@ def kind_gateway(docker: Path, env: Mapping[str, str], timeout: float = 30.0) ->
         configs = []
     for config in configs:
         subnet = str(config.get("Subnet", ""))
-        gateway = str(config.get("Gateway", ""))
+        # Some Docker versions print the gateway with a prefix length ("172.18.0.1/16").
+        gateway = str(config.get("Gateway", "")).split("/", 1)[0]
         if gateway and ipaddress.ip_address(gateway).version == 4:
             return gateway
         if subnet and ipaddress.ip_network(subnet, strict=False).version == 4:
