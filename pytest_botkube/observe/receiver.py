@@ -467,43 +467,69 @@ class WebhookReceiver:
 
         return sleep
 
-    def _first_match(self, seen: list[int], fields: dict[str, object]) -> Delivery | None:
+    def _first_match(
+        self, seen: list[int], predicate: Callable[[Delivery], bool]
+    ) -> Delivery | None:
         version, requests = self._snapshot()
         seen[0] = version
         for request in requests:
-            if request.delivery is not None and request.delivery.matches(**fields):
+            if request.delivery is not None and predicate(request.delivery):
                 return request.delivery
         return None
 
     def wait_for(self, timeout: float, **fields: object) -> Delivery:
         """The first delivery since the last reset whose fields all match; wait up to timeout.
 
-        Raises :class:`~pytest_botkube.wait.WaitTimeout` listing what did arrive.
+        Field names and semantics as :meth:`Delivery.matches`. Raises
+        :class:`~pytest_botkube.wait.WaitTimeout` listing what did arrive.
         """
         check_match_fields(fields)
+        return self.wait_for_match(
+            lambda delivery: delivery.matches(**fields),
+            timeout,
+            what=f"a delivery with {_format_fields(fields)}",
+        )
+
+    def assert_none(self, window: float, **fields: object) -> None:
+        """Fail if a matching delivery arrived since the last reset or does within ``window`` s.
+
+        Deliveries that arrived before the call count too: "BotKube must not deliver X" is
+        broken whenever X arrived. Raises :class:`~pytest_botkube.wait.QuietWindowBroken`.
+        """
+        check_match_fields(fields)
+        self.assert_no_match(
+            lambda delivery: delivery.matches(**fields),
+            window,
+            what=f"a delivery with {_format_fields(fields)}",
+        )
+
+    def wait_for_match(
+        self, predicate: Callable[[Delivery], bool], timeout: float, *, what: str
+    ) -> Delivery:
+        """:meth:`wait_for` with any predicate (e.g. a scenario matcher over ``Delivery.raw``).
+
+        Wakes on every arrival rather than polling, so it returns as soon as a match is kept.
+        """
         seen = [-1]
         return wait_until(
-            lambda: self._first_match(seen, fields),
+            lambda: self._first_match(seen, predicate),
             timeout=timeout,
             interval=1.0,
-            what=f"a delivery with {_format_fields(fields)} at {self._where()}",
+            what=f"{what} at {self._where()}",
             describe=self.summary,
             sleep=self._sleeper(seen),
         )
 
-    def assert_none(self, window: float, **fields: object) -> None:
-        """Fail if a matching delivery arrives since the last reset or during the next ``window`` s.
-
-        Deliveries that arrived before the call count too: "BotKube must not deliver X" is
-        broken whenever X arrived.
-        """
-        check_match_fields(fields)
+    def assert_no_match(
+        self, predicate: Callable[[Delivery], bool], window: float, *, what: str
+    ) -> None:
+        """:meth:`assert_none` with any predicate; fails on the first match, naming it."""
         seen = [-1]
         hold_for(
-            lambda: self._first_match(seen, fields),
+            lambda: self._first_match(seen, predicate),
             window=window,
             interval=1.0,
-            what=f"a delivery with {_format_fields(fields)}",
+            what=what,
             describe=self.summary,
             sleep=self._sleeper(seen),
         )

@@ -376,6 +376,21 @@ def test_assert_none_counts_deliveries_from_before_the_call(receiver: WebhookRec
         receiver.assert_none(5, type="create")
 
 
+def test_predicate_waits_see_the_raw_body(receiver: WebhookReceiver) -> None:
+    timer = threading.Timer(0.1, post, args=(receiver, HPA_METRIC_ERROR))
+    timer.start()
+    delivery = receiver.wait_for_match(
+        lambda d: d.raw["data"]["Reason"] == "FailedGetResourceMetric", 10, what="a metric error"
+    )
+    timer.join()
+    assert delivery.reason == "FailedGetResourceMetric"
+    receiver.assert_no_match(lambda d: d.raw["data"]["Type"] == "delete", 0.05, what="a delete")
+    with pytest.raises(QuietWindowBroken, match=r"^a metric error happened "):
+        receiver.assert_no_match(lambda d: d.type == "error", 5, what="a metric error")
+    with pytest.raises(WaitTimeout, match=r"waiting for a delete at http://127\.0\.0\.1:"):
+        receiver.wait_for_match(lambda d: d.type == "delete", 0.05, what="a delete")
+
+
 def test_reset_forgets_everything(receiver: WebhookReceiver) -> None:
     post(receiver, HPA_CREATE)
     post(receiver, b"x")
