@@ -172,7 +172,7 @@ def test_hold_for_passes_when_nothing_happens() -> None:
     start = time.monotonic()
     hold_for(probe, window=0.1, interval=0.02, what="an update delivery")
     assert time.monotonic() - start >= 0.1
-    assert calls >= 3
+    assert calls >= 2  # polled more than once, through to the end of the window
 
 
 def test_hold_for_fails_on_the_first_violation_and_names_it() -> None:
