@@ -316,14 +316,23 @@ class ValuesModel:
     partial_overlay: bool
     bindings: tuple[Binding, ...]
     overlay_sources: frozenset[str]  # aliases the overlay itself defines
+    _carriers: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        carriers: dict[str, set[str]] = {}
+        for binding in self.bindings:
+            carriers.setdefault(binding.source, set()).add(binding.carrier)
+        object.__setattr__(
+            self, "_carriers", {name: tuple(sorted(found)) for name, found in carriers.items()}
+        )
 
     def bound(self, name: str) -> bool:
         if self.partial_overlay and name in self.overlay_sources:
             return True
-        return any(binding.source == name for binding in self.bindings)
+        return name in self._carriers
 
     def carriers(self, name: str) -> list[str]:
-        return sorted({b.carrier for b in self.bindings if b.source == name})
+        return list(self._carriers.get(name, ()))
 
 
 # --------------------------------------------------------------------------- reading

@@ -722,7 +722,7 @@ class _Analyzer:
                     (*event.reason.path, "include", i),
                     f"{reason!r}{hpa} is the reason of a Normal-type core Event; no BotKube "
                     "version forwards Normal Events (only Warning Events, through the 'error' "
-                    "type), so this filter can never match anything",
+                    "type), so this include entry can never match",
                     "expect create/delete of the object or Warning reasons under 'error' instead",
                     ISSUE_NIL_EVENT,
                 )
