@@ -58,6 +58,19 @@ CHART_DEFAULT_SOURCES = (
 #: Platforms the chart defines under ``communications.default-group`` besides ``webhook``.
 CHART_DEFAULT_PLATFORMS = ("socketSlack", "mattermost", "discord", "elasticsearch")
 
+_CHART_BINDINGS = {"bindings": {"sources": ["k8s-err-events", "k8s-recommendation-events"]}}
+#: The binding-relevant part of the chart's ``communications`` (same from v1.10.0 to v1.14.0):
+#: a user's file that enables a platform without naming its bindings inherits these, as in Helm.
+CHART_DEFAULT_COMMUNICATIONS: dict[str, Any] = {
+    WEBHOOK_GROUP: {
+        "socketSlack": {"enabled": False, "channels": {"default": _CHART_BINDINGS}},
+        "mattermost": {"enabled": False, "channels": {"default": _CHART_BINDINGS}},
+        "discord": {"enabled": False, "channels": {"default": _CHART_BINDINGS}},
+        "elasticsearch": {"enabled": False, "indices": {"default": _CHART_BINDINGS}},
+        "webhook": {"enabled": False, **_CHART_BINDINGS},
+    }
+}
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
 _NANOS["h"] = 60 * _NANOS["m"]
@@ -112,12 +125,17 @@ def _sources_in_bindings(node: Any) -> Iterable[str]:
 
 def bound_sources(overlay: Mapping[str, Any]) -> set[str] | None:
     """Aliases the overlay binds to an enabled platform or action; None when the overlay has no
-    ``communications`` section (a partial overlay: every source counts as bound)."""
+    ``communications`` section (a partial overlay: every source counts as bound).
+
+    The overlay's communications are merged onto the chart's first, as Helm does: enabling the
+    chart's Slack platform without naming bindings binds the chart's default sources.
+    """
     communications = overlay.get("communications")
     if communications is None:
         return None
     bound: set[str] = set()
     if isinstance(communications, Mapping):
+        communications = deep_merge(CHART_DEFAULT_COMMUNICATIONS, communications)
         for group in communications.values():
             if not isinstance(group, Mapping):
                 continue

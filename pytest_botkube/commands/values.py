@@ -47,6 +47,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--cluster-name", default=DEFAULT_CLUSTER_NAME, metavar="N")
     parser.add_argument(
+        "--health-check-interval",
+        default="3s",
+        metavar="DURATION",
+        help="plugins.healthCheckInterval, a Go duration of 1s or more (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--restart-threshold",
+        type=int,
+        default=3,
+        metavar="N",
+        help="plugins.restartPolicy.threshold (default: %(default)s)",
+    )
+    parser.add_argument(
         "--plugin-index-url",
         metavar="URL",
         help="serve plugins from this index instead of the GitHub release (air-gapped runs)",
@@ -100,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         scenario,
         receiver_url=args.receiver_url,
         cluster_name=args.cluster_name,
+        health_check_interval=args.health_check_interval,
+        restart_threshold=args.restart_threshold,
         plugin_index_url=args.plugin_index_url,
         image=_parse_image(args.image),
     )

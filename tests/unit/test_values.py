@@ -115,14 +115,44 @@ def test_bindings_follow_the_overlay_communications_when_it_has_them():
         "sources": {"k8s-a": k8s(), "k8s-b": k8s(), "k8s-c": k8s(), "k8s-d": k8s(), "k8s-e": k8s()},
     }
     values = build_values(overlay, receiver_url=URL)
-    # k8s-e is bound nowhere, k8s-c only to a disabled platform; k8s-err-events is a chart default
-    assert webhook(values)["bindings"]["sources"] == ["k8s-a", "k8s-b", "k8s-d", "k8s-err-events"]
+    # k8s-e is bound nowhere, k8s-c only to a disabled platform; the chart's own Slack channel
+    # `default` survives the merge with its bindings (k8s-err-events, k8s-recommendation-events).
+    assert webhook(values)["bindings"]["sources"] == [
+        "k8s-a",
+        "k8s-b",
+        "k8s-d",
+        "k8s-recommendation-events",
+        "k8s-err-events",
+    ]
     assert "k8s-err-events" not in values["sources"]  # left to the chart, where it is enabled
     assert values["sources"]["k8s-all-events"] == {"botkube/kubernetes": {"enabled": False}}
     # every platform but the suite's webhook is off, in every group
     assert values["communications"]["default-group"]["socketSlack"]["enabled"] is False
     assert values["communications"]["team-group"]["webhook"]["enabled"] is False
     assert webhook(values)["url"] == URL
+
+
+def test_a_platform_enabled_without_bindings_inherits_the_charts():
+    overlay = {
+        "communications": {"default-group": {"socketSlack": {"enabled": True, "botToken": "x"}}},
+        "sources": {"k8s-mine": k8s()},
+    }
+    # Helm keeps the chart's channel `default`, bound to k8s-err-events and
+    # k8s-recommendation-events; the overlay's own source is bound nowhere.
+    assert webhook_bindings(overlay) == ["k8s-recommendation-events", "k8s-err-events"]
+    replaced = {
+        "communications": {
+            "default-group": {
+                "webhook": {"enabled": True, "bindings": {"sources": ["k8s-mine"]}},
+                "discord": {
+                    "enabled": True,
+                    "channels": {"default": {"bindings": {"sources": []}}},
+                },
+            }
+        },
+        "sources": {"k8s-mine": k8s()},
+    }
+    assert webhook_bindings(replaced) == ["k8s-mine"]  # lists replace the chart's
 
 
 def test_partial_overlay_without_communications_binds_everything():
@@ -268,8 +298,11 @@ def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.Cap
     path = tmp_path / "theirs.yaml"
     path.write_text("sources:\n  k8s-hpa:\n    botkube/kubernetes:\n      enabled: true\n")
     argv = ["values", str(path), "--botkube-version", "1.13.0", "--image", "localhost/bk:dev"]
+    argv += ["--health-check-interval", "5s", "--restart-threshold", "1"]
     assert main([*argv, "--plugin-index-url", "http://10.0.0.1/index.yaml"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["plugins"]["healthCheckInterval"] == "5s"
+    assert printed["plugins"]["restartPolicy"]["threshold"] == 1
     assert webhook(printed)["bindings"]["sources"] == ["k8s-hpa"]
     assert printed["image"]["repository"] == "bk"
     assert printed["plugins"]["repositories"]["botkube"]["url"] == "http://10.0.0.1/index.yaml"
@@ -285,6 +318,7 @@ def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.Cap
         (["SCENARIO", "--botkube-version", "v1.14.0"], r"pins its own BotKube version"),
         (["crash-v1.13.0", "--image", "botkube"], r"--image 'botkube': expected REPOSITORY:TAG"),
         (["crash-v1.13.0", "--receiver-url", "localhost:80"], r"receiver URL"),
+        (["crash-v1.13.0", "--health-check-interval", "100ms"], r"under 1s"),
     ],
 )
 def test_values_command_bad_input_is_one_line_exit_2(
