@@ -14,8 +14,9 @@ from ..botkube.versions import (
     normalize_botkube_version,
     parse_kubernetes_version,
 )
-from ..errors import ExitCode
-from ..yamlio import load_yaml
+from ..errors import BadInput, ExitCode
+from ..scenario import looks_like_scenario
+from ..yamlio import YamlDocument, load_yaml
 
 HELP = "check a Helm values file against a BotKube version's kubernetes source plugin"
 
@@ -29,12 +30,17 @@ _HEADLINE = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="Helm values file (your overlay)")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="Helm values file (your overlay); a scenario file is linted through its 'values'",
+    )
     parser.add_argument(
         "--botkube-version",
-        required=True,
         metavar="V",
-        help=f"BotKube version, with or without 'v' (known: {', '.join(KNOWN_BOTKUBE_VERSIONS)})",
+        help=f"BotKube version, with or without 'v' (known: {', '.join(KNOWN_BOTKUBE_VERSIONS)}); "
+        "required for values files, defaults to a scenario file's botkube_version",
     )
     parser.add_argument(
         "--kubernetes-version",
@@ -46,10 +52,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
+def _values_of(doc: YamlDocument) -> tuple[YamlDocument, str | None]:
+    """A scenario file stands for its ``values`` overlay, keeping the file's line numbers."""
+    if not looks_like_scenario(doc.data):
+        return doc, None
+    lines = {path[1:]: line for path, line in doc.lines.items() if path[:1] == ("values",)}
+    version = doc.data.get("botkube_version")
+    values = YamlDocument(doc.name, doc.data["values"], lines)
+    return values, (None if version is None else str(version))
+
+
 def run(args: argparse.Namespace) -> int:
-    version = normalize_botkube_version(args.botkube_version)
+    if args.botkube_version is not None:
+        normalize_botkube_version(args.botkube_version)
     parse_kubernetes_version(args.kubernetes_version)
-    analyses = [analyze(load_yaml(path), version, args.kubernetes_version) for path in args.files]
+    analyses = []
+    for path in args.files:
+        doc, scenario_version = _values_of(load_yaml(path))
+        version = args.botkube_version or scenario_version
+        if version is None:
+            raise BadInput(f"{path}: --botkube-version is required for a Helm values file")
+        analyses.append(analyze(doc, version, args.kubernetes_version))
     if args.format == "json":
         payload = [a.to_json() for a in analyses]
         json.dump(payload[0] if len(payload) == 1 else payload, sys.stdout, indent=2)

@@ -213,11 +213,25 @@ def test_one_bad_file_among_several_is_bad_input(
     assert "missing.yaml" in _one_line_error(err)
 
 
-def test_missing_version_flag_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    with pytest.raises(SystemExit) as info:
-        main(["lint", str(write(tmp_path, "c.yaml", CRASH))])
-    assert info.value.code == 2
-    assert "--botkube-version" in capsys.readouterr().err
+def test_missing_version_for_a_values_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = write(tmp_path, "c.yaml", CRASH)
+    code, out, err = lint(capsys, str(path))
+    assert code == 2
+    assert out == ""
+    assert "--botkube-version is required" in _one_line_error(err)
+
+
+def test_scenario_file_is_linted_through_its_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    body = textwrap.indent(CRASH, "  ")
+    scenario = f"name: x\nbotkube_version: v1.13.0\nvalues:\n{body}expect: {{}}\n"
+    path = write(tmp_path, "scenario.yaml", scenario)
+    code, out, _ = lint(capsys, str(path))
+    assert code == 1
+    assert f"at   {path}:15: sources.k8s-hpa-events.botkube/kubernetes.config.event" in out
+    code, out, _ = lint(capsys, str(path), "--botkube-version", "1.14.0")
+    assert code == 0
 
 
 SCENARIOS = load_scenarios()
