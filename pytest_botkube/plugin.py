@@ -24,7 +24,6 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -149,17 +148,20 @@ def botkube_release(
     botkube_environment: LiveEnvironment,
     botkube_receiver_endpoint: ReceiverEndpoint,
     botkube_receiver: WebhookReceiver,
-    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Release]:
     from . import fixtures
 
+    # Not tmp_path: its teardown fails after a Ctrl-C in the call phase (it looks up the call
+    # report, which an interrupted test never gets), and this teardown must stay clean.
+    workdir = tmp_path_factory.mktemp("botkube-release")
     yield from fixtures.release(
         request,
         botkube_settings,
         botkube_scenario,
         botkube_environment,
         botkube_receiver_endpoint,
-        tmp_path,
+        workdir,
     )
 
 
