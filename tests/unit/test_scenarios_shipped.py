@@ -1,5 +1,6 @@
 """Every shipped scenario loads, and agrees with the offline model (``lint``) on what happens."""
 
+import re
 from typing import Any
 
 import pytest
@@ -7,7 +8,13 @@ import pytest
 from pytest_botkube import resources
 from pytest_botkube.botkube.events import Happening
 from pytest_botkube.botkube.semantics import analyze, forwarding
-from pytest_botkube.scenario import Scenario, load_scenario, load_scenarios, scenario_names
+from pytest_botkube.scenario import (
+    Scenario,
+    find_scenario,
+    load_scenario,
+    load_scenarios,
+    scenario_names,
+)
 from pytest_botkube.values import build_values, webhook_bindings
 
 REQUIRED = {
@@ -47,7 +54,7 @@ def test_the_required_scenarios_ship():
 @pytest.fixture(params=NAMES)
 def scenario(request: pytest.FixtureRequest) -> Scenario:
     name: str = request.param
-    return load_scenario(resources.scenarios_dir() / f"{name}.yaml")
+    return find_scenario(name)
 
 
 def test_scenario_is_complete(scenario: Scenario):
@@ -104,6 +111,17 @@ def test_delivery_expectations_agree_with_the_model(scenario: Scenario):
         assert not hits, (unwanted.describe(), hits)
 
 
+def test_sources_watch_the_namespace_the_suite_creates(scenario: Scenario):
+    """The workload lives in a fresh namespace per run; every source must cover it, as users'
+    `include: [".*"]` does, or a "not delivered" would only say the namespace was filtered."""
+    sample = "bk-crash-v1-13-0-3f2a9c"
+    for alias in scenario.source_aliases():
+        config = scenario.overlay()["sources"][alias]["botkube/kubernetes"]["config"]
+        include = config["namespaces"]["include"]
+        assert any(re.fullmatch(pattern, sample) for pattern in include), (alias, include)
+        assert not config["namespaces"].get("exclude"), alias
+
+
 def test_the_suite_binds_exactly_the_scenarios_kubernetes_sources(scenario: Scenario):
     assert webhook_bindings(scenario.overlay()) == list(scenario.source_aliases())
 
@@ -142,7 +160,7 @@ def test_healthy_neighbour_streams_before_the_failing_source(name: str):
     source came first, the next start-up stream call could meet the already dead plugin process
     and the agent itself would exit: a race, and not the outcome these scenarios claim.
     """
-    scenario = load_scenario(resources.scenarios_dir() / f"{name}.yaml")
+    scenario = find_scenario(name)
     installed = build_values(scenario, receiver_url="http://172.18.0.1:18080/")
     analysis = analyze(installed, scenario.botkube_version, scenario.min_kubernetes_version)
     culprits = [s.name for s in analysis.sources if s.cause is not None]
