@@ -107,8 +107,8 @@ def environment(
         env = live.start(config, dict(os.environ))
     except EnvironmentUnavailable as exc:
         problem = str(exc)
-    except BadInput as exc:
-        bad_input = str(exc)
+    except (BadInput, CommandFailed) as exc:
+        bad_input = str(exc)  # kind or docker answered, but wrongly: a failure, not a skip
     # Skip/fail outside the except blocks: the report shows one message, not a chained trace.
     if problem is not None:
         cannot_run(settings, problem)

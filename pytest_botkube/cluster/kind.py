@@ -109,6 +109,14 @@ def make_kind_cluster(
             if not Path(self.kind_path).exists():
                 raise EnvironmentUnavailable(f"kind executable {self.kind_path} does not exist")
 
+        def ensure_kubectl(self) -> None:
+            # pytest-kind would download kubectl v1.25.3 into the working directory.
+            if not Path(self.kubectl_path).exists():
+                raise EnvironmentUnavailable(
+                    "KindCluster.kubectl() needs kubectl on PATH "
+                    "(https://kubernetes.io/docs/tasks/tools/); the suite itself does not"
+                )
+
         def cluster_names(self, timeout: float = 60.0) -> list[str]:
             done = run([str(self.kind_path), "get", "clusters"], timeout=timeout, env=env)
             return [line.strip() for line in done.stdout.splitlines() if line.strip()]
