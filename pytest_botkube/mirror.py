@@ -658,6 +658,49 @@ def mirror(
     return MirrorResult(manifest, files)
 
 
+def _rebase_url(url: str, old: str, new: str) -> str:
+    old = old.rstrip("/") + "/"
+    if not url.startswith(old):
+        raise BadInput(f"{url} is not under the mirror's base URL {old}")
+    return new.rstrip("/") + "/" + url[len(old) :]
+
+
+def rebase(root: Path, base_url: str) -> str:
+    """Point an existing mirror's index at ``base_url`` (the address only the offline machine
+    knows, e.g. the kind network gateway), without downloading anything. Returns the index URL.
+    """
+    manifest_path = root / "mirror.json"
+    index_path = root / "plugins" / "plugins-index.yaml"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        old = str(manifest["plugin_base_url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise BadInput(f"{root}: not a mirror written by `botkube-repro mirror`") from None
+    parsed = urllib.parse.urlsplit(base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise BadInput(f"--rebase {base_url!r}: expected an http(s) URL")
+    index = parse_index(index_path.read_text(encoding="utf-8"), str(index_path))
+    data = dict(index.data)
+    for entry in data["entries"]:
+        for item in entry["urls"]:
+            item["url"] = _rebase_url(str(item["url"]), old, base_url)
+            for dep in (item.get("dependencies") or {}).values():
+                dep["url"] = _rebase_url(str(dep["url"]), old, base_url)
+    index_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    manifest["plugin_base_url"] = base_url
+    for item in manifest.get("plugins", []):
+        item["local_url"] = _rebase_url(str(item["local_url"]), old, base_url)
+    index_url = f"{base_url.rstrip('/')}/plugins-index.yaml"
+    manifest["plugin_index"]["url"] = index_url
+    manifest["files"]["plugins/plugins-index.yaml"] = file_digest(index_path)
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (root / "SHA256SUMS").write_text(
+        "".join(f"{digest}  {path}\n" for path, digest in sorted(manifest["files"].items())),
+        encoding="utf-8",
+    )
+    return index_url
+
+
 def verify_sums(root: Path) -> list[str]:
     """Problems found re-checking ``SHA256SUMS`` (e.g. on the air-gapped machine); [] if none."""
     problems: list[str] = []

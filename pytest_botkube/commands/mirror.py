@@ -11,12 +11,14 @@ import os
 import re
 from pathlib import Path
 
+from ..errors import BadInput
 from ..mirror import (
     DEFAULT_BASE_URL,
     DEFAULT_CHART_REPO,
     DEFAULT_PLATFORMS,
     MirrorRequest,
     mirror,
+    rebase,
 )
 
 HELP = "Download what an air-gapped run needs: images, the chart, the plugin index and plugins."
@@ -25,7 +27,12 @@ HELP = "Download what an air-gapped run needs: images, the chart, the plugin ind
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", metavar="DIR", type=Path, help="where to put the mirror")
     parser.add_argument(
-        "--botkube-version", required=True, metavar="V", help="BotKube version, e.g. v1.13.0"
+        "--botkube-version", metavar="V", help="BotKube version, e.g. v1.13.0 (required)"
+    )
+    parser.add_argument(
+        "--rebase",
+        metavar="URL",
+        help="only point an existing mirror's index at URL (on the offline machine); no downloads",
     )
     parser.add_argument(
         "--kind-node-image",
@@ -78,6 +85,12 @@ def _version(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.rebase:
+        index_url = rebase(args.directory, args.rebase)
+        print(f"plugin index for the agent: {index_url} (--botkube-plugin-index)")
+        return 0
+    if not args.botkube_version:
+        raise BadInput("--botkube-version is required (e.g. v1.13.0), unless --rebase is given")
     images = tuple(args.image) + ((args.kind_node_image,) if args.kind_node_image else ())
     request = MirrorRequest(
         directory=args.directory,
@@ -97,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"mirror ready in {root} ({len(result.files)} files, sha256 in {root}/SHA256SUMS)")
     print("offline:")
     print(f"  cd {root} && sha256sum -c SHA256SUMS")
-    print(f"  serve {root}/plugins at {request.base_url} (e.g. python -m http.server)")
+    print(
+        f"  python3 -m http.server PORT --bind 0.0.0.0 --directory {root}/plugins"
+        f"  # reachable from the cluster as {request.base_url}"
+    )
+    print(f"  botkube-repro mirror {root} --rebase URL  # if the offline address differs")
     print(f"  plugin index for the agent: {index_url} (--botkube-plugin-index)")
     for image in result.manifest.get("images", []):
         archive = root / image["path"]

@@ -34,6 +34,7 @@ from pytest_botkube.mirror import (
     parse_checksum,
     parse_index,
     plan_downloads,
+    rebase,
     rewrite_index,
     verify_sums,
 )
@@ -610,3 +611,40 @@ def test_cli_digest_mismatch_is_a_problem(
     )
     assert out.returncode == 1
     assert "the index says 1111" in out.stderr
+
+
+def test_rebase_points_an_existing_mirror_elsewhere(
+    server: tuple[str, Path], tools: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    base, _ = server
+    env, log = tools
+    request = _request(tmp_path, base, with_images=False, with_chart=False)
+    mirror(request, env)
+    root = request.directory
+    calls = len(recorded(log))
+    assert rebase(root, "http://10.1.2.3:9000/p/") == "http://10.1.2.3:9000/p/plugins-index.yaml"
+    index = parse_index((root / "plugins" / "plugins-index.yaml").read_text("utf-8"), "i")
+    urls = [u.url for e in index.entries for u in e.urls]
+    urls += [d for e in index.entries for u in e.urls for d in u.dependencies.values()]
+    assert len(urls) == 3
+    assert all(u.startswith("http://10.1.2.3:9000/p/") for u in urls)
+    assert f"http://10.1.2.3:9000/p/{VERSION}/executor_kubectl_linux_amd64.tar.gz" in urls
+    assert verify_sums(root) == []
+    manifest = json.loads((root / "mirror.json").read_text("utf-8"))
+    assert manifest["plugin_base_url"] == "http://10.1.2.3:9000/p/"
+    assert len(recorded(log)) == calls  # nothing was run or downloaded
+
+
+def test_rebase_refuses_a_directory_that_is_not_a_mirror(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="not a mirror written by"):
+        rebase(tmp_path, "http://10.0.0.1:8080")
+
+
+def test_cli_rebase_and_missing_version(tools: tuple[dict[str, str], Path], tmp_path: Path) -> None:
+    env, _ = tools
+    out = _cli([str(tmp_path / "m")], env)
+    assert out.returncode == 2
+    assert "--botkube-version is required" in out.stderr
+    out = _cli([str(tmp_path), "--rebase", "http://10.0.0.1:8080"], env)
+    assert out.returncode == 2
+    assert "not a mirror" in out.stderr
