@@ -648,3 +648,50 @@ def test_cli_rebase_and_missing_version(tools: tuple[dict[str, str], Path], tmp_
     out = _cli([str(tmp_path), "--rebase", "http://10.0.0.1:8080"], env)
     assert out.returncode == 2
     assert "not a mirror" in out.stderr
+
+
+def _real_helm() -> Path:
+    from doubles.get_helm import cached_helm
+
+    for candidate in (os.environ.get("BOTKUBE_REAL_HELM"), cached_helm()):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    pytest.skip("no real helm binary: run `python tests/doubles/get_helm.py`")
+
+
+def test_real_helm_pull_matches_the_argv_and_the_repo_digest(
+    server: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Real helm v3: our `helm pull` argv works, the file name is what we look for, and the
+    digest `helm repo index` records is the sha256 we check."""
+    helm = _real_helm()
+    base, root = server
+    bindir = tmp_path / "realbin"
+    bindir.mkdir()
+    (bindir / "helm").symlink_to(helm)
+    env = {
+        "PATH": f"{bindir}{os.pathsep}/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "HELM_CACHE_HOME": str(tmp_path / "helm" / "cache"),
+        "HELM_CONFIG_HOME": str(tmp_path / "helm" / "config"),
+        "HELM_DATA_HOME": str(tmp_path / "helm" / "data"),
+    }
+    chart = tmp_path / "src" / "botkube"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v1\nname: botkube\nversion: v1.14.0\nappVersion: v1.14.0\n", encoding="utf-8"
+    )
+    (chart / "values.yaml").write_text("image:\n  tag: v1.14.0\n", encoding="utf-8")
+    repo = root / "charts"
+    for path in repo.iterdir():
+        path.unlink()
+    run = [str(helm), "package", str(chart), "--destination", str(repo)]
+    subprocess.run(run, env=env, check=True, capture_output=True, timeout=60)
+    index = [str(helm), "repo", "index", str(repo), "--url", f"{base}/charts"]
+    subprocess.run(index, env=env, check=True, capture_output=True, timeout=60)
+    packaged = (repo / "botkube-v1.14.0.tgz").read_bytes()
+
+    result = mirror(_request(tmp_path, base, with_images=False), env)
+
+    assert result.manifest["chart"]["verified_against"] == f"{base}/charts/index.yaml"
+    assert result.files["charts/botkube-v1.14.0.tgz"] == sha256(packaged)
