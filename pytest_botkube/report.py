@@ -12,6 +12,7 @@ renderings.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -121,6 +122,63 @@ class RunRecord:
     known_issue_title: str = ""
     artifacts: tuple[Path, ...] = ()  # files or directories belonging to this run
     expectations_met: bool | None = None  # the scenario's own expectations; None for ad-hoc runs
+
+
+def record_to_json(record: RunRecord) -> str:
+    """The record as JSON (values redacted), so a pytest worker or a JUnit property can carry it
+    to whoever renders the table; ``record_from_json`` reads it back."""
+    data = {
+        **{k: v for k, v in record.__dict__.items() if k not in ("values", "artifacts")},
+        "values": record.values,
+        "predicted": None if record.predicted is None else record.predicted.__dict__,
+        "diff": [row.__dict__ for row in record.diff],
+        "artifacts": [str(p) for p in record.artifacts],
+    }
+    # every string redacted where it stands, so the JSON itself can never be broken by it
+    return json.dumps(redact_values(data), sort_keys=True)
+
+
+def record_from_json(text: str) -> RunRecord:
+    data = json.loads(text)
+    predicted = data.pop("predicted")
+    return RunRecord(
+        **{
+            **data,
+            "predicted": None
+            if predicted is None
+            else Prediction(
+                predicted["status"], tuple(predicted["exit_statuses"]), predicted["summary"]
+            ),
+            "diff": tuple(DeliveryRow(**row) for row in data["diff"]),
+            "artifacts": tuple(Path(p) for p in data["artifacts"]),
+            "exit_statuses": tuple(data["exit_statuses"]),
+            "happenings": tuple(data["happenings"]),
+            "delivered": tuple(data["delivered"]),
+            "unmatched": tuple(data["unmatched"]),
+            "diagnosis": tuple(data["diagnosis"]),
+        }
+    )
+
+
+def record_properties(record: RunRecord) -> list[tuple[str, str]]:
+    """Flat ``botkube_*`` name/value pairs for ``record_property`` (JUnit XML), redacted."""
+    pairs = [
+        ("botkube_run", record.name),
+        ("botkube_version", record.botkube_version),
+        ("botkube_chart_version", record.chart_version or record.botkube_version),
+        ("botkube_kubernetes_version", record.kubernetes_version),
+        ("botkube_node_image", record.node_image),
+        ("botkube_plugin_status", record.observed_status or "?"),
+        ("botkube_plugin_restarts", _restarts(record)),
+        ("botkube_plugin_exit_statuses", _statuses(record.exit_statuses)),
+        ("botkube_panic", record.panic),
+        ("botkube_happened", _happened_count(record)),
+        ("botkube_delivered", _delivered_count(record)),
+        ("botkube_predicted", _predicted(record)),
+        ("botkube_model_disagreements", "; ".join(disagreements(record))),
+        ("botkube_known_issue", record.known_issue),
+    ]
+    return [(name, redact_text(value)) for name, value in pairs]
 
 
 def disagreements(record: RunRecord) -> list[str]:

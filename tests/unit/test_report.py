@@ -19,6 +19,9 @@ from pytest_botkube.report import (
     RunRecord,
     disagreements,
     observed_from_log,
+    record_from_json,
+    record_properties,
+    record_to_json,
     render_report,
     rows_from_diff,
     verdict_table_text,
@@ -360,3 +363,29 @@ def test_observed_fields_from_an_exit_loop_and_a_healthy_log() -> None:
     healthy = read_log_file(LOGS / "healthy_v1.14.0.json.log").plugins["botkube/kubernetes"]
     assert observed_from_log(healthy)["exit_statuses"] == ()
     assert observed_from_log(None)["restarts"] == 0
+
+
+@pytest.mark.parametrize("record", [CRASH, WORKAROUND, WRONG], ids=lambda r: r.name)
+def test_record_json_round_trip_redacts_values(record: RunRecord) -> None:
+    text = record_to_json(record)
+    assert FAKE_SLACK not in text
+    back = record_from_json(text)
+    assert back == RunRecord(**{**record.__dict__, "values": back.values})
+    assert back.values["communications"]["default-group"]["socketSlack"]["botToken"] == (
+        "<redacted>"
+    )
+    assert back.values["sources"] == record.values["sources"]
+    assert disagreements(back) == disagreements(record)
+
+
+def test_record_properties_for_junit() -> None:
+    props = dict(record_properties(CRASH))
+    assert props["botkube_version"] == "v1.13.0"
+    assert props["botkube_plugin_status"] == "Deactivated"
+    assert props["botkube_plugin_restarts"] == "4/3"
+    assert props["botkube_plugin_exit_statuses"] == "2 x4"
+    assert props["botkube_model_disagreements"] == ""
+    assert props["botkube_known_issue"] == ISSUE
+    assert all(name.startswith("botkube_") for name in props)
+    wrong = dict(record_properties(WRONG))
+    assert wrong["botkube_model_disagreements"].startswith("plugin status: predicted Running")
