@@ -471,6 +471,7 @@ def test_dead_process_delivers_nothing(tmp_path: Path, version: str, bad: str, h
         ("{include: ['.*'], exclude: [kube-system]}", "default", True),
         ("{include: ['team-.*']}", "team-x", True),
         ("{exclude: [kube-system]}", "default", False),
+        ("{include: [team-a]}", "my-team-abc", True),  # Go regexp match is unanchored
     ],
 )
 def test_namespace_filter(tmp_path: Path, namespaces: str, namespace: str, delivered: bool):
@@ -558,3 +559,19 @@ def test_json_contract(tmp_path: Path):
         "sources.bad.botkube/kubernetes.config.event",
         "sources.bad.botkube/kubernetes.config.resources[0].event.types[0]",
     }
+
+
+def test_recommendations_take_over_plain_creates(tmp_path: Path):
+    text = values(
+        source(
+            "s",
+            "recommendations: {pod: {labelsSet: true}}\nevent: {types: [create, delete]}\n"
+            "resources: [{type: v1/pods}]",
+        )
+    )
+    analysis = lint(tmp_path, text, "v1.14.0")
+    assert "BK019" in codes(analysis, "s")
+    create = Happening(resource="v1/pods", name="p", namespace="n", action="create")
+    delete = Happening(resource="v1/pods", name="p", namespace="n", action="delete")
+    assert "recommendation" in forwarding(analysis, create).why
+    assert forwarding(analysis, delete).delivered
