@@ -36,11 +36,16 @@ VALUES_PREFIX = "values:"  # a scenario parameter naming a user's values file (a
 RELEASE_KEY = pytest.StashKey["LiveTest"]()
 
 
+def fail(message: str) -> NoReturn:
+    """Fail with one message; ``from None`` keeps a caught error's traceback out of the report."""
+    raise pytest.fail.Exception(message, pytrace=False) from None
+
+
 def cannot_run(settings: Settings, message: str) -> NoReturn:
     """Skip, or fail under ``--botkube-require-cluster``."""
     if settings.require_cluster:
-        pytest.fail(f"--botkube-require-cluster: {message}", pytrace=False)
-    pytest.skip(f"BotKube e2e cannot run here: {message}")
+        fail(f"--botkube-require-cluster: {message}")
+    raise pytest.skip.Exception(f"BotKube e2e cannot run here: {message}") from None
 
 
 # -- scenario selection ----------------------------------------------------------------------
@@ -74,7 +79,7 @@ def load_scenario_param(param: str, settings: Settings) -> Scenario:
             return adhoc_scenario(param[len(VALUES_PREFIX) :], str(settings.version))
         return find_scenario(param, scenarios_dir())
     except BadInput as exc:
-        pytest.fail(str(exc), pytrace=False)
+        fail(str(exc))
 
 
 # -- the session: cluster and receiver --------------------------------------------------------
@@ -113,13 +118,13 @@ def environment(
     if problem is not None:
         cannot_run(settings, problem)
     if bad_input is not None:
-        pytest.fail(bad_input, pytrace=False)
+        fail(bad_input)
     try:
         if settings.image:
             try:
                 env.load_image(str(settings.image), timeout=float(settings.install_timeout))
             except (CommandFailed, BadInput) as exc:
-                pytest.fail(f"--botkube-image {settings.image}: {exc}", pytrace=False)
+                fail(f"--botkube-image {settings.image}: {exc}")
         yield env
     finally:
         failed = request.session.testsfailed > 0
@@ -148,15 +153,14 @@ def receiver_endpoint(settings: Settings, env: live.LiveEnvironment) -> Iterator
             bind_override=settings.receiver_bind,
         )
     except (BadInput, EnvironmentUnavailable, CommandFailed) as exc:
-        pytest.fail(f"webhook receiver: {exc}", pytrace=False)
+        fail(f"webhook receiver: {exc}")
     receiver = WebhookReceiver(address.bind, int(settings.receiver_port))
     try:
         receiver.start()
     except OSError as exc:
-        pytest.fail(
+        fail(
             f"webhook receiver cannot bind {address.bind} ({address.how}): {exc}; "
-            "pass --botkube-receiver-bind/--botkube-receiver-host",
-            pytrace=False,
+            "pass --botkube-receiver-bind/--botkube-receiver-host"
         )
     try:
         url = receiver.url_for(address.host)
@@ -164,7 +168,7 @@ def receiver_endpoint(settings: Settings, env: live.LiveEnvironment) -> Iterator
             try:
                 probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url)
             except EnvironmentUnavailable as exc:
-                pytest.fail(str(exc), pytrace=False)
+                fail(str(exc))
         receiver.reset()  # the probe is not a delivery
         yield ReceiverEndpoint(receiver=receiver, url=url, address=address)
     finally:
@@ -228,7 +232,7 @@ def release(
             plugin_index_url=settings.plugin_index,
         )
     except (BadInput, ValueError) as exc:
-        pytest.fail(str(exc), pytrace=False)
+        fail(str(exc))
     artifacts_root = settings.path("artifacts") or Path("botkube-artifacts")
     problems: list[str] = []
     test = LiveTest(planned, endpoint.receiver, artifacts_root)
@@ -238,7 +242,7 @@ def release(
             try:
                 planned.install(float(settings.install_timeout))
             except CommandFailed as exc:
-                pytest.fail(f"helm install of {scenario.name} failed: {exc}", pytrace=False)
+                fail(f"helm install of {scenario.name} failed: {exc}")
             planned.wait_plugin_started(float(settings.start_timeout))
         except Exception:
             # The release is removed before pytest reports a setup failure: save it now.
@@ -248,7 +252,7 @@ def release(
     finally:
         problems = planned.teardown(float(settings.teardown_timeout))
     if problems:
-        pytest.fail("cleanup failed: " + "; ".join(problems), pytrace=False)
+        fail("cleanup failed: " + "; ".join(problems))
 
 
 def workload(release: Release) -> Workload:

@@ -50,10 +50,41 @@ def _first(
     return None
 
 
+def sending_side(release: Release) -> str:
+    """What the agent says about its webhook sends: the platform's /healthz entry and the sink
+    failures in its log. This is how an unreachable receiver shows up."""
+    parts: list[str] = []
+    try:
+        healthz = parse_healthz(release.healthz(), where="healthz")
+        parts += [
+            f"{name}: {p.status}" + (f" ({p.reason}: {p.error_msg})" if p.reason else "")
+            for name, p in healthz.platforms.items()
+        ]
+    except Exception as exc:  # context for a failure message, never a failure itself
+        parts.append(f"/healthz unreadable: {exc}")
+    try:
+        summary = release.log_summary()
+        if summary.sink_failure_count:
+            last = summary.sink_failures[-1].error if summary.sink_failures else ""
+            parts.append(f"{summary.sink_failure_count} failed sends in the agent log: {last}")
+    except Exception as exc:
+        parts.append(f"agent log unreadable: {exc}")
+    return "; ".join(parts) or "no platform status, no failed send logged"
+
+
 def wait_for_delivery(
-    receiver: WebhookReceiver, expectation: DeliveryExpectation, namespace: str, timeout: float
+    receiver: WebhookReceiver,
+    expectation: DeliveryExpectation,
+    namespace: str,
+    timeout: float,
+    release: Release | None = None,
 ) -> dict[str, Any]:
-    """The first delivery matching ``expectation``; fails after ``timeout`` listing arrivals."""
+    """The first delivery matching ``expectation``; fails after ``timeout`` listing arrivals
+    (and, given the ``release``, what the agent says about its sends)."""
+
+    def describe() -> str:
+        arrived = receiver.summary()
+        return arrived if release is None else f"{arrived}\nagent side: {sending_side(release)}"
 
     def probe() -> dict[str, Any] | None:
         for body in payloads(receiver):
@@ -66,7 +97,7 @@ def wait_for_delivery(
         timeout=timeout,
         interval=1.0,
         what=f"delivery {expectation.describe()} (why: {expectation.why.strip()})",
-        describe=receiver.summary,
+        describe=describe,
     )
 
 

@@ -46,7 +46,8 @@ def expectation(scenario: Scenario) -> Iterator[None]:
     try:
         yield
     except WaitFailed as exc:
-        pytest.fail(f"{scenario.name}: {exc}", pytrace=False)
+        # `from None`: the report shows the one message, not the wait's traceback chained to it.
+        raise pytest.fail.Exception(f"{scenario.name}: {exc}", pytrace=False) from None
 
 
 def test_scenario(
@@ -71,7 +72,11 @@ def test_scenario(
         if expect is not None:
             for wanted in expect.delivered:
                 wait_for_delivery(
-                    botkube_receiver, wanted, namespace, float(settings.event_timeout)
+                    botkube_receiver,
+                    wanted,
+                    namespace,
+                    float(settings.event_timeout),
+                    botkube_release,
                 )
 
         happened = botkube_workload.happenings()
