@@ -242,7 +242,13 @@ def release(
             try:
                 planned.install(float(settings.install_timeout))
             except CommandFailed as exc:
-                fail(f"helm install of {scenario.name} failed: {exc}")
+                hint = ""
+                if "cannot be imported into the current release" in str(exc):
+                    hint = (
+                        "; a release of an interrupted run still owns the chart's cluster-wide "
+                        "RBAC objects: find it with `helm list --all-namespaces` and uninstall it"
+                    )
+                fail(f"helm install of {scenario.name} failed: {exc}{hint}")
             planned.wait_plugin_started(float(settings.start_timeout))
         except Exception:
             # The release is removed before pytest reports a setup failure: save it now.
