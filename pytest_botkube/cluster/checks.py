@@ -16,9 +16,12 @@ from typing import Any
 
 from ..botkube.health import HealthVerdict, Healthz, health_verdict, parse_healthz
 from ..botkube.logs import LogSummary
+from ..botkube.semantics import Analysis
 from ..observe.receiver import WebhookReceiver
+from ..report import Prediction, RunRecord, observed_from_log, rows_from_diff
 from ..scenario import DeliveryExpectation, PluginExpectation
 from ..values import KUBERNETES_PLUGIN
+from ..verdict import DeliveryDiff
 from ..wait import hold_for, wait_until
 from .kube import KubeError
 from .release import Release
@@ -231,3 +234,56 @@ class Health:
 
     def wait_for(self, status: str, timeout: float) -> tuple[Healthz, LogSummary, HealthVerdict]:
         return wait_for_plugin_status(self.release, status, timeout)
+
+
+_PREDICTED = {
+    "healthy": ("Running", ()),
+    "crash": ("Deactivated", (2,)),
+    "exit": ("Deactivated", (1,)),
+}
+
+
+def run_record(
+    release: Release,
+    *,
+    analysis: Analysis,
+    healthz: Healthz | None,
+    summary: LogSummary,
+    verdict: HealthVerdict,
+    diff: DeliveryDiff,
+    kubernetes_version: str,
+    node_image: str,
+    expectations_met: bool | None,
+) -> RunRecord:
+    """The report's record of one live run (what ``record_property`` and the bundle carry)."""
+    status, exits = _PREDICTED.get(analysis.verdict, ("?", ()))
+    worst = None
+    if healthz is not None:
+        entries = [
+            healthz.plugins[a] for a in release.scenario.source_aliases() if a in healthz.plugins
+        ]
+        worst = max(entries, key=lambda e: (e.deactivated, e.restarts), default=None)
+    observed = observed_from_log(summary.plugins.get(KUBERNETES_PLUGIN))
+    rows, unmatched = rows_from_diff(diff)
+    return RunRecord(
+        name=release.scenario.name,
+        botkube_version=release.scenario.botkube_version,
+        values=release.values,
+        chart_version=release.version or str(release.chart.directory),
+        kubernetes_version=kubernetes_version,
+        node_image=node_image,
+        predicted=Prediction(status, exits, f"lint verdict: {analysis.verdict}"),
+        observed_status=worst.status if worst is not None else "",
+        restarts=worst.restarts if worst is not None else observed["restarts"],
+        threshold=worst.threshold if worst is not None else observed["threshold"],
+        exit_statuses=observed["exit_statuses"],
+        panic=observed["panic"],
+        happenings=tuple(row.happening for row in rows),
+        delivered=tuple(row.happening for row in rows if row.delivered),
+        diff=rows,
+        unmatched=unmatched,
+        diagnosis=(verdict.sentence, *verdict.notes),
+        known_issue=verdict.known_issue_url or "",
+        known_issue_title=verdict.known_issue.title if verdict.known_issue else "",
+        expectations_met=expectations_met,
+    )

@@ -25,6 +25,7 @@ from pytest_botkube.cluster.checks import (
     assert_not_delivered,
     log_lacks,
     plugin_problems,
+    run_record,
     wait_for_delivery,
 )
 from pytest_botkube.cluster.live import LiveEnvironment
@@ -32,6 +33,7 @@ from pytest_botkube.cluster.release import Release
 from pytest_botkube.cluster.workload import Workload
 from pytest_botkube.observe.receiver import WebhookReceiver
 from pytest_botkube.options import Settings
+from pytest_botkube.report import record_properties
 from pytest_botkube.scenario import Scenario
 from pytest_botkube.verdict import delivery_diff
 from pytest_botkube.wait import WaitFailed
@@ -95,22 +97,36 @@ def test_scenario(
     request.node.add_report_section(
         "call", "botkube", f"health: {verdict.sentence}\n\n{diff.render_text()}"
     )
-    if expect is None:
-        return  # an ad-hoc run reports what happened; it has nothing to assert
-
-    problems = plugin_problems(
-        expect.plugin,
-        healthz,
-        summary,
-        botkube_scenario.source_aliases(),
-        int(settings.restart_threshold),
+    problems: list[str] = []
+    if expect is not None:
+        problems = plugin_problems(
+            expect.plugin,
+            healthz,
+            summary,
+            botkube_scenario.source_aliases(),
+            int(settings.restart_threshold),
+        )
+        if expect.plugin.log_contains:
+            text = botkube_release.log(previous=True) + botkube_release.log()
+            lacking = log_lacks(text, expect.plugin.log_contains)
+            problems += [f"agent log lacks {needle!r}" for needle in lacking]
+        problems += [f"model disagrees: {row.what()}: {row.why()}" for row in diff.disagreements]
+    record = run_record(
+        botkube_release,
+        analysis=analysis,
+        healthz=healthz,
+        summary=summary,
+        verdict=verdict,
+        diff=diff,
+        kubernetes_version=botkube_environment.kubernetes_version,
+        node_image=botkube_environment.config.node_image,
+        expectations_met=None if expect is None else not problems,
     )
-    if expect.plugin.log_contains:
-        text = botkube_release.log(previous=True) + botkube_release.log()
-        problems += [
-            f"agent log lacks {needle!r}" for needle in log_lacks(text, expect.plugin.log_contains)
-        ]
-    problems += [f"model disagrees: {row.what()}: {row.why()}" for row in diff.disagreements]
+    # user_properties: what record_property fills, without its xunit2 warning; the JUnit XML
+    # carries them with junit_family=xunit1, and every report hook sees them.
+    request.node.user_properties.extend(record_properties(record))
+    if expect is None:
+        return  # an ad-hoc run reports what happened (section and properties); nothing to assert
     assert not problems, (
         f"{botkube_scenario.name}: {verdict.sentence}\n  "
         + "\n  ".join(problems)
