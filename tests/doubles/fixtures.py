@@ -52,7 +52,7 @@ def make_sandbox(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOTKUBE_", "KUBECONFIG"))}
     env.update(
         {
-            "PATH": os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]),
+            "PATH": str(bin_dir),  # nothing else: a real docker/kind/helm must not be found
             "HOME": str(home),
             "KUBECONFIG": str(home / ".kube" / "config"),
             LOG_ENV: str(root / "standin-calls.jsonl"),

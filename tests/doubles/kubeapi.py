@@ -12,6 +12,7 @@ Stand-in ``helm`` talks to the control endpoints under ``/_double/`` to install 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -1502,7 +1503,9 @@ def _handler_for(double: KubeApiDouble) -> type[BaseHTTPRequestHandler]:
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            # the client may have gone away (e.g. interrupted mid-request), as clients do
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(data)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -9,6 +9,7 @@ real kubernetes client and the real receiver do their work, and the scripted age
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -203,3 +204,147 @@ def test_whole_matrix_one_cluster_install_uninstall_in_order(rehearsal: Rehearsa
         assert healthz, f"/healthz never read through the pod proxy in {ns}"
         assert rehearsal.api("DELETE", f"/api/v1/namespaces/{ns}")
     assert not rehearsal.double.releases  # every release uninstalled
+
+
+ONE = "control-healthy-v1.13.0"  # a Running scenario: a violation fails without waiting
+
+
+def _cleanup_happened(rehearsal: Rehearsal) -> str:
+    """The release was uninstalled and its namespace deleted after it was installed."""
+    calls = rehearsal.calls("helm")
+    install = next(i for i, c in enumerate(calls) if c.argv[0] == "upgrade")
+    ns = str(calls[install].flag("--namespace"))
+    assert [c.argv[:2] for c in calls[install + 1 :] if c.argv[0] == "uninstall"] == [
+        ("uninstall", ns)
+    ]
+    assert rehearsal.api("DELETE", f"/api/v1/namespaces/{ns}")
+    assert rehearsal.double.get("namespaces", "", ns) is None
+    assert not rehearsal.double.releases
+    return ns
+
+
+@pytest.mark.parametrize(
+    ("keep", "violate", "deleted"),
+    # never + success: the whole matrix; on-failure + failure: test_failure_saves_artifacts...;
+    # never + KeyboardInterrupt: test_keyboard_interrupt...
+    [("on-failure", None, True), ("always", None, False)],
+)  # fmt: skip
+def test_keep_policy_decides_the_deletion_of_a_created_cluster(
+    rehearsal: Rehearsal, keep: str, violate: str | None, deleted: bool
+):
+    if violate:
+        rehearsal.profile(ONE, violate=violate)
+    result = rehearsal.run("--botkube-scenario", ONE, "--botkube-keep", keep)
+    result.assert_outcomes(**({"failed": 1} if violate else {"passed": 1}))
+    _cleanup_happened(rehearsal)  # the release goes whatever happens to the cluster
+    assert len(rehearsal.kind("create", "cluster")) == 1
+    assert len(rehearsal.kind("delete", "cluster")) == (1 if deleted else 0)
+    clusters = rehearsal.sandbox.run("kind", "get", "clusters").stdout.split()
+    assert clusters == ([] if deleted else ["botkube-repro"])
+
+
+def test_reuse_mode_never_creates_nor_deletes(rehearsal: Rehearsal):
+    assert rehearsal.sandbox.run("kind", "create", "cluster", "--name", "mine").returncode == 0
+    result = rehearsal.run("--botkube-scenario", ONE, "--botkube-cluster-mode", "reuse",
+                           "--botkube-cluster-name", "mine", "--botkube-keep", "never")  # fmt: skip
+    result.assert_outcomes(passed=1)
+    kind = [c.argv[:2] for c in rehearsal.calls("kind")]
+    assert kind == [("create", "cluster"), ("get", "clusters"), ("export", "kubeconfig")]
+    export = rehearsal.kind("export", "kubeconfig")[0]
+    assert export.flag("--name") == "mine"
+    helm = rehearsal.installs()[0]
+    assert helm.flag("--kube-context") == "kind-mine"
+    assert helm.flag("--kubeconfig") == export.flag("--kubeconfig")
+    assert rehearsal.sandbox.run("kind", "get", "clusters").stdout.split() == ["mine"]
+
+
+def test_reuse_of_a_missing_cluster_skips_naming_it(rehearsal: Rehearsal):
+    result = rehearsal.run("--botkube-scenario", ONE, "--botkube-cluster-mode", "reuse",
+                           "--botkube-cluster-name", "absent", "-rs")  # fmt: skip
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*no kind cluster named 'absent'*"])
+    assert rehearsal.kind("create", "cluster") == []
+    assert rehearsal.calls("helm") == []
+
+
+def test_failure_saves_artifacts_and_still_cleans_up(rehearsal: Rehearsal):
+    rehearsal.profile(ONE, violate="status")
+    result = rehearsal.run("--botkube-scenario", ONE, "--botkube-keep", "on-failure")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*status Deactivated, expected Running*",
+        "*botkube artifacts*",
+        f"artifacts: {rehearsal.artifacts}*",
+    ])  # fmt: skip
+    (directory,) = rehearsal.artifacts.iterdir()
+    names = {p.name for p in directory.iterdir()}
+    assert {"values-installed.yaml", "helm-status.json", "helm-values.yaml", "pods.yaml",
+            "events.yaml", "agent.log", "healthz.json", "deliveries.txt"} <= names  # fmt: skip
+    healthz = json.loads((directory / "healthz.json").read_text())
+    assert {p["status"] for p in healthz["plugins"].values()} == {"Deactivated"}
+    events = list(yaml.safe_load_all((directory / "events.yaml").read_text()))
+    assert {"SuccessfulRescale", "FailedGetResourceMetric"} <= {e["reason"] for e in events}
+    # artifacts are read before the release goes: helm status/get values saw it installed
+    assert json.loads((directory / "helm-status.json").read_text())["info"]["status"] == "deployed"
+    ns = _cleanup_happened(rehearsal)
+    logs = rehearsal.api("GET", f"/api/v1/namespaces/{ns}/pods/[^/]+/log")
+    assert {r.param("previous") for r in logs} == {"true", "false"}  # both containers' logs
+    assert rehearsal.kind("delete", "cluster") == []  # kept: --botkube-keep on-failure
+    result.stdout.fnmatch_lines(["*cluster 'botkube-repro' kept (--botkube-keep on-failure)*"])
+
+
+def test_keyboard_interrupt_mid_test_still_cleans_up(rehearsal: Rehearsal):
+    """The double sends SIGINT to the inner pytest (helm's parent) when the HPA is created."""
+    rehearsal.profile(ONE, sigint_on="hpa")
+    result = rehearsal.run("--botkube-scenario", ONE)
+    result.stdout.fnmatch_lines(["*! KeyboardInterrupt !*"])
+    _cleanup_happened(rehearsal)
+    assert len(rehearsal.kind("delete", "cluster")) == 1
+    assert rehearsal.sandbox.run("kind", "get", "clusters").stdout == ""
+    if result.ret != pytest.ExitCode.INTERRUPTED and "tmppath_result_key" in result.stderr.str():
+        pytest.xfail(
+            "cleanup done, but pytest's own tmp_path teardown raises KeyError after an interrupt "
+            "in the call phase (botkube_release uses tmp_path), so the exit status is 1 not 2"
+        )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+@pytest.mark.parametrize(
+    ("tools", "extra", "reason", "require"),
+    [
+        ((), {}, "docker not found on PATH", False),
+        ((), {}, "docker not found on PATH", True),
+        (("docker", "helm"), {}, "kind not found on PATH", False),
+        (("docker", "kind"), {}, "helm not found on PATH", False),
+        (("docker", "kind", "helm"), {"BOTKUBE_STANDIN_DOCKER": "down"},
+         "no Docker daemon answers", False),
+        (("docker", "kind", "helm"), {"BOTKUBE_STANDIN_DOCKER": "down"},
+         "no Docker daemon answers", True),
+    ],
+    ids=["no-docker", "no-docker-required", "no-kind", "no-helm", "daemon-down",
+         "daemon-down-required"],
+)  # fmt: skip
+def test_missing_tools_skip_or_fail_with_the_reason(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    e2e_double: KubeApiDouble,
+    tools: tuple[str, ...],
+    extra: dict[str, str],
+    reason: str,
+    require: bool,
+):
+    sandbox = make_sandbox(pytester.path / "sandbox", e2e_double.url, tools, extra)
+    _use_env(monkeypatch, sandbox.env)
+    rehearsal = Rehearsal(pytester, e2e_double, sandbox)
+    args = ["--botkube-scenario", ONE, "--botkube-scenario", "crash-v1.13.0", "-rsE"]
+    result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))
+    if require:
+        result.assert_outcomes(errors=2)
+        result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {reason}*"])
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+    else:
+        result.assert_outcomes(skipped=2)
+        result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {reason}*"])
+        assert result.ret == pytest.ExitCode.OK
+    assert [c.argv[:2] for c in sandbox.calls() if c.tool != "docker"] == []
+    assert e2e_double.requests == []
