@@ -189,6 +189,20 @@ def _json_record(data: dict[str, Any]) -> Record:
     )
 
 
+# json.loads minus its Python-level wrapper (two regex matches and two calls per line): the
+# C scanner itself, as json.JSONDecoder.raw_decode uses it.
+_DECODER: Any = json.JSONDecoder()  # typeshed does not declare scan_once
+_SCAN_JSON: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once
+
+
+def _json_line(line: str) -> Any:
+    try:
+        data, end = _SCAN_JSON(line, 0)
+    except (StopIteration, ValueError):
+        return None
+    return data if end == len(line) or not line[end:].strip() else None
+
+
 def parse_line(line: str) -> Record | None:
     """One physical line -> its record, or None for a line that is not a logrus entry.
 
@@ -196,19 +210,13 @@ def parse_line(line: str) -> Record | None:
     skipped by looking for where the entry starts.
     """
     if line[:1] == "{":
-        try:
-            data = json.loads(line)
-        except ValueError:
-            data = None
+        data = _json_line(line)
         if isinstance(data, dict) and "msg" in data:
             return _json_record(data)
     line = line.rstrip("\r\n")
     start = line.find('{"')
     if start > 0 and 'time="' not in line[:start]:
-        try:
-            data = json.loads(line[start:])
-        except ValueError:
-            data = None
+        data = _json_line(line[start:])
         if isinstance(data, dict) and "msg" in data:
             return _json_record(data)
     start = line.find('time="')
@@ -513,32 +521,45 @@ class LogReader:
             self._skipped(line)
 
     def _examine(self, line: str) -> None:
-        summary = self.summary
+        if line[:1] == "{":  # the default formatter: skip building a Record
+            data = _json_line(line)
+            if isinstance(data, dict):
+                msg = data.get("msg")
+                if isinstance(msg, str):
+                    raw_time = data.get("time")
+                    time = raw_time if isinstance(raw_time, str) else None
+                    self._count("json", time)
+                    self._handle(msg, time, data, self.summary.lines)
+                    return
         record = parse_line(line)
         if record is None:
             return
+        time = None if record.time is None else str(record.time)
+        self._count(record.form, time)
+        self._handle(record.msg, time, record.fields, self.summary.lines)
+
+    def _count(self, form: str, time: str | None) -> None:
+        summary = self.summary
         self._recognised = True
         summary.records += 1
-        summary.formats.add(record.form)
-        if record.time is not None:
+        summary.formats.add(form)
+        if time is not None:
             if summary.first_time is None:
-                summary.first_time = str(record.time)
-            summary.last_time = str(record.time)
-        self._handle(record, summary.lines)
+                summary.first_time = time
+            summary.last_time = time
 
-    def _handle(self, rec: Record, n: int) -> None:
-        fields = rec.fields
-        msg = rec.msg
+    def _handle(self, msg: str, time: str | None, fields: dict[str, Any], n: int) -> None:
         plugin = fields.get("plugin")
-        if "subsystem_name" in fields and isinstance(plugin, str):
-            if not str(fields["subsystem_name"]).endswith(".stdio"):
-                self._stderr_line(self._plugin(plugin), msg, rec, n)
+        subsystem = fields.get("subsystem_name")
+        if subsystem is not None and isinstance(plugin, str):
+            if not str(subsystem).endswith(".stdio"):
+                self._stderr_line(self._plugin(plugin), msg, time, n)
             return
         if fields.get("logger") == "stderr" and isinstance(plugin, str):
-            self._plugin_output(self._plugin(plugin), msg, n, rec)
+            self._plugin_output(self._plugin(plugin), msg, n, time)
             return
         if msg == "plugin process exited" and isinstance(plugin, str):
-            self._exit(self._plugin(plugin), rec, n)
+            self._exit(self._plugin(plugin), fields, time, n)
             return
         if msg.startswith("Start source streaming"):
             name, alias = fields.get("pluginName"), fields.get("sourceName")
@@ -553,7 +574,7 @@ class LogReader:
             if m:
                 timeline = self._plugin(m.group(2))
                 timeline.kind = m.group(1)
-                restart = Restart(n, rec.time, int(m.group(3)), int(m.group(4)))
+                restart = Restart(n, time, int(m.group(3)), int(m.group(4)))
                 if len(timeline.restarts_seen) >= MAX_EVENTS:
                     timeline.restarts_seen[-1] = restart  # keep the latest: it sets the count
                 else:
@@ -564,20 +585,22 @@ class LogReader:
                 self._plugin(m.group(1)).not_responding += 1
             elif m := _DEACTIVATING.match(msg):
                 timeline = self._plugin(m.group(1))
-                timeline.deactivated_at, timeline.deactivated_line = rec.time, n
+                timeline.deactivated_at, timeline.deactivated_line = time, n
             elif m := _AGENT_EXIT.match(msg):
                 timeline = self._plugin(m.group(1))
-                _append(timeline.agent_exits, AgentExit(n, rec.time, int(m.group(2)), m.group(3)))
+                _append(timeline.agent_exits, AgentExit(n, time, int(m.group(2)), m.group(3)))
             return
         if "sink" in msg and msg.startswith("while sending"):
             self.summary.sink_failure_count += 1
-            _append(self.summary.sink_failures, SinkFailure(n, rec.time, msg))
+            _append(self.summary.sink_failures, SinkFailure(n, time, msg))
 
-    def _exit(self, timeline: PluginTimeline, rec: Record, n: int) -> None:
-        error = str(rec.fields.get("error", ""))
+    def _exit(
+        self, timeline: PluginTimeline, fields: dict[str, Any], time: str | None, n: int
+    ) -> None:
+        error = str(fields.get("error", ""))
         status_m, signal_m = _EXIT_STATUS.search(error), _SIGNAL.search(error)
         status = int(status_m.group(1)) if status_m else (None if error else 0)
-        path = rec.fields.get("path")
+        path = fields.get("path")
         if isinstance(path, str):
             timeline.binary = path
             base = path.rsplit("/", 1)[-1]
@@ -585,7 +608,7 @@ class LogReader:
                 timeline.kind = base.split("_", 1)[0]
         timeline.exit_count += 1
         sig = signal_m.group(1).strip() if signal_m else None
-        _append(timeline.exits, ProcessExit(n, rec.time, status, sig, error, path))
+        _append(timeline.exits, ProcessExit(n, time, status, sig, error, path))
         self._close_panic(timeline.name)
 
     def _close_panic(self, plugin: str) -> None:
@@ -593,14 +616,14 @@ class LogReader:
         if panic is not None:
             panic._pending = None
 
-    def _stderr_line(self, timeline: PluginTimeline, text: str, rec: Record, n: int) -> None:
+    def _stderr_line(self, timeline: PluginTimeline, text: str, time: str | None, n: int) -> None:
         """A raw line from the plugin's stderr: where the Go runtime prints a panic."""
         panic = self._open_panic.get(timeline.name)
         if text.startswith(("panic: ", "fatal error: ")):
             kind: Literal["panic", "fatal error"] = (
                 "panic" if text.startswith("panic: ") else "fatal error"
             )
-            started = Panic(line=n, time=rec.time, message=text.split(": ", 1)[1], kind=kind)
+            started = Panic(line=n, time=time, message=text.split(": ", 1)[1], kind=kind)
             timeline.panic_count += 1
             if len(timeline.panics) >= MAX_PANICS:
                 timeline.panics.pop(0)
@@ -638,12 +661,12 @@ class LogReader:
             cut = text.rfind("(") if text.endswith(")") else -1
             panic._pending = text[:cut] if cut > 0 else text
 
-    def _plugin_output(self, timeline: PluginTimeline, text: str, n: int, rec: Record) -> None:
+    def _plugin_output(self, timeline: PluginTimeline, text: str, n: int, time: str | None) -> None:
         """The plugin's own log line, re-logged by the agent with ``logger=stderr``."""
         if "Registering informers" in text:
             if not timeline.informers_registered:
                 timeline.informers_registered = True
-                timeline.informers_registered_at = rec.time
+                timeline.informers_registered_at = time
             return
         if m := _PARSE_RESOURCE.search(text):
             resource = m.group(1).strip()
