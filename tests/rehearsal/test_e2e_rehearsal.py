@@ -243,18 +243,32 @@ def test_keep_policy_decides_the_deletion_of_a_created_cluster(
     assert clusters == ([] if deleted else ["botkube-repro"])
 
 
-def test_reuse_mode_never_creates_nor_deletes(rehearsal: Rehearsal):
+def test_reuse_mode_with_a_candidate_image_never_creates_nor_deletes(rehearsal: Rehearsal):
+    """A maintainer's flow: their own kind cluster, a candidate agent build loaded into it."""
     assert rehearsal.sandbox.run("kind", "create", "cluster", "--name", "mine").returncode == 0
+    image = "ghcr.io/kubeshop/botkube:candidate"  # present in the stand-in docker's images
     result = rehearsal.run("--botkube-scenario", ONE, "--botkube-cluster-mode", "reuse",
-                           "--botkube-cluster-name", "mine", "--botkube-keep", "never")  # fmt: skip
+                           "--botkube-cluster-name", "mine", "--botkube-keep", "never",
+                           "--botkube-image", image)  # fmt: skip
     result.assert_outcomes(passed=1)
-    kind = [c.argv[:2] for c in rehearsal.calls("kind")]
-    assert kind == [("create", "cluster"), ("get", "clusters"), ("export", "kubeconfig")]
+    kind = [c.argv for c in rehearsal.calls("kind")]
     export = rehearsal.kind("export", "kubeconfig")[0]
-    assert export.flag("--name") == "mine"
+    assert kind == [
+        ("create", "cluster", "--name", "mine"),  # the maintainer's, before the run
+        ("get", "clusters"),
+        ("export", "kubeconfig", "--name", "mine", "--kubeconfig", export.flag("--kubeconfig")),
+        ("load", "docker-image", "--name", "mine", image),
+    ]
     helm = rehearsal.installs()[0]
     assert helm.flag("--kube-context") == "kind-mine"
     assert helm.flag("--kubeconfig") == export.flag("--kubeconfig")
+    assert _values_installed(rehearsal, helm)["image"] == {
+        "registry": "ghcr.io", "repository": "kubeshop/botkube", "tag": "candidate",
+        "pullPolicy": "IfNotPresent",  # loaded into the node: a pull would fail or differ
+    }  # fmt: skip
+    ns = str(helm.flag("--namespace"))
+    pod = rehearsal.double.requests_to("GET", f"/api/v1/namespaces/{ns}/pods")[0]
+    assert pod.param("labelSelector") == "app=botkube,component=controller"
     assert rehearsal.sandbox.run("kind", "get", "clusters").stdout.split() == ["mine"]
 
 

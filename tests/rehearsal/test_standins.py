@@ -278,3 +278,13 @@ def test_real_helm_parses_the_suites_install_and_uninstall_lines(
     real = subprocess.run([str(real_helm), *uninstall], capture_output=True, text=True,
                           timeout=60, env=sandbox.env, check=False)  # fmt: skip
     assert real.returncode == 0, real.stderr
+    # status and get values, as the artifacts collector runs them: the flags parse, and the
+    # real helm, finding no release Secret in the double, says so exactly as the stand-in does.
+    for argv in (["status", "botkube", "--namespace", "bk-ns", "--output", "json", *conn],
+                 ["get", "values", "botkube", "--namespace", "bk-ns", "--all", "--output",
+                  "yaml", *conn]):  # fmt: skip
+        real = subprocess.run([str(real_helm), *argv], capture_output=True, text=True,
+                              timeout=60, env=sandbox.env, check=False)  # fmt: skip
+        mine = sandbox.run("helm", *argv)
+        assert (real.returncode, real.stderr) == (1, "Error: release: not found\n")
+        assert (mine.returncode, mine.stderr) == (real.returncode, real.stderr)
