@@ -371,15 +371,29 @@ def add_options(parser: pytest.Parser) -> None:
         parser.addini(option.ini, help=option.help, type=ini_type)
 
 
+def _anchored(value: Any, base: Path) -> Any:
+    """A relative path setting is relative to where it was written down."""
+    if isinstance(value, Path) and not value.is_absolute():
+        return base / value
+    return value
+
+
 def resolve(option: Option, config: pytest.Config, environ: Mapping[str, str]) -> Any:
+    """Command line, then environment (both relative to the directory pytest was started in),
+    then ini key (relative to the ini file's directory), then the default (rootdir)."""
+    invoked = Path(config.invocation_params.dir)
     cli = config.getoption(option.dest, default=None)
     if cli is not None:
-        return convert(option, cli, option.flag)
+        return _anchored(convert(option, cli, option.flag), invoked)
     if option.env and environ.get(option.env):
-        return convert(option, environ[option.env], f"environment variable {option.env}")
+        raw = environ[option.env]
+        return _anchored(convert(option, raw, f"environment variable {option.env}"), invoked)
     ini = config.getini(option.ini)
     if ini not in (None, "", []):
-        return convert(option, ini, f"ini key {option.ini}")
+        base = Path(config.inipath).parent if config.inipath else Path(config.rootpath)
+        return _anchored(convert(option, ini, f"ini key {option.ini}"), base)
+    if option.kind == "path" and option.default is not None:
+        return Path(config.rootpath) / option.default
     return option.default
 
 
@@ -397,7 +411,8 @@ class Settings:
             raise AttributeError(name) from None
 
     def path(self, name: str) -> Path | None:
-        """A path setting, relative ones taken from the rootdir (where pytest runs from)."""
+        """A path setting (already absolute, see :func:`resolve`); relative ones, which only a
+        hand-made Settings holds, are taken from the rootdir."""
         value = self.resolved.get(name)
         if value is None:
             return None

@@ -237,3 +237,19 @@ def test_fixture_scopes(pytester: pytest.Pytester):
         "botkube_health",
     ):
         assert scope_of(name) == "F", name
+
+
+def test_relative_paths_follow_where_they_were_written(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    pytester.makeini("[pytest]\nbotkube_kubeconfig = cfg/kubeconfig\n")
+    sub = pytester.mkdir("sub")
+    pytester.makepyfile(test_show=SHOW_SETTINGS.format(names=("artifacts", "kubeconfig")))
+    monkeypatch.delenv("BOTKUBE_ARTIFACTS", raising=False)
+    monkeypatch.delenv("BOTKUBE_KUBECONFIG", raising=False)
+    monkeypatch.chdir(sub)
+    result = pytester.runpytest("-s", "-p", "no:cacheprovider", "--botkube-artifacts", "out", "..")
+    result.assert_outcomes(passed=1)
+    out = result.stdout.str()
+    assert f"SETTING artifacts={sub / 'out'!r}" in out  # command line: from where pytest started
+    assert f"SETTING kubeconfig={pytester.path / 'cfg' / 'kubeconfig'!r}" in out  # ini: its dir
