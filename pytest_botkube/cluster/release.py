@@ -133,11 +133,16 @@ class Release:
         ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
         return str(pod["metadata"]["name"]) if ready else None
 
+    def _current_pod_name(self) -> str | None:
+        # Looked up on every read: the Deployment may have replaced the pod since the last one.
+        pod = self.agent_pod()
+        return None if pod is None else str(pod["metadata"]["name"])
+
     def log(self, *, previous: bool = False) -> str:
-        if self.pod_name is None and self.agent_pod() is None:
+        name = self._current_pod_name()
+        if name is None:
             return ""
-        assert self.pod_name is not None
-        return self.kube.pod_log(self.namespace, self.pod_name, previous=previous)
+        return self.kube.pod_log(self.namespace, name, previous=previous)
 
     def log_summary(self) -> LogSummary:
         """The agent log, previous container first (a RestartAgent exit restarts it)."""
@@ -148,10 +153,10 @@ class Release:
         return (summary or self.log_summary()).plugins.get(KUBERNETES_PLUGIN)
 
     def healthz(self) -> str:
-        if self.pod_name is None and self.agent_pod() is None:
+        name = self._current_pod_name()
+        if name is None:
             raise KubeError(f"no BotKube agent pod in namespace {self.namespace}")
-        assert self.pod_name is not None
-        return self.kube.healthz(self.namespace, self.pod_name)
+        return self.kube.healthz(self.namespace, name)
 
     def wait_plugin_started(self, timeout: float, grace: float = START_GRACE) -> None:
         """Agent pod Ready, then the kubernetes plugin seen running (or dying) in the log."""
