@@ -13,6 +13,9 @@ from .errors import BadInput
 
 KeyPath = tuple[str | int, ...]
 
+# libyaml's parser when PyYAML was built with it (the wheels are): about five times faster.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def format_key_path(parts: Sequence[str | int]) -> str:
     """``("sources", "k8s", "botkube/kubernetes", "config", "resources", 0)`` ->
@@ -76,9 +79,11 @@ def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
 
 def parse_yaml(text: str, name: str) -> YamlDocument:
     """Parse one YAML document; a syntax error becomes ``name:line:col: invalid YAML: ...``."""
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        # Compose once and build the data from that node: half the work of parsing twice.
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -86,6 +91,8 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         raise BadInput(f"{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise BadInput(f"{name}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
     lines: dict[KeyPath, int] = {}
     if node is not None:
         _walk(node, (), lines)
