@@ -198,6 +198,8 @@ class Release:
     fullname: str
     client_pid: int | None = None
     profile: BotkubeProfile | None = None
+    revision: int = 1
+    deployed: str = field(default_factory=now_rfc3339)
 
     @property
     def cluster_name(self) -> str:
@@ -1148,6 +1150,7 @@ class KubeApiDouble:
         chart_version: str | None = None,
         create_namespace: bool = False,
         client_pid: int | None = None,
+        revision: int = 1,
     ) -> Release:
         """What ``helm install`` of the BotKube chart leaves in the cluster, scripted by profile."""
         fullname = str(values.get("fullnameOverride") or "")
@@ -1155,6 +1158,7 @@ class KubeApiDouble:
             name = str(values.get("nameOverride") or "botkube")
             fullname = release if name in release else f"{release}-{name}"
         rel = Release(namespace, release, chart, chart_version, values, fullname[:63], client_pid)
+        rel.revision = revision
         rel.profile = self._profile_for(rel)
         if rel.profile.install_error:
             raise ApiError(500, "InternalError", rel.profile.install_error)
@@ -1242,7 +1246,7 @@ class KubeApiDouble:
                         "owner": "helm",
                         "name": release,
                         "status": "deployed",
-                        "version": "1",
+                        "version": str(revision),
                     },
                 },
                 "type": "helm.sh/release.v1",
@@ -1263,7 +1267,7 @@ class KubeApiDouble:
                 ("deployments", rel.fullname),
                 ("services", rel.fullname),
                 ("serviceaccounts", f"{rel.fullname}-sa"),
-                ("secrets", f"sh.helm.release.v1.{release}.v1"),
+                ("secrets", f"sh.helm.release.v1.{release}.v{rel.revision}"),
             ):
                 res = next(r for r in RESOURCES if r.plural == plural)
                 if self._remove(res, namespace, name) is not None and plural == "deployments":
@@ -1396,6 +1400,7 @@ class KubeApiDouble:
                     chart_version=body.get("version"),
                     create_namespace=bool(body.get("create_namespace")),
                     client_pid=body.get("client_pid"),
+                    revision=int(body.get("revision", 1)),
                 )
                 return 200, "application/json", {"fullname": rel.fullname}
             if seg == ["helm", "uninstall"]:
@@ -1412,6 +1417,8 @@ class KubeApiDouble:
                             "chart": r.chart,
                             "version": r.chart_version,
                             "values": r.values,
+                            "revision": r.revision,
+                            "deployed": r.deployed,
                         }
                         for r in self.releases.values()
                     ],

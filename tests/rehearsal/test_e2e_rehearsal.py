@@ -307,19 +307,22 @@ def test_failure_saves_artifacts_and_still_cleans_up(rehearsal: Rehearsal):
     result.stdout.fnmatch_lines(["*cluster 'botkube-repro' kept (--botkube-keep on-failure)*"])
 
 
-def test_keyboard_interrupt_mid_test_still_cleans_up(rehearsal: Rehearsal):
-    """The double sends SIGINT to the inner pytest (helm's parent) when the HPA is created."""
-    rehearsal.profile(ONE, sigint_on="hpa")
+@pytest.mark.parametrize(
+    "moment",
+    ["install", "hpa"],
+    ids=["during-helm-install", "during-the-test"],
+)
+def test_keyboard_interrupt_still_cleans_up(rehearsal: Rehearsal, moment: str):
+    """The double sends SIGINT to the inner pytest (helm's parent process) while helm installs
+    (the helm child is killed mid-call) or when the test creates the HPA."""
+    rehearsal.profile(ONE, sigint_on=moment)
     result = rehearsal.run("--botkube-scenario", ONE)
     result.stdout.fnmatch_lines(["*! KeyboardInterrupt !*"])
+    hpas = rehearsal.api("POST", "/apis/autoscaling/v2/namespaces/[^/]+/horizontalpodautoscalers")
+    assert len(hpas) == (0 if moment == "install" else 1)  # where the interrupt landed
     _cleanup_happened(rehearsal)
     assert len(rehearsal.kind("delete", "cluster")) == 1
     assert rehearsal.sandbox.run("kind", "get", "clusters").stdout == ""
-    if result.ret != pytest.ExitCode.INTERRUPTED and "tmppath_result_key" in result.stderr.str():
-        pytest.xfail(
-            "cleanup done, but pytest's own tmp_path teardown raises KeyError after an interrupt "
-            "in the call phase (botkube_release uses tmp_path), so the exit status is 1 not 2"
-        )
     assert result.ret == pytest.ExitCode.INTERRUPTED
 
 

@@ -33,12 +33,10 @@ from ._common import (
     UsageError,
     err,
     find_command,
-    load_json,
     out,
     parse,
     positional_after,
     record,
-    save_json,
     scripted_failure,
     state_dir,
 )
@@ -158,8 +156,11 @@ def _release_dir(namespace: str, release: str) -> Path:
     return state_dir() / "helm" / namespace / release
 
 
-def _releases_file() -> Path:
-    return state_dir() / "helm-releases.json"
+def _releases(server: str) -> dict[str, dict[str, Any]]:
+    """The releases recorded in the cluster (real helm keeps them in Secrets there too), so a
+    helm process killed mid-install leaves a release that the next uninstall finds."""
+    listed = _control(server, "releases", {})
+    return {f"{r['namespace']}/{r['name']}": r for r in listed}
 
 
 def _status_doc(rel: dict[str, Any]) -> dict[str, Any]:
@@ -226,7 +227,7 @@ def install(command: str, parsed: Parsed) -> int:
         for assignment in parsed.get(flag) or []:
             _set_path(merged, assignment, literal=flag != "set")
     (rel_dir / "values.yaml").write_text(yaml.safe_dump(merged), encoding="utf-8")
-    releases = load_json(_releases_file(), {})
+    releases = _releases(server)
     key = f"{namespace}/{release}"
     revision = 1
     dry_run = parsed.get("dry-run") not in (None, "none", "false")
@@ -242,12 +243,8 @@ def install(command: str, parsed: Parsed) -> int:
         _control(server, "install", {
             "namespace": namespace, "release": release, "values": merged, "chart": chart,
             "version": version, "create_namespace": bool(parsed.get("create-namespace")),
-            "client_pid": os.getppid(),
+            "client_pid": os.getppid(), "revision": revision,
         })  # fmt: skip
-        releases[key] = {"name": release, "namespace": namespace, "chart": chart,
-                         "version": version, "revision": revision, "values": merged,
-                         "deployed": datetime.now(UTC).isoformat()}  # fmt: skip
-        save_json(_releases_file(), releases)
     out(f"NAME: {release}\nLAST DEPLOYED: {datetime.now(UTC):%a %b %d %H:%M:%S %Y}")
     out(f"NAMESPACE: {namespace}\nSTATUS: {'pending-install' if dry_run else 'deployed'}")
     out(f"REVISION: {revision}\nTEST SUITE: None")
@@ -260,7 +257,7 @@ def uninstall(parsed: Parsed) -> int:
                         "uninstall RELEASE_NAME [...] [flags]")  # fmt: skip
     server, ctx_ns = _connection(parsed)
     namespace = parsed.get("namespace") or ctx_ns or "default"
-    releases = load_json(_releases_file(), {})
+    releases = _releases(server)
     for release in parsed.args:
         key = f"{namespace}/{release}"
         if key not in releases:
@@ -269,8 +266,6 @@ def uninstall(parsed: Parsed) -> int:
             raise HelmError(f"uninstall: Release not loaded: {release}: release: not found")
         if not parsed.get("dry-run"):
             _control(server, "uninstall", {"namespace": namespace, "release": release})
-            del releases[key]
-            save_json(_releases_file(), releases)
         out(f'release "{release}" uninstalled')
     return 0
 
@@ -278,11 +273,9 @@ def uninstall(parsed: Parsed) -> int:
 def _find(parsed: Parsed) -> dict[str, Any]:
     if len(parsed.args) != 1:
         raise HelmError("release name is required")
-    _, ctx_ns = _connection(parsed)
+    server, ctx_ns = _connection(parsed)
     namespace = parsed.get("namespace") or ctx_ns or "default"
-    rel: dict[str, Any] | None = load_json(_releases_file(), {}).get(
-        f"{namespace}/{parsed.args[0]}"
-    )
+    rel: dict[str, Any] | None = _releases(server).get(f"{namespace}/{parsed.args[0]}")
     if rel is None:
         raise HelmError("release: not found")
     return rel
