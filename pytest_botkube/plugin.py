@@ -43,10 +43,25 @@ if TYPE_CHECKING:
 MARKERS = (
     "botkube_scenario(name): run this test against the named scenario from scenarios/ "
     "(the botkube_scenario fixture loads it)",
-    "botkube_e2e: needs Docker, kind and helm (a live cluster); skipped when they are missing",
+    "botkube_e2e: needs Docker, kind and helm (a live cluster); skipped when they are missing; "
+    "added to every test that uses a live botkube fixture",
 )
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
+
+#: Fixtures that need a live cluster: a test using any of them is marked ``botkube_e2e``, so
+#: ``-m "not botkube_e2e"`` deselects every live test, wherever it is.
+LIVE_FIXTURES = frozenset(
+    {
+        "botkube_environment",
+        "botkube_cluster",
+        "botkube_receiver_endpoint",
+        "botkube_receiver",
+        "botkube_release",
+        "botkube_workload",
+        "botkube_health",
+    }
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +75,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SETTINGS_KEY] = settings_from_config(config)
     except SettingError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if LIVE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker("botkube_e2e")
 
 
 @pytest.hookimpl(wrapper=True)

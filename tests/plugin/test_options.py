@@ -253,3 +253,22 @@ def test_relative_paths_follow_where_they_were_written(
     out = result.stdout.str()
     assert f"SETTING artifacts={sub / 'out'!r}" in out  # command line: from where pytest started
     assert f"SETTING kubeconfig={pytester.path / 'cfg' / 'kubeconfig'!r}" in out  # ini: its dir
+
+
+def test_tests_using_live_fixtures_are_marked_and_deselectable(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        test_mixed="""
+        import pytest
+
+        @pytest.mark.botkube_scenario("crash-v1.13.0")
+        def test_live(botkube_release):
+            pass
+
+        @pytest.mark.botkube_scenario("crash-v1.13.0")
+        def test_offline(botkube_scenario):
+            assert botkube_scenario.name == "crash-v1.13.0"
+        """
+    )
+    result = pytester.runpytest("-m", "not botkube_e2e", "-v")
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*test_offline PASSED*"])
