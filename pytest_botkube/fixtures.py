@@ -55,8 +55,8 @@ def selected_scenarios(settings: Settings) -> list[str]:
     """Scenario parameters for the e2e matrix: names from scenarios/, and ``values:FILE`` for
     ``--botkube-values`` (alone, unless scenarios are also named)."""
     known = scenario_names()
-    chosen = list(settings.scenario or ())
-    unknown = [name for name in chosen if name not in known]
+    chosen = [_scenario_ref(name, settings) for name in settings.scenario or ()]
+    unknown = [name for name in chosen if name not in known and not Path(name).is_file()]
     if unknown:
         raise pytest.UsageError(
             f"--botkube-scenario: unknown {', '.join(unknown)} (known: {', '.join(known)})"
@@ -67,9 +67,20 @@ def selected_scenarios(settings: Settings) -> list[str]:
     return params
 
 
+def _scenario_ref(name: str, settings: Settings) -> str:
+    """A scenario name as given, or a scenario file's path made absolute (a file outside
+    scenarios/, e.g. one a user wrote for a bug report)."""
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        path = Path(name)
+        return str(path if path.is_absolute() else settings.invocation_dir / path)
+    return name
+
+
 def scenario_id(param: str) -> str:
     if param.startswith(VALUES_PREFIX):
         return f"adhoc-{Path(param[len(VALUES_PREFIX) :]).stem}"
+    if param.endswith((".yaml", ".yml")):
+        return Path(param).stem
     return param
 
 

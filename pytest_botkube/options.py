@@ -403,6 +403,7 @@ class Settings:
 
     resolved: Mapping[str, Any]
     rootdir: Path
+    invocation_dir: Path = Path()
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -428,4 +429,8 @@ def settings_from_config(
     values = {option.name: resolve(option, config, env) for option in OPTIONS}
     if values["values"] is not None and not values["version"]:
         raise SettingError("--botkube-values needs --botkube-version (e.g. v1.13.0)")
-    return Settings(resolved=values, rootdir=Path(str(config.rootpath)))
+    return Settings(
+        resolved=values,
+        rootdir=Path(str(config.rootpath)),
+        invocation_dir=Path(config.invocation_params.dir),
+    )

@@ -122,3 +122,11 @@ def test_plugin_import_and_help_do_not_load_the_cluster_layer(tmp_path: Path, wh
     assert json.loads(line[len("LOADED=") :]) == []
     if what == "help":
         assert "--botkube-require-cluster" in done.stdout
+
+
+def test_a_scenario_file_outside_scenarios_dir_is_selectable_by_path(tmp_path: Path):
+    mine = tmp_path / "my-report.yaml"
+    mine.write_text((ROOT / "scenarios" / "crash-v1.13.0.yaml").read_text(), encoding="utf-8")
+    done = run_e2e(tmp_path, "--collect-only", "-q", "--botkube-scenario", str(mine))
+    assert "tests/e2e/test_scenarios.py::test_scenario[my-report]" in done.stdout
+    assert "1 test collected" in done.stdout
