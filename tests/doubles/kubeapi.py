@@ -951,6 +951,11 @@ class KubeApiDouble:
                     ):
                         live["status"].pop(key)
                 self._put(BY_GV_PLURAL[("apps/v1", "deployments")], ns, live, "MODIFIED")
+                if want != len(owned):
+                    way = "up" if want > len(owned) else "down"
+                    self._event(ns, live, "Normal", "ScalingReplicaSet",
+                                f"Scaled {way} replica set {dep_name}-{tmpl_hash} from "
+                                f"{len(owned)} to {want}", "deployment-controller")  # fmt: skip
 
     def _make_pod(
         self, ns: str, dep: str, tmpl_hash: str, template: dict[str, Any], release: Release | None
@@ -1069,7 +1074,13 @@ class KubeApiDouble:
         self._fire("rescale", hpa, tuple(events))
 
     def _event(
-        self, ns: str, obj: dict[str, Any], etype: str, reason: str, msg: str
+        self,
+        ns: str,
+        obj: dict[str, Any],
+        etype: str,
+        reason: str,
+        msg: str,
+        component: str = "horizontal-pod-autoscaler",
     ) -> dict[str, Any]:
         meta = obj["metadata"]
         ts = now_rfc3339()
@@ -1090,11 +1101,11 @@ class KubeApiDouble:
                 "message": msg,
                 "type": etype,
                 "count": 1,
-                "source": {"component": "horizontal-pod-autoscaler"},
+                "source": {"component": component},
                 "firstTimestamp": ts,
                 "lastTimestamp": ts,
                 "eventTime": None,
-                "reportingComponent": "horizontal-pod-autoscaler",
+                "reportingComponent": component,
                 "reportingInstance": "",
             },
         )

@@ -365,3 +365,15 @@ def test_missing_tools_skip_or_fail_with_the_reason(
         assert result.ret == pytest.ExitCode.OK
     assert [c.argv[:2] for c in sandbox.calls() if c.tool != "docker"] == []
     assert e2e_double.requests == []
+
+
+def test_forbidden_health_proxy_fails_naming_the_rbac_answer(rehearsal: Rehearsal):
+    """RBAC without ``pods/proxy``: the failure quotes the API server, and cleanup still runs."""
+    rehearsal.double.forbid(r"/api/v1/namespaces/[^/]+/pods/[^/]+/proxy/.*")
+    result = rehearsal.run("--botkube-scenario", ONE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ['*HTTP 403*cannot get resource "pods/proxy" in API group "" in the namespace "bk-*']
+    )
+    _cleanup_happened(rehearsal)
+    assert len(rehearsal.kind("delete", "cluster")) == 1

@@ -187,6 +187,11 @@ def test_hpa_controller_rescales_and_emits_events(
     warnings = core.list_namespaced_event("h", field_selector="type=Warning").items
     assert [e.reason for e in warnings] == ["FailedGetResourceMetric"]
     assert len(core.list_namespaced_pod("h", label_selector="app=web").items) == 2
+    scaling = core.list_namespaced_event("h", field_selector="involvedObject.kind=Deployment")
+    assert sorted((e.reason, e.message.split(" from ")[1]) for e in scaling.items) == [
+        ("ScalingReplicaSet", "0 to 1"),
+        ("ScalingReplicaSet", "1 to 2"),
+    ]
     posted = double.requests_to(
         "POST", "/apis/autoscaling/v2/namespaces/h/horizontalpodautoscalers"
     )
