@@ -19,6 +19,7 @@ import yaml
 
 from .errors import BadInput, BotkubeReproError, EnvironmentUnavailable, ExitCode
 from .redact import REDACTED as _REDACTED
+from .values import deep_merge  # the one merge of values files (maps merge, the rest replaces)
 from .yamlio import YamlDocument, format_key_path
 
 # The chart (helm/botkube/templates/deployment.yaml, v1.13.0 and v1.14.0) hard-codes these two
@@ -338,20 +339,8 @@ def config_files(deployment: Mapping[str, Any], container: Mapping[str, Any]) ->
 
 
 # --------------------------------------------------------------------------- merge and redact
-
-
-def deep_merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge like the agent's koanf loader: mappings merge key by key, anything else (lists
-    included) replaces. Returns a new mapping; neither argument is changed."""
-    out = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(dict(out[key]), value)
-        elif isinstance(value, Mapping):
-            out[key] = deep_merge({}, value)
-        else:
-            out[key] = value
-    return out
+# The agent's koanf loader merges its files as Helm merges ``-f`` files (maps merge key by key,
+# lists and scalars replace, ``null`` replaces too), so ``values.deep_merge`` serves both.
 
 
 def env_overlay(container: Mapping[str, Any]) -> dict[str, Any]:
@@ -773,7 +762,7 @@ def examine(
     """Find BotKube, read what it runs and how it behaves, and say what is wrong and the fix."""
     from .botkube.health import HealthzError, health_verdict, parse_healthz
     from .botkube.semantics import analyze
-    from .botkube.versions import FIRST_FIXED_VERSION, normalize_botkube_version
+    from .botkube.versions import has_nil_event_panic, normalize_botkube_version
 
     target = find_botkube(reader, namespace, release)
     ns = target.namespace
@@ -899,7 +888,7 @@ def examine(
             }
             fixes.insert(0, f"{issue.ref}: {issue.fix}")
     crash = analysis is not None and analysis.verdict == "crash"
-    if crash and version is not None and _older(version, FIRST_FIXED_VERSION):
+    if crash and version is not None and has_nil_event_panic(version):
         fixes.insert(
             0,
             f"upgrade BotKube to {UPGRADE_TO}: helm upgrade {target.release or '<release>'} "
@@ -925,13 +914,6 @@ def examine(
         notes=notes,
         secret_values=running.secret_values,
     )
-
-
-def _older(version: str, than: str) -> bool:
-    def key(v: str) -> tuple[int, ...]:
-        return tuple(int(p) for p in v.lstrip("v").split("."))
-
-    return key(version) < key(than)
 
 
 def _match_labels(deployment: Mapping[str, Any]) -> str:
