@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -20,13 +19,10 @@ from typing import Any, TypeVar
 
 from ..doctor import AccessDenied, ClusterUnreachable, ReadFailed
 from ..errors import BadInput
-from .kube import Kube, KubeError
+from .kube import STREAM_TIMEOUT, Kube, KubeError, cause_of, status_message
 
 T = TypeVar("T")
 
-CONNECT_TIMEOUT_S = 5.0
-READ_TIMEOUT_S = 30.0
-_LOG_CHUNK = 64 * 1024
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
@@ -46,7 +42,7 @@ class KubeReader:
         self._apps = client.AppsV1Api(kube.api_client)
         self._where = where
         self._namespace = namespace
-        self._timeout = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
+        self._timeout = STREAM_TIMEOUT
 
     @classmethod
     def connect(
@@ -210,37 +206,18 @@ class KubeReader:
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> Iterator[str]:
         # GET /api/v1/namespaces/{namespace}/pods/{name}/log?container=...&previous=...
-        response = self._call(
-            lambda: self._core.read_namespaced_pod_log(
-                pod, namespace, container=container, previous=previous, **self._raw()
-            ),
+        return self._kube_call(
+            lambda: self.kube.pod_log_lines(namespace, pod, container=container, previous=previous),
             "get",
             "pods/log",
             namespace,
         )
-        return self._lines(response)
 
     # ------------------------------------------------------------------ plumbing
 
     def _raw(self) -> dict[str, Any]:
         # The read timeout bounds each socket read, not the whole body: a long log still streams.
         return {"_preload_content": False, "_request_timeout": self._timeout}
-
-    @staticmethod
-    def _lines(response: Any) -> Iterator[str]:
-        """Decode the log as it arrives; a partial last line is still yielded."""
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pending = ""
-        try:
-            for chunk in response.stream(_LOG_CHUNK):
-                pending += decoder.decode(chunk)
-                *lines, pending = pending.split("\n")
-                yield from lines
-            pending += decoder.decode(b"", final=True)
-            if pending:
-                yield pending
-        finally:
-            response.release_conn()
 
     def _kube_call(
         self, request: Callable[[], T], verb: str, resource: str, namespace: str | None
@@ -249,7 +226,7 @@ class KubeReader:
         try:
             return request()
         except KubeError as exc:
-            raise self._mapped(exc.status, str(exc), verb, resource, namespace) from None
+            raise self._mapped(exc.status, exc.detail, verb, resource, namespace) from None
 
     def _mapped(
         self, status: int | None, detail: str, verb: str, resource: str, namespace: str | None
@@ -271,9 +248,9 @@ class KubeReader:
         try:
             return request()
         except ApiException as exc:
-            raise self._mapped(exc.status, _reason(exc), verb, resource, namespace) from None
+            raise self._mapped(exc.status, status_message(exc), verb, resource, namespace) from None
         except (HTTPError, OSError) as exc:
-            raise self._mapped(None, _short(exc), verb, resource, namespace) from None
+            raise self._mapped(None, cause_of(exc), verb, resource, namespace) from None
 
     def _json(
         self, request: Callable[[], Any], verb: str, resource: str, namespace: str | None
@@ -306,29 +283,3 @@ class KubeReader:
         if response is None:
             return None
         return self._json(lambda: response, verb, resource, namespace)
-
-
-def _reason(exc: Any) -> str:
-    """The Status message of an API error, else its HTTP reason."""
-    try:
-        body = json.loads(exc.body or "")
-        if isinstance(body, dict) and body.get("message"):
-            return str(body["message"])
-    except (TypeError, ValueError):
-        pass
-    return str(exc.reason or "")
-
-
-def _short(exc: BaseException) -> str:
-    """urllib3 nests the real cause (connection refused, DNS) several levels deep."""
-    cause: BaseException | None = exc
-    seen = 0
-    while cause is not None and seen < 5:
-        reason = getattr(cause, "reason", None)
-        if isinstance(reason, BaseException):
-            cause = reason
-            seen += 1
-            continue
-        break
-    text = str(cause or exc)
-    return text.split(": ", 1)[-1] if "object at 0x" in text else text

@@ -26,8 +26,9 @@ v1.31 API reference (https://kubernetes.io/docs/reference/kubernetes-api/):
 
 from __future__ import annotations
 
-import contextlib
+import codecs
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,50 @@ AGENT_SELECTOR = "app=botkube,component=controller"  # the chart's pod labels (v
 AGENT_CONTAINER = "botkube"  # the chart's container name (.Chart.Name)
 HEALTH_PORT = 2114  # settings.healthPort default
 REQUEST_TIMEOUT = 30.0
+#: For streamed reads: (connect, per socket read) seconds, so a long log is not cut off.
+STREAM_TIMEOUT = (5.0, 30.0)
+_LOG_CHUNK = 64 * 1024
 
 
 class KubeError(Exception):
-    """An API call failed; the message names the call and the server's answer."""
+    """An API call failed; the message names the call and the server's answer.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    ``detail`` is the server's answer alone (its Status message), for callers that word the
+    call themselves.
+    """
+
+    def __init__(self, message: str, status: int | None = None, detail: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail or message
+
+
+def status_message(exc: Any) -> str:
+    """The ``message`` of an API error's Status body, else its body or HTTP reason."""
+    raw = exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else exc.body or ""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return raw or str(getattr(exc, "reason", None) or "")
+
+
+def stream_lines(response: Any) -> Iterator[str]:
+    """Decode a raw response as it arrives, line by line; a partial last line is yielded too."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    try:
+        for chunk in response.stream(_LOG_CHUNK):
+            pending += decoder.decode(chunk)
+            *lines, pending = pending.split("\n")
+            yield from lines
+        pending += decoder.decode(b"", final=True)
+        if pending:
+            yield pending
+    finally:
+        response.release_conn()
 
 
 def _json(response: Any) -> Any:
@@ -88,20 +125,26 @@ class Kube:
 
         return client.CoreV1Api(self.api_client)
 
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(
+        self,
+        what: str,
+        fn: Any,
+        *args: Any,
+        timeout: float | tuple[float, float] = REQUEST_TIMEOUT,
+        **kwargs: Any,
+    ) -> Any:
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
         try:
-            return fn(*args, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+            return fn(*args, _request_timeout=timeout, **kwargs)
         except ApiException as exc:
-            body = exc.body.decode() if isinstance(exc.body, bytes) else (exc.body or "")
-            message = body
-            with contextlib.suppress(ValueError, AttributeError):
-                message = json.loads(body).get("message", body)
-            raise KubeError(f"{what}: HTTP {exc.status}: {message}".strip(), exc.status) from None
-        except HTTPError as exc:
-            raise KubeError(f"{what}: {type(exc).__name__}: {exc}") from None
+            message = status_message(exc)
+            raise KubeError(
+                f"{what}: HTTP {exc.status}: {message}".strip(), exc.status, message
+            ) from None
+        except (HTTPError, OSError) as exc:
+            raise KubeError(f"{what}: {type(exc).__name__}: {exc}", None, cause_of(exc)) from None
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -139,24 +182,33 @@ class Kube:
         container: str = AGENT_CONTAINER,
         previous: bool = False,
     ) -> str:
-        """The container's log; ``previous=True`` reads the last terminated container's log
-        and returns "" when there is none (the API answers 400 then)."""
-        core = self._core()
+        """The container's whole log; ``previous=True`` reads the last terminated container's
+        log and returns "" when there is none (the API answers 400 then)."""
         try:
-            response = self._call(
-                f"log {namespace}/{pod}{' (previous)' if previous else ''}",
-                core.read_namespaced_pod_log,
-                pod,
-                namespace,
-                container=container,
-                previous=previous,
-                _preload_content=False,
-            )
+            lines = self.pod_log_lines(namespace, pod, container=container, previous=previous)
         except KubeError as exc:
             if previous and exc.status in (400, 404):
                 return ""
             raise
-        return _text(response)
+        return "".join(f"{line}\n" for line in lines)
+
+    def pod_log_lines(
+        self, namespace: str, pod: str, *, container: str = AGENT_CONTAINER, previous: bool = False
+    ) -> Iterator[str]:
+        """The container's log streamed line by line (a 1 GB log never sits in memory); the
+        request is made, and fails with ``KubeError``, before the first line is asked for."""
+        core = self._core()
+        response = self._call(
+            f"log {namespace}/{pod}{' (previous)' if previous else ''}",
+            core.read_namespaced_pod_log,
+            pod,
+            namespace,
+            container=container,
+            previous=previous,
+            _preload_content=False,
+            timeout=STREAM_TIMEOUT,
+        )
+        return stream_lines(response)
 
     def healthz(self, namespace: str, pod: str, port: int = HEALTH_PORT) -> str:
         """The agent's /healthz body, read through the API server's pod proxy (no
@@ -267,3 +319,15 @@ class Kube:
         close = getattr(self.api_client, "close", None)
         if close is not None:
             close()
+
+
+def cause_of(exc: BaseException) -> str:
+    """urllib3 nests the real cause (connection refused, DNS) several levels deep."""
+    cause: BaseException = exc
+    for _ in range(5):
+        reason = getattr(cause, "reason", None)
+        if not isinstance(reason, BaseException):
+            break
+        cause = reason
+    text = str(cause)
+    return text.split(": ", 1)[-1] if "object at 0x" in text else text
