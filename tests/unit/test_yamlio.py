@@ -30,3 +30,26 @@ def test_syntax_error_names_file_line_and_column():
 def test_missing_file_is_bad_input(tmp_path: Path):
     with pytest.raises(BadInput, match="no such file"):
         load_yaml(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("&a [*a]\n", "f.yaml:1:1:"), ("x: &m\n  y: *m\n", "f.yaml:1:4:")],
+)
+def test_recursive_alias_is_bad_input_not_a_recursion_error(text: str, where: str):
+    with pytest.raises(BadInput, match=rf"^{where} invalid YAML: .*recursive structure"):
+        parse_yaml(text, "f.yaml")
+
+
+def test_alias_bomb_is_refused_before_anything_walks_it():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(BadInput, match=r"^f\.yaml:\d+: invalid YAML: aliases expand to more"):
+        parse_yaml("\n".join(lines), "f.yaml")
+
+
+def test_shared_anchors_still_parse_with_their_lines():
+    doc = parse_yaml("base: &b {types: [create]}\nx: *b\ny: {<<: *b, extra: 1}\n", "f.yaml")
+    assert doc.data["x"] == {"types": ["create"]}
+    assert doc.data["y"] == {"types": ["create"], "extra": 1}
+    assert doc.line_of(("y", "extra")) == 3
