@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
+
 from ..doctor import AccessDenied, ClusterUnreachable, ReadFailed
 from ..errors import BadInput
 from .kube import STREAM_TIMEOUT, Kube, KubeError, cause_of, status_message
@@ -73,8 +75,9 @@ class KubeReader:
                 )
         try:
             contexts, current = config.list_kube_config_contexts(config_file=str(path))
-        except (ConfigException, OSError, ValueError) as exc:
-            raise BadInput(f"{path}: not a usable kubeconfig: {exc}") from None
+        except (ConfigException, OSError, ValueError, yaml.YAMLError) as exc:
+            reason = " ".join(str(exc).split())  # PyYAML's messages span lines
+            raise BadInput(f"{path}: not a usable kubeconfig: {reason}") from None
         chosen = (
             next((c for c in contexts if c.get("name") == context), None) if context else current
         )

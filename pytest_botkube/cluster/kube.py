@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..errors import EnvironmentUnavailable
 from ..wait import wait_until
 
@@ -113,9 +115,10 @@ class Kube:
             api_client = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
                 config_file=str(kubeconfig), context=context, persist_config=False
             )
-        except (ConfigException, OSError, TypeError, ValueError) as exc:
+        except (ConfigException, OSError, TypeError, ValueError, yaml.YAMLError) as exc:
             where = f"{kubeconfig}" + (f" context {context}" if context else "")
-            raise EnvironmentUnavailable(f"cannot use kubeconfig {where}: {exc}") from None
+            reason = " ".join(str(exc).split())  # PyYAML's messages span lines
+            raise EnvironmentUnavailable(f"cannot use kubeconfig {where}: {reason}") from None
         return cls(api_client=api_client, kubeconfig=kubeconfig, context=context)
 
     # -- plumbing -------------------------------------------------------------------------

@@ -39,3 +39,15 @@ def test_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
         main(["doctor", "--format", "yaml"])
     assert info.value.code == 2
     assert "invalid choice: 'yaml'" in capsys.readouterr().err
+
+
+def test_kubeconfig_that_is_not_yaml_is_one_line_of_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "kubeconfig"
+    broken.write_text("clusters: [\n", encoding="utf-8")
+    assert main(["doctor", "--kubeconfig", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"botkube-repro doctor: error: {broken}: not a usable kubeconfig: ")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
