@@ -156,8 +156,9 @@ def _chart_default_sources() -> dict[str, Any]:
 _DEFAULT_BOUND = ["k8s-err-events", "k8s-recommendation-events"]
 
 
-def _chart_default_communications() -> dict[str, Any]:
-    """``default-group`` with every platform disabled and the chart's default bindings."""
+def chart_default_communications() -> dict[str, Any]:
+    """``default-group`` with every platform disabled and the chart's default bindings (a fresh
+    copy each call). The one copy of these chart defaults: ``values.py`` should read it too."""
 
     def channel() -> dict[str, Any]:
         return {"default": {"bindings": {"sources": list(_DEFAULT_BOUND)}}}
@@ -190,7 +191,9 @@ CHART_DEFAULT_SOURCE_NAMES: tuple[str, ...] = tuple(_chart_default_sources())
 
 
 def helm_merge(defaults: Any, overlay: Any) -> Any:
-    """Helm's coalesce: maps merge recursively, ``null`` drops a default key, the rest replaces."""
+    """Helm's coalesce of the user's values onto the CHART's defaults: maps merge recursively,
+    ``null`` drops a default key, the rest replaces. Not ``values.deep_merge``, which merges one
+    user file onto another (there ``null`` is kept, for Helm to apply against the chart)."""
     if not isinstance(defaults, Mapping) or not isinstance(overlay, Mapping):
         return overlay
     out: dict[Any, Any] = dict(defaults)
@@ -584,7 +587,7 @@ def read_values(doc: YamlDocument | Mapping[str, Any], botkube_version: str) -> 
     bindings: list[Binding] = []
     if not partial:
         comms = helm_merge(
-            _chart_default_communications(),
+            chart_default_communications(),
             reader.mapping(root["communications"], ("communications",)),
         )
         for group, group_cfg in comms.items():
