@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 import yaml
 
 from .errors import BadInput, BotkubeReproError, EnvironmentUnavailable, ExitCode
+from .images import parse_image
 from .redact import REDACTED as _REDACTED
 from .values import deep_merge  # the one merge of values files (maps merge, the rest replaces)
 from .yamlio import YamlDocument, format_key_path
@@ -200,11 +201,7 @@ def botkube_container(deployment: Mapping[str, Any]) -> dict[str, Any]:
 
 def image_tag(image: str) -> str | None:
     """``ghcr.io/kubeshop/botkube:v1.13.0@sha256:...`` -> ``v1.13.0``; no tag -> ``None``."""
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return None
-    return last.rsplit(":", 1)[1] or None
+    return parse_image(image).tag
 
 
 def running_version(deployment: Mapping[str, Any], container: Mapping[str, Any]) -> str | None:
