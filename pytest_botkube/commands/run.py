@@ -1,0 +1,146 @@
+"""``botkube-repro run``: reproduce a scenario or a user's values file on a live cluster.
+
+The live-run options are the pytest suite's (``options.OPTIONS``: same defaults, same
+environment variables, same parsing) without the ``--botkube-`` prefix, e.g.
+``--cluster-mode reuse --keep on-failure --quiet-window 10``. Exit status: 0 every run matched
+its expectations (a values file: every run completed), 1 a mismatch, 2 bad input, 3 the
+environment cannot run it (no Docker, kind, helm, cluster, or no network to the chart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadInput, ExitCode
+from ..options import OPTIONS, Option, SettingError, convert
+from ..runner import RunSettings, execute, plan_runs
+
+HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
+
+#: The pytest suite's options that a run uses (the rest: scenario and values are positional,
+#: artifacts go to --report, require-cluster is the exit status 3).
+_RUN_FIELDS = frozenset(f.name for f in dataclasses.fields(RunSettings))
+LIVE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.name in _RUN_FIELDS)
+#: Run-only settings the pytest table does not (yet) have: name -> (flag, help).
+_EXTRA_FLOATS = {
+    name: help_text
+    for name, help_text in {
+        "start_grace": "seconds between seeing the plugin start and creating the workload",
+    }.items()
+    if name not in {o.name for o in LIVE_OPTIONS}
+}
+
+
+def flag_of(option: Option) -> str:
+    return "--" + option.flag.removeprefix("--botkube-")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "target",
+        metavar="SCENARIO|VALUES_FILE",
+        help="a scenario name (see scenarios/), a scenario file, or a Helm values file",
+    )
+    parser.add_argument(
+        "--botkube-version",
+        nargs="+",
+        metavar="V",
+        help="BotKube version(s) to run a values file on (the first is the main run; more are "
+        "like --compare)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=[],
+        metavar="V",
+        help="also run the same values on these versions, on the same cluster, one after another",
+    )
+    parser.add_argument(
+        "--with-workaround",
+        action="store_true",
+        help="also run the values with a top-level config.event.types added to every kubernetes "
+        "source that lacks one (issue #1474's workaround), on each version that panics",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/report.md (ready for a GitHub issue) and the redacted raw artifacts",
+    )
+    group = parser.add_argument_group(
+        "live run", "the pytest suite's --botkube-* options, same defaults and env variables"
+    )
+    for option in LIVE_OPTIONS:
+        env_note = f" [env {option.env}]" if option.env else ""
+        default = f" (default {option.default})" if option.default not in (None, "") else ""
+        if option.kind == "bool":
+            group.add_argument(
+                flag_of(option), dest=option.name, action="store_const", const=True,
+                help=f"{option.help}{env_note}",
+            )  # fmt: skip
+        else:
+            group.add_argument(
+                flag_of(option), dest=option.name, metavar=option.metavar or option.name.upper(),
+                help=f"{option.help}{default}{env_note}",
+            )  # fmt: skip
+    for name, help_text in _EXTRA_FLOATS.items():
+        default = getattr(RunSettings(), name)
+        group.add_argument(
+            "--" + name.replace("_", "-"), dest=name, metavar="S",
+            help=f"{help_text} (default {default:g})",
+        )  # fmt: skip
+
+
+def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, Any]:
+    """Each live option from the command line, else its environment variable, else its
+    default, converted exactly as the pytest plugin converts it."""
+    values: dict[str, Any] = {}
+    for option in LIVE_OPTIONS:
+        raw = getattr(args, option.name)
+        where = flag_of(option)
+        if raw is None and option.env and environ.get(option.env):
+            raw, where = environ[option.env], f"environment variable {option.env}"
+        try:
+            value = convert(option, raw, where) if raw is not None else option.default
+        except SettingError as exc:
+            raise BadInput(str(exc)) from None
+        if isinstance(value, Path):
+            value = value.resolve()
+        values[option.name] = value
+    for name in _EXTRA_FLOATS:
+        raw, flag = getattr(args, name), "--" + name.replace("_", "-")
+        try:
+            number = getattr(RunSettings(), name) if raw is None else float(raw)
+        except ValueError:
+            raise BadInput(f"{flag}: expected a number, got {raw!r}") from None
+        if number < 0:
+            raise BadInput(f"{flag}: must be >= 0, got {raw!r}")
+        values[name] = number
+    if values["chart_dir"] is not None and not values["chart_dir"].is_dir():
+        raise BadInput(f"--chart-dir {values['chart_dir']}: no such directory")
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    from .values import resolve_target
+
+    environ = dict(os.environ)
+    versions = list(args.botkube_version or [])
+    scenario = resolve_target(args.target, versions[0] if versions else None)
+    plans = plan_runs(scenario, [*versions[1:], *args.compare], args.with_workaround)
+    settings = RunSettings(**live_settings(args, environ))
+    if args.report is not None and args.report.exists() and not args.report.is_dir():
+        raise BadInput(f"--report {args.report}: exists and is not a directory")
+    outcomes = execute(
+        plans,
+        settings,
+        environ=environ,
+        report_dir=args.report,
+        command_line=sys.argv[2:] if len(sys.argv) > 2 else [args.target],
+    )
+    return int(ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.PROBLEM)

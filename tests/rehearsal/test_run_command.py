@@ -1,0 +1,350 @@
+"""``botkube-repro run`` end to end against stand-in kind/helm/docker and the API double.
+
+The real command runs in a subprocess whose PATH holds only the stand-ins (as the e2e rehearsal
+does): the cluster layer finds them there, kind writes a kubeconfig pointing at the API double,
+the real kubernetes client, receiver, model and report do their work, and the scripted agent
+(doubles/agent.py) plays back a scenario's expectations for the namespaces the run creates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from doubles import agent
+from doubles.fixtures import Sandbox, make_sandbox
+from doubles.kubeapi import KubeApiDouble
+from doubles.recorder import Call
+from doubles.standins._common import FAIL_ENV
+
+from pytest_botkube.runner import workaround_values
+from pytest_botkube.scenario import Scenario, freeze, load_scenarios
+
+SCENARIOS = {s.name: s for s in load_scenarios()}
+# Small waits: the double answers at once; the quiet window only needs to see no delivery.
+FAST = [
+    "--no-download", "--quiet-window=0.3", "--event-timeout=5", "--start-timeout=5",
+    "--health-timeout=5", "--teardown-timeout=5", "--start-grace=0",
+]  # fmt: skip
+TOKEN = "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+PHASES = ("cluster", "image", "receiver", "receiver probe", "install", "plugin start",
+          "workload", "rescale", "watching health", "quiet window", "teardown",
+          "cluster stop")  # fmt: skip
+
+
+@dataclass
+class Run:
+    double: KubeApiDouble
+    sandbox: Sandbox
+    cwd: Path
+
+    def profile(self, name: str, scenario: Scenario, **kwargs: str) -> None:
+        """The agent of the run named ``name`` behaves as ``scenario`` expects."""
+        self.double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario, **kwargs))
+
+    def __call__(self, *args: str, fast: bool = True) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "pytest_botkube.cli", "run", *args, *(FAST if fast else ())]
+        return subprocess.run(argv, env=self.sandbox.env, cwd=self.cwd, capture_output=True,
+                              text=True, timeout=120, check=False)  # fmt: skip
+
+    def calls(self, tool: str | None = None) -> list[Call]:
+        return self.sandbox.calls(tool)
+
+    def helm(self, verb: str) -> list[Call]:
+        return [c for c in self.calls("helm") if c.argv[:1] == (verb,)]
+
+
+@pytest.fixture
+def double() -> Iterator[KubeApiDouble]:
+    with KubeApiDouble(hpa_sync_delay=0) as api:
+        yield api
+
+
+@pytest.fixture
+def run(tmp_path: Path, double: KubeApiDouble) -> Run:
+    sandbox = make_sandbox(tmp_path / "sandbox", double.url)
+    for name, scenario in SCENARIOS.items():
+        double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario))
+    return Run(double, sandbox, tmp_path)
+
+
+def _phase_lines(stderr: str) -> list[str]:
+    """The phase names of the final phase lines, in order."""
+    found = []
+    for line in stderr.splitlines():
+        match = re.match(r"\[\s*\d+\.\d+s\]   (\S+(?: \S+)?)\s{2,}.*\(\d+\.\ds\)$", line)
+        if match:
+            found.append(match.group(1).strip())
+    return found
+
+
+def _cleaned_up(run: Run) -> None:
+    """Every install was uninstalled (same release, same namespace) and its namespace deleted."""
+    installs, uninstalls = run.helm("upgrade"), run.helm("uninstall")
+    assert [c.argv[1] for c in installs] == [c.argv[1] for c in uninstalls]
+    for call in installs:
+        ns = str(call.flag("--namespace"))
+        assert run.double.requests_to("DELETE", f"/api/v1/namespaces/{ns}")
+        assert run.double.get("namespaces", "", ns) is None
+    assert not run.double.releases
+
+
+def test_scenario_run_prints_phases_live_restarts_and_the_verdict(run: Run):
+    done = run("crash-v1.13.0")
+    assert done.returncode == 0, done.stderr + done.stdout
+    phases = _phase_lines(done.stderr)
+    assert phases == list(PHASES), done.stderr
+    # the live restart count while waiting (a plain line, stderr is not a terminal here)
+    assert re.search(r"\.\. watching health: .*k8s-hpa-events Deactivated, restarts 4/3",
+                     done.stderr), done.stderr  # fmt: skip
+    assert "run 1/1: crash-v1.13.0 on BotKube v1.13.0, judged by scenario crash-v1.13.0" in (
+        done.stderr
+    )
+    out = done.stdout
+    header = next(line for line in out.splitlines() if line.startswith("run "))
+    assert header.split() == ["run", "BotKube", "plugin", "restarts", "exits", "panic",
+                              "happened", "delivered", "predicted", "model"]  # fmt: skip
+    row = next(line for line in out.splitlines() if line.startswith("crash-v1.13.0 "))
+    assert row.split()[1:5] == ["v1.13.0", "Deactivated", "4/3", "2"]
+    assert "SIGSEGV in mergeResourceEvents (router.go:159)" in row
+    assert row.split()[-4:] == ["Deactivated,", "exit", "2", "agrees"]
+    assert "upstream: https://github.com/kubeshop/botkube/issues/1474" in out
+    assert "delivery diff:" in out
+    assert re.search(r"Warning FailedGetResourceMetric .* no .*not forwarded .*panics", out)
+    assert out.rstrip().endswith("result: all 1 runs matched their expectations")
+    assert len(run.calls("kind")) == 4  # get clusters, create, version, delete
+    assert [c.argv[:2] for c in run.calls("kind")] == [
+        ("get", "clusters"), ("create", "cluster"), ("version",), ("delete", "cluster"),
+    ]  # fmt: skip
+    _cleaned_up(run)
+
+
+def test_compare_with_workaround_runs_three_releases_on_one_cluster(run: Run):
+    crash = SCENARIOS["crash-v1.13.0"]
+    fixed = SCENARIOS["fixed-v1.14.0"]
+    patched, added = workaround_values(crash.values)
+    assert added == ["sources.k8s-hpa-events.botkube/kubernetes.config.event.types"]
+    # later profiles win: the variants' namespaces also match the crash glob
+    run.profile("crash-v1.13.0@v1.14.0", fixed)
+    workaround = dataclasses.replace(SCENARIOS["workaround-v1.13.0"], values=freeze(patched))
+    run.profile("crash-v1.13.0+workaround", workaround)
+
+    done = run("crash-v1.13.0", "--compare", "v1.13.0", "v1.14.0", "--with-workaround")
+    assert done.returncode == 0, done.stderr + done.stdout
+    err, out = done.stderr, done.stdout
+    assert (
+        "run 2/3: crash-v1.13.0@v1.14.0 on BotKube v1.14.0, judged by scenario fixed-v1.14.0" in err
+    )
+    assert "run 3/3: crash-v1.13.0+workaround on BotKube v1.13.0, judged by the model (lint)" in err
+    assert "workaround: added sources.k8s-hpa-events.botkube/kubernetes.config.event.types" in err
+    assert _phase_lines(err).count("install") == 3
+    assert _phase_lines(err).count("teardown") == 3
+
+    # one cluster, three installs each followed by its uninstall, the right chart versions
+    assert [c.argv[:2] for c in run.calls("kind")].count(("create", "cluster")) == 1
+    helm = [c for c in run.calls("helm") if c.argv[0] in ("upgrade", "uninstall")]
+    assert [(c.argv[0], c.flag("--version")) for c in helm[::2]] == [
+        ("upgrade", "v1.13.0"), ("upgrade", "v1.14.0"), ("upgrade", "v1.13.0"),
+    ]  # fmt: skip
+    for install, uninstall in zip(helm[::2], helm[1::2], strict=True):
+        assert uninstall.argv[:2] == ("uninstall", install.argv[1])
+    namespaces = [str(c.flag("--namespace")) for c in helm[::2]]
+    assert len(set(namespaces)) == 3
+
+    # what the workaround run installed: the crash run's values plus the top-level event
+    def installed(ns: str) -> dict[str, Any]:
+        """The installed sources' plugin configs (contexts name per-release RBAC groups)."""
+        path = run.sandbox.state / "helm" / ns / ns / "values.yaml"
+        sources = yaml.safe_load(path.read_text())["sources"]
+        return {
+            alias: {k: v for k, v in body["botkube/kubernetes"].items() if k != "context"}
+            for alias, body in sources.items()
+        }
+
+    crash_values, workaround_installed = installed(namespaces[0]), installed(namespaces[2])
+    hpa = crash_values["k8s-hpa-events"]["config"]
+    assert "event" not in hpa
+    hpa["event"] = {"types": ["create", "delete", "error"]}
+    assert workaround_installed == crash_values
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("crash")}
+    assert rows["crash-v1.13.0"][1:4] == ["v1.13.0", "Deactivated", "4/3"]
+    assert rows["crash-v1.13.0@v1.14.0"][1:5] == ["v1.14.0", "Running", "0/3", "none"]
+    assert rows["crash-v1.13.0+workaround"][1:5] == ["v1.13.0", "Running", "0/3", "none"]
+    assert all(r[-1] == "agrees" for r in rows.values())
+    # crash delivers nothing; fixed and workaround deliver the Deployment creation
+    delivered = (r"create apps/v1/deployments bk-crash-v1-13-0-v1-14-0-\S+/hpa-target\s+"
+                 r"k8s-deployment-events\s+forwarded by k8s-deployment-events\s+yes")  # fmt: skip
+    assert re.search(delivered, out)
+    assert out.rstrip().endswith("result: all 3 runs matched their expectations")
+    _cleaned_up(run)
+
+
+def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(run: Run, tmp_path: Path):
+    crash = SCENARIOS["crash-v1.13.0"]
+    values = crash.overlay()
+    values["communications"] = {
+        "default-group": {"slack": {"enabled": False, "token": TOKEN, "channels": {}}}
+    }
+    values_file = tmp_path / "reporter-values.yaml"
+    values_file.write_text(yaml.safe_dump(values), encoding="utf-8")
+    run.profile("adhoc-reporter-values", crash)
+    report_dir = tmp_path / "bundle"
+
+    done = run(str(values_file), "--botkube-version", "v1.13.0", "--report", str(report_dir))
+    assert done.returncode == 0, done.stderr + done.stdout  # ad hoc: the run completed
+    assert f"report: {report_dir / 'report.md'}" in done.stdout
+    assert "judged by ad hoc: the run completes" in done.stderr
+    report = (report_dir / "report.md").read_text()
+    assert (
+        "| adhoc-reporter-values | v1.13.0 | v1.13.0 | v0.29.0 | kindest/node:v1.31.9@sha256:"
+        in (report)
+    )
+    assert "| v1.32.2 |" in report  # the API server's version, as the double answers
+    assert "| adhoc-reporter-values | v1.13.0 | Deactivated | 4/3 | 2 x5 | SIGSEGV" in report
+    assert "### Delivery diff" in report
+    assert "### Agent log diagnosis" in report
+    assert "panic in mergeResourceEvents (router.go:159)" in report
+    assert "[kubeshop/botkube#1474](https://github.com/kubeshop/botkube/issues/1474)" in report
+    assert "Helm values used (redacted" in report
+    assert "token: <redacted>" in report
+    files = {p.relative_to(report_dir).as_posix() for p in report_dir.rglob("*") if p.is_file()}
+    own = "artifacts/adhoc-reporter-values/"
+    assert {f"{own}agent.log", f"{own}healthz.json", f"{own}events.yaml",
+            f"{own}values-installed.yaml", "values/adhoc-reporter-values.yaml",
+            "artifacts/shared/run.log"} <= files  # fmt: skip
+    for path in report_dir.rglob("*"):
+        if path.is_file():
+            assert TOKEN[:12] not in path.read_text(), path
+    installed = (report_dir / own / "values-installed.yaml").read_text()
+    assert re.search(r"token: (xoxb-)?<redacted>", installed), installed
+    transcript = (report_dir / "artifacts/shared/run.log").read_text()
+    assert "quiet window" in transcript
+    _cleaned_up(run)
+
+
+def test_mismatch_exits_1_and_still_cleans_up(run: Run):
+    run.profile("control-healthy-v1.13.0", SCENARIOS["control-healthy-v1.13.0"], violate="status")
+    done = run("control-healthy-v1.13.0")
+    assert done.returncode == 1, done.stderr + done.stdout
+    assert "status Deactivated, expected Running" in done.stdout
+    assert "result: MISMATCH in control-healthy-v1.13.0 (1/1 runs)" in done.stdout
+    _cleaned_up(run)
+    assert len([c for c in run.calls("kind") if c.argv[:2] == ("delete", "cluster")]) == 1
+
+
+def test_model_disagreement_fails_a_model_judged_run_loudly(run: Run):
+    """The workaround run has no scenario of its own: the model judges it, and a plugin that
+    crashes anyway (the agent plays the crash) is a disagreement, shown loudly, exit 1."""
+    run.profile("crash-v1.13.0+workaround", SCENARIOS["crash-v1.13.0"])
+    done = run("crash-v1.13.0", "--with-workaround")
+    assert done.returncode == 1, done.stderr + done.stdout
+    assert re.search(r"^crash-v1.13.0\+workaround .*!! MODEL DISAGREES !!$", done.stdout, re.M)
+    assert ("!! MODEL DISAGREES !! crash-v1.13.0+workaround: plugin status: predicted Running, "
+            "observed Deactivated") in done.stdout  # fmt: skip
+    assert "result: MISMATCH in crash-v1.13.0+workaround (1/2 runs)" in done.stdout
+    _cleaned_up(run)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no-such-scenario"], "no scenario named 'no-such-scenario'"),
+        (["control-healthy-v1.13.0", "--keep", "sometimes"],
+         "--keep: expected one of never, on-failure, always, got 'sometimes'"),
+        (["control-healthy-v1.13.0", "--cluster-timeout", "soon"],
+         "--cluster-timeout: expected a number, got 'soon'"),
+        (["control-healthy-v1.13.0", "--compare", "1.x"], "--compare 1.x:"),
+        (["control-healthy-v1.14.0"], "no scenario named"),
+        (["fixed-v1.14.0", "--with-workaround"], "--with-workaround: none of v1.14.0"),
+        (["VALUES"], "looks like a Helm values file; pass --botkube-version"),
+    ],
+    ids=["unknown-scenario", "bad-keep", "bad-number", "bad-version", "unknown-2",
+         "workaround-without-panicking-version", "values-without-version"],
+)  # fmt: skip
+def test_bad_input_exits_2_before_any_tool_runs(
+    run: Run, tmp_path: Path, args: list[str], message: str
+):
+    values = tmp_path / "values.yaml"
+    values.write_text("sources: {}\n", encoding="utf-8")
+    done = run(*[str(values) if a == "VALUES" else a for a in args])
+    assert done.returncode == 2, done.stderr + done.stdout
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("botkube-repro run: error: ")
+    assert message in line
+    assert run.calls() == []
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("tools", "extra", "reason"),
+    [
+        (("kind", "helm"), {}, "docker not found on PATH"),
+        (("docker", "kind", "helm"), {"BOTKUBE_STANDIN_DOCKER": "down"}, "no Docker daemon"),
+        (("docker", "helm"), {}, "kind not found on PATH"),
+    ],
+    ids=["no-docker", "daemon-down", "no-kind"],
+)
+def test_environment_unavailable_exits_3_naming_what_is_missing(
+    tmp_path: Path,
+    double: KubeApiDouble,
+    tools: tuple[str, ...],
+    extra: dict[str, str],
+    reason: str,
+):
+    sandbox = make_sandbox(tmp_path / "sandbox", double.url, tools, extra)
+    run = Run(double, sandbox, tmp_path)
+    done = run("crash-v1.13.0")
+    assert done.returncode == 3, done.stderr + done.stdout
+    assert re.search(r"cluster\s+FAILED", done.stderr)
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("botkube-repro run: error: ")
+    assert reason in last
+    assert [c for c in run.calls() if c.tool != "docker"] == []
+    assert double.requests == []
+    assert done.stdout == ""
+
+
+def test_ctrl_c_tears_down_and_exits_130(run: Run):
+    """The double sends SIGINT to helm's parent (the run) when the HPA is created."""
+    run.profile("crash-v1.13.0", SCENARIOS["crash-v1.13.0"], sigint_on="hpa")
+    done = run("crash-v1.13.0")
+    assert done.returncode == 130, done.stderr + done.stdout
+    assert re.search(r"workload\s+INTERRUPTED", done.stderr), done.stderr
+    assert re.search(r"teardown\s+uninstalled bk-crash-v1-13-0-\S+, namespace", done.stderr)
+    assert re.search(r"cluster stop\s+cluster 'botkube-repro' deleted", done.stderr)
+    assert done.stderr.strip().endswith("botkube-repro run: interrupted")
+    _cleaned_up(run)
+    assert run.sandbox.run("kind", "get", "clusters").stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("helm_error", "status", "shown"),
+    [
+        ('Error: looks like "https://charts.botkube.io" is not a valid chart repository or '
+         "cannot be reached: dial tcp: lookup charts.botkube.io: no such host", 3,
+         "helm cannot fetch the BotKube chart v1.13.0 from https://charts.botkube.io"),
+        ("Error: INSTALLATION FAILED: values don't meet the specifications of the schema", 1,
+         "problem: helm install failed:"),
+    ],
+    ids=["chart-unreachable", "install-refused"],
+)  # fmt: skip
+def test_helm_install_failure_network_is_3_otherwise_a_failed_run(
+    tmp_path: Path, double: KubeApiDouble, helm_error: str, status: int, shown: str
+):
+    extra = {FAIL_ENV: json.dumps({"helm upgrade": helm_error})}
+    sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra=extra)
+    run = Run(double, sandbox, tmp_path)
+    done = run("crash-v1.13.0")
+    assert done.returncode == status, done.stderr + done.stdout
+    assert shown in done.stderr + done.stdout
+    assert run.helm("uninstall")  # --ignore-not-found: teardown after a failed install
+    assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")
