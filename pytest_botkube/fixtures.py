@@ -10,11 +10,12 @@ reachable) is a skip naming what is missing and how to get it, or, with
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -113,36 +114,122 @@ def live_config(settings: Settings, work_dir: Path) -> live.LiveConfig:
     )
 
 
-def environment(
-    settings: Settings, request: pytest.FixtureRequest, work_dir: Path
-) -> Iterator[live.LiveEnvironment]:
-    config = live_config(settings, work_dir)
-    problem: str | None = None
-    bad_input: str | None = None
-    try:
-        env = live.start(config, dict(os.environ))
-    except EnvironmentUnavailable as exc:
-        problem = str(exc)
-    except (BadInput, CommandFailed) as exc:
-        bad_input = str(exc)  # kind or docker answered, but wrongly: a failure, not a skip
-    # Skip/fail outside the except blocks: the report shows one message, not a chained trace.
+class ClusterHolder:
+    """The session's cluster in the process that owns it: a plain run, or pytest-xdist's
+    controller, which brings it up once for every worker. Started on first need, deleted (per
+    keep policy, only if created here) by :meth:`stop` at the end of the session.
+
+    A problem is kept, not raised: every test that needs the cluster sees the same one
+    (skip, or failure under ``--botkube-require-cluster``), and workers get it in the handoff.
+    """
+
+    def __init__(self, settings: Settings, work_dir: Callable[[], Path]) -> None:
+        self.settings = settings
+        self._work_dir_factory = work_dir
+        self._work_dir: Path | None = None
+        self.env: live.LiveEnvironment | None = None
+        self.started = False
+        self.problem: str | None = None  # cannot run here: a skip
+        self.error: str | None = None  # a tool answered wrongly: a failure
+
+    @property
+    def work_dir(self) -> Path:
+        if self._work_dir is None:
+            self._work_dir = self._work_dir_factory()
+        return self._work_dir
+
+    def config(self) -> live.LiveConfig:
+        return live_config(self.settings, self.work_dir)
+
+    def start(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        try:
+            self.env = live.start(self.config(), dict(os.environ))
+        except EnvironmentUnavailable as exc:
+            self.problem = str(exc)
+            return
+        except (BadInput, CommandFailed) as exc:
+            self.error = str(exc)  # kind or docker answered, but wrongly: a failure, not a skip
+            return
+        image = self.settings.image
+        if image:
+            try:
+                self.env.load_image(str(image), timeout=float(self.settings.install_timeout))
+            except (CommandFailed, BadInput) as exc:
+                self.error = f"--botkube-image {image}: {exc}"
+
+    def environment(self) -> live.LiveEnvironment:
+        """The started environment, or the session's skip/failure."""
+        self.start()
+        raise_problem(self.settings, self.problem, self.error)
+        assert self.env is not None
+        return self.env
+
+    def handoff_record(self) -> dict[str, Any]:
+        """What a worker reads (JSON): the cluster to attach to, or why there is none."""
+        self.start()
+        cluster = None
+        if self.env is not None and self.problem is None and self.error is None:
+            cluster = asdict(self.env.handoff())
+        return {"problem": self.problem, "error": self.error, "cluster": cluster}
+
+    def stop(self, failed: bool) -> str | None:
+        """Delete (or keep) the cluster; the line for the terminal summary, None if unused."""
+        env, self.env = self.env, None
+        return None if env is None else env.stop(failed)
+
+
+def raise_problem(settings: Settings, problem: str | None, error: str | None) -> None:
     if problem is not None:
         cannot_run(settings, problem)
-    if bad_input is not None:
-        fail(bad_input)
+    if error is not None:
+        fail(error)
+
+
+HANDOFF_FILE = "cluster.json"
+
+
+def selected_file(directory: Path, worker_id: str) -> Path:
+    """Where a worker says how many live tests it collected (the controller reads it)."""
+    return directory / f"selected-{worker_id}.json"
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Written whole or not at all: another process may read it at any moment."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    partial.replace(path)
+
+
+def attached_environment(
+    settings: Settings, directory: Path, planned_name: str
+) -> Iterator[live.LiveEnvironment]:
+    """A pytest-xdist worker's view of the controller's cluster: attach, never delete."""
+    path = directory / HANDOFF_FILE
+    if not path.is_file():
+        fail(
+            "pytest-xdist: the controller prepared no BotKube cluster for this worker "
+            f"(no {path}); it does so for tests that use the botkube fixtures as arguments "
+            "or carry the botkube_e2e marker"
+        )
+    record = json.loads(path.read_text(encoding="utf-8"))
+    raise_problem(settings, record.get("problem"), record.get("error"))
+    handoff = live.ClusterHandoff(**record["cluster"])
+    if handoff.is_kind and handoff.name != planned_name:
+        fail(f"pytest-xdist: handoff names cluster {handoff.name!r}, expected {planned_name!r}")
+    problem: str | None = None
     try:
-        if settings.image:
-            try:
-                env.load_image(str(settings.image), timeout=float(settings.install_timeout))
-            except (CommandFailed, BadInput) as exc:
-                fail(f"--botkube-image {settings.image}: {exc}")
+        env = live.attach(handoff, live_config(settings, directory), dict(os.environ))
+    except EnvironmentUnavailable as exc:
+        problem = str(exc)
+    if problem is not None:
+        cannot_run(settings, problem)
+    try:
         yield env
     finally:
-        failed = request.session.testsfailed > 0
-        message = env.stop(failed)
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"botkube: {message}")
+        env.kube.close()  # the controller deletes the cluster, once
 
 
 @dataclass
@@ -256,11 +343,15 @@ def release(
                 hint = ""
                 if "cannot be imported into the current release" in str(exc):
                     hint = (
-                        "; a release of an interrupted run still owns the chart's cluster-wide "
-                        "RBAC objects: find it with `helm list --all-namespaces` and uninstall it"
+                        "; another release owns a cluster-scoped object this one creates "
+                        "(the suite names the chart's RBAC objects per release; an object of "
+                        "the values' `extraObjects`?): find it with "
+                        "`helm list --all-namespaces` and uninstall it"
                     )
                 fail(f"helm install of {scenario.name} failed: {exc}{hint}")
-            planned.wait_plugin_started(float(settings.start_timeout))
+            planned.wait_plugin_started(
+                float(settings.start_timeout), grace=float(settings.start_grace)
+            )
         except Exception:
             # The release is removed before pytest reports a setup failure: save it now.
             test.setup_excerpt = save_artifacts(request.node, test)

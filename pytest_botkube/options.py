@@ -251,6 +251,16 @@ OPTIONS: tuple[Option, ...] = (
         metavar="S",
     ),
     Option(
+        "start_grace",
+        "--botkube-start-grace",
+        "seconds between seeing the plugin start and creating the workload (BotKube ignores "
+        "objects and Events older than its start)",
+        kind="float",
+        default=3.0,
+        env="BOTKUBE_START_GRACE",
+        metavar="S",
+    ),
+    Option(
         "event_timeout",
         "--botkube-event-timeout",
         "seconds to wait for the HPA rescale and for each expected delivery",

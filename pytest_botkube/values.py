@@ -21,7 +21,22 @@ names. Layers, later wins:
    the optional plugin index URL and image override;
 4. the chart's own default sources (``k8s-all-events`` ...) that the scenario neither defines nor
    binds are switched off, so the plugin process runs exactly the scenario's sources. Unbound
-   sources would not start anyway; switching them off also makes ``/healthz`` say so.
+   sources would not start anyway; switching them off also makes ``/healthz`` say so;
+5. with a ``release_name``, every cluster-scoped object the chart creates gets a name of that
+   release's own, so releases run side by side in one cluster (pytest-xdist). The chart names
+   the main ClusterRole/ClusterRoleBinding after the release (``fullnameOverride`` would pin
+   them, so it is dropped), but creates one ClusterRole + ClusterRoleBinding *per entry of
+   ``rbac.groups``* (and for the deprecated ``rbac.staticGroupName``) named after the group
+   itself: ``botkube-plugins-default`` in every release. Each such group ``G`` is installed as
+   ``RELEASE-G`` (``G: null`` removes the chart's or the overlay's key), and every plugin
+   ``context.rbac.group`` of type ``Static`` that impersonates ``G`` (its ``prefix`` + one of
+   its ``static.values``) is pointed at ``RELEASE-G`` instead: the plugin's kubeconfig
+   impersonates exactly those groups (upstream ``pkg/plugin/kubeconfig.go``), so it keeps the
+   same rules under the new name. Groups the chart does not create (bound outside the chart)
+   and ``ChannelName`` subjects are left as written, and so are the contexts of plugins this
+   run never starts with a kubeconfig: chart sources switched off by rule 4 and the chart's
+   executors the overlay does not configure (an executor runs only on a chat command, and
+   every chat platform is off).
 
 Which sources are bound: with no ``communications`` in the overlay (a partial overlay, as most
 scenarios and bug reports are), every enabled ``botkube/kubernetes`` source; otherwise the
@@ -68,6 +83,25 @@ CHART_DEFAULT_COMMUNICATIONS: dict[str, Any] = {
         "discord": {"enabled": False, "channels": {"default": _CHART_BINDINGS}},
         "elasticsearch": {"enabled": False, "indices": {"default": _CHART_BINDINGS}},
         "webhook": {"enabled": False, **_CHART_BINDINGS},
+    }
+}
+
+#: The chart's ``rbac.groups`` (same from v1.10.0 to v1.14.0): a ClusterRole and a
+#: ClusterRoleBinding named ``botkube-plugins-default`` (templates/rbac-groups.yaml).
+CHART_DEFAULT_RBAC_GROUPS: dict[str, Any] = {
+    "botkube-plugins-default": {
+        "create": True,
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "watch", "list"]}],
+    }
+}
+#: The ``context`` every chart default source's ``botkube/kubernetes`` plugin has.
+CHART_DEFAULT_CONTEXT: dict[str, Any] = {
+    "rbac": {
+        "group": {
+            "type": "Static",
+            "prefix": "",
+            "static": {"values": ["botkube-plugins-default"]},
+        }
     }
 }
 
@@ -185,6 +219,109 @@ def _extra_env(overlay: Mapping[str, Any]) -> list[Any]:
     return [*env, {"name": DEBUG_ENV_NAME, "value": "debug"}]
 
 
+def release_group(release_name: str, group: str) -> str:
+    """The name a chart-created RBAC group gets in one release (ClusterRole names allow 253)."""
+    return f"{release_name}-{group}"
+
+
+def _created_groups(merged: Mapping[str, Any]) -> dict[str, Any]:
+    """Groups the chart will create a ClusterRole/ClusterRoleBinding for, with their bodies:
+    ``rbac.groups`` entries with ``create: true`` (chart's merged with the overlay's), and the
+    deprecated ``rbac.staticGroupName`` (with ``rbac.rules``) when ``rbac.create`` is on."""
+    rbac = merged.get("rbac")
+    rbac = rbac if isinstance(rbac, Mapping) else {}
+    groups = rbac.get("groups")
+    groups = deep_merge(CHART_DEFAULT_RBAC_GROUPS, groups if isinstance(groups, Mapping) else {})
+    created: dict[str, Any] = {
+        str(name): body
+        for name, body in groups.items()
+        if isinstance(body, Mapping) and body.get("create")
+    }
+    static = rbac.get("staticGroupName")
+    if static and rbac.get("create", True):
+        created[str(static)] = None  # the chart builds its body from rbac.rules
+    return created
+
+
+def _plugin_contexts(
+    merged: Mapping[str, Any], bound: Iterable[str]
+) -> Iterable[tuple[str, str, str, Mapping[str, Any]]]:
+    """(section, alias, plugin, effective context) of every plugin that may run with a
+    kubeconfig: each plugin the overlay configures, and the chart's default sources it binds
+    (their context comes from the chart)."""
+    bound = set(bound)
+    for section in ("sources", "executors"):
+        entries = merged.get(section)
+        for alias, body in (entries if isinstance(entries, Mapping) else {}).items():
+            if not isinstance(body, Mapping):
+                continue
+            for plugin, conf in body.items():
+                if not isinstance(conf, Mapping):
+                    continue
+                context = conf.get("context")
+                context = context if isinstance(context, Mapping) else {}
+                chart_default = (
+                    section == "sources"
+                    and alias in CHART_DEFAULT_SOURCES
+                    and plugin == KUBERNETES_PLUGIN
+                )
+                if chart_default:
+                    context = deep_merge(CHART_DEFAULT_CONTEXT, context)
+                if context or (chart_default and alias in bound):
+                    yield section, str(alias), str(plugin), context
+    sources = merged.get("sources")
+    sources = sources if isinstance(sources, Mapping) else {}
+    for alias in CHART_DEFAULT_SOURCES:
+        if alias in bound and alias not in sources:
+            yield "sources", alias, KUBERNETES_PLUGIN, CHART_DEFAULT_CONTEXT
+
+
+def release_rbac(
+    merged: Mapping[str, Any], bound: Iterable[str], release_name: str
+) -> dict[str, Any]:
+    """Values that give the chart's cluster-scoped RBAC objects names of this release's own
+    (rule 5 of the module docstring): ``rbac`` plus the rewritten plugin contexts."""
+    created = _created_groups(merged)
+    if not created:
+        return {}
+    rbac_merged = merged.get("rbac") if isinstance(merged.get("rbac"), Mapping) else {}
+    static = rbac_merged.get("staticGroupName") if rbac_merged else None
+    groups: dict[str, Any] = {}
+    for name, body in created.items():
+        if body is None:
+            continue  # staticGroupName: renamed below
+        groups[name] = None
+        groups[release_group(release_name, name)] = thaw(body)
+    rbac: dict[str, Any] = {"groups": groups}
+    if static and str(static) in created:
+        rbac["staticGroupName"] = release_group(release_name, str(static))
+    out: dict[str, Any] = {"rbac": rbac}
+    for section, alias, plugin, context in _plugin_contexts(merged, bound):
+        group = (
+            context.get("rbac", {}).get("group")
+            if isinstance(context.get("rbac"), Mapping)
+            else None
+        )
+        if not isinstance(group, Mapping) or group.get("type") != "Static":
+            continue
+        prefix = str(group.get("prefix") or "")
+        static_values = (group.get("static") or {}).get("values")
+        if not isinstance(static_values, list):
+            continue
+        subjects = [f"{prefix}{value}" for value in static_values]
+        if not any(subject in created for subject in subjects):
+            continue
+        renamed = [
+            release_group(release_name, subject) if subject in created else subject
+            for subject in subjects
+        ]
+        target = out.setdefault(section, {}).setdefault(alias, {}).setdefault(plugin, {})
+        target["context"] = {
+            "rbac": {"group": {"type": "Static", "prefix": "", "static": {"values": renamed}}}
+        }
+    return out
+
+
 def build_values(
     scenario_or_overlay: Scenario | Mapping[str, Any],
     *,
@@ -194,6 +331,7 @@ def build_values(
     restart_threshold: int = 3,
     plugin_index_url: str | None = None,
     image: tuple[str, str] | None = None,
+    release_name: str | None = None,
 ) -> dict[str, Any]:
     """The complete values file for one run; see the module docstring for every rule."""
     if isinstance(scenario_or_overlay, Scenario):
@@ -267,6 +405,11 @@ def build_values(
             "tag": tag,
             "pullPolicy": "IfNotPresent",  # loaded into kind, never pulled
         }
+    if release_name is not None:
+        if not release_name.strip():
+            raise BadInput("release name must not be empty")
+        owned = deep_merge(owned, release_rbac(merged, bindings, release_name))
+        owned["fullnameOverride"] = ""  # names derive from the (unique) release name
     result = deep_merge(merged, owned)
     result["extraEnv"] = _extra_env(overlay)
 

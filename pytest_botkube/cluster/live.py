@@ -3,13 +3,18 @@
 Pytest-free, so ``botkube-repro run`` can use it as the pytest fixtures do. The checks run
 cheapest first and stop at the first missing piece, with a message naming it and how to get
 it: Docker (binary, then a daemon that answers), kind, helm, then the cluster itself.
+
+Parallel runs (pytest-xdist): one process :func:`start`s the environment and hands a
+:class:`ClusterHandoff` (plain JSON) to the others, which :func:`attach` to it: they run no
+kind command, never delete the cluster, and reuse the tools the first process found.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import BadInput, EnvironmentUnavailable
@@ -22,6 +27,7 @@ from .kind import (
     ClusterSpec,
     KeepPolicy,
     default_kubeconfig,
+    make_kind_cluster,
     start_cluster,
     stop_cluster,
 )
@@ -72,6 +78,47 @@ class LiveEnvironment:
         self.kube.close()
         return stop_cluster(self.cluster, self.config.keep, failed)
 
+    def handoff(self) -> ClusterHandoff:
+        """What another process needs to use this cluster without owning it."""
+        tools = self.tools
+        return ClusterHandoff(
+            name=self.cluster.name,
+            kubeconfig=str(self.cluster.kubeconfig),
+            context=self.cluster.context,
+            mode=self.cluster.mode.value,
+            is_kind=self.cluster.is_kind,
+            created=self.cluster.created,
+            docker=str(tools.docker),
+            kind=None if tools.kind is None else str(tools.kind),
+            helm=str(tools.helm),
+            kubectl=None if tools.kubectl is None else str(tools.kubectl),
+            kubernetes_version=self.kubernetes_version,
+        )
+
+
+@dataclass(frozen=True)
+class ClusterHandoff:
+    """A running cluster as the process that brought it up describes it to others (JSON)."""
+
+    name: str
+    kubeconfig: str
+    context: str | None
+    mode: str
+    is_kind: bool
+    created: bool  # by the owner: informative only, an attached process never deletes
+    docker: str
+    kind: str | None
+    helm: str
+    kubectl: str | None
+    kubernetes_version: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ClusterHandoff:
+        return cls(**json.loads(text))
+
 
 def user_cache_dir(env: Mapping[str, str]) -> Path:
     """Where pinned downloads are kept between runs: ``$XDG_CACHE_HOME/pytest-botkube/bin``."""
@@ -110,21 +157,25 @@ def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
     )
 
 
+def planned_kubeconfig(config: LiveConfig, env: Mapping[str, str]) -> Path:
+    """The kubeconfig :func:`start` will use: kind writes it into the work dir (create/reuse),
+    the existing mode reads the user's."""
+    if config.mode is ClusterMode.EXISTING:
+        return (config.kubeconfig or default_kubeconfig(env)).resolve()
+    return (config.work_dir / f"kubeconfig-{config.cluster_name}").resolve()
+
+
 def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvironment:
     """Find the tools, bring up or attach to the cluster, connect. ``env`` defaults to a copy
     of this process's environment (never modified)."""
     environ = dict(os.environ if env is None else env)
     tools = find_tools(config, environ)
-    if config.mode is ClusterMode.EXISTING:
-        kubeconfig = config.kubeconfig or default_kubeconfig(environ)
-    else:
-        kubeconfig = config.work_dir / f"kubeconfig-{config.cluster_name}"
     spec = ClusterSpec(
         mode=config.mode,
         name=config.cluster_name,
         node_image=config.node_image,
         config_file=config.kind_config or manifests_dir() / KIND_CONFIG_FILE,
-        kubeconfig=kubeconfig.resolve(),
+        kubeconfig=planned_kubeconfig(config, environ),
         context=config.context,
         create_timeout=config.cluster_timeout,
         command_timeout=config.command_timeout,
@@ -156,4 +207,52 @@ def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvir
         kube=kube,
         helm=helm,
         kubernetes_version=version,
+    )
+
+
+def attach(
+    handoff: ClusterHandoff, config: LiveConfig, env: Mapping[str, str] | None = None
+) -> LiveEnvironment:
+    """Use a cluster another process started: no kind command, no tool search, and a
+    :class:`Cluster` marked not created, so :meth:`LiveEnvironment.stop` never deletes it."""
+    environ = dict(os.environ if env is None else env)
+    kubeconfig = Path(handoff.kubeconfig)
+    if not kubeconfig.is_file():
+        raise EnvironmentUnavailable(
+            f"the shared cluster's kubeconfig {kubeconfig} is gone (was the cluster deleted?)"
+        )
+    tools = Toolbox(
+        docker=Path(handoff.docker),
+        kind=None if handoff.kind is None else Path(handoff.kind),
+        helm=Path(handoff.helm),
+        kubectl=None if handoff.kubectl is None else Path(handoff.kubectl),
+        env=environ,
+    )
+    kind = None
+    if handoff.is_kind and tools.kind is not None:
+        kind = make_kind_cluster(handoff.name, kubeconfig, tools.kind, tools.kubectl, environ)
+    cluster = Cluster(
+        name=handoff.name,
+        kubeconfig=kubeconfig,
+        context=handoff.context,
+        created=False,
+        mode=ClusterMode(handoff.mode),
+        kind=kind,
+        env=environ,
+    )
+    kube = Kube.connect(cluster.kubeconfig, cluster.context)
+    helm = Helm(
+        path=tools.helm,
+        kubeconfig=cluster.kubeconfig,
+        context=cluster.context,
+        env=environ,
+        command_timeout=config.command_timeout,
+    )
+    return LiveEnvironment(
+        config=config,
+        tools=tools,
+        cluster=cluster,
+        kube=kube,
+        helm=helm,
+        kubernetes_version=handoff.kubernetes_version,
     )

@@ -242,6 +242,7 @@ def plan_release(
         restart_threshold=health.threshold,
         plugin_index_url=plugin_index_url,
         image=split_image(image) if image else None,
+        release_name=namespace,
     )
     return Release(
         scenario=scenario,

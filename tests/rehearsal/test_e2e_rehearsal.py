@@ -38,6 +38,7 @@ FAST = [
     "--botkube-start-timeout=5",
     "--botkube-health-timeout=5",
     "--botkube-teardown-timeout=5",
+    "--botkube-start-grace=0",
 ]
 
 

@@ -336,3 +336,133 @@ def test_values_command_bad_input_is_one_line_exit_2(
     assert len(lines) == 1
     assert lines[0].startswith("botkube-repro values: error: ")
     assert re.search(pattern, lines[0]), lines[0]
+
+
+# -- parallel releases in one cluster: the chart's cluster-scoped names ------------------------
+
+GROUP = "botkube-plugins-default"
+STATIC_CONTEXT = {
+    "rbac": {"group": {"type": "Static", "prefix": "", "static": {"values": [GROUP]}}}
+}
+
+
+def _created_cluster_objects(values: dict[str, Any]) -> set[str]:
+    """Names of the ClusterRole/ClusterRoleBinding pairs templates/rbac-groups.yaml renders
+    (one per ``rbac.groups`` entry with ``create``, the chart's default entry unless nulled)."""
+    groups = deep_merge({"groups": {GROUP: {"create": True}}}, values.get("rbac", {}))["groups"]
+    return {name for name, body in groups.items() if body and body.get("create")}
+
+
+def _impersonated(values: dict[str, Any], alias: str) -> list[str]:
+    group = values["sources"][alias]["botkube/kubernetes"]["context"]["rbac"]["group"]
+    return [group["prefix"] + v for v in group["static"]["values"]]
+
+
+def test_two_releases_get_disjoint_cluster_scoped_rbac_names():
+    scenario = find_scenario("crash-v1.13.0")
+    first, second = (
+        build_values(scenario, receiver_url=URL, release_name=name)
+        for name in ("bk-crash-v1-13-0-aaaaaa", "bk-crash-v1-13-0-bbbbbb")
+    )
+    one, two = _created_cluster_objects(first), _created_cluster_objects(second)
+    assert one == {f"bk-crash-v1-13-0-aaaaaa-{GROUP}"}
+    assert two == {f"bk-crash-v1-13-0-bbbbbb-{GROUP}"}
+    assert first["rbac"]["groups"][GROUP] is None  # Helm drops the chart's default entry
+    for values, created in ((first, one), (second, two)):
+        # The scenario's sources impersonate their own release's group, with the chart's rules.
+        for alias in ("k8s-deployment-events", "k8s-hpa-events"):
+            assert _impersonated(values, alias) == sorted(created)
+        (body,) = (values["rbac"]["groups"][name] for name in created)
+        assert body["rules"] == [
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "watch", "list"]}
+        ]
+        assert values["fullnameOverride"] == ""  # main ClusterRole named after the release
+    # Without a release name nothing is renamed (what a single install would use).
+    plain = build_values(scenario, receiver_url=URL)
+    assert "rbac" not in plain
+    assert _impersonated(plain, "k8s-hpa-events") == [GROUP]
+
+
+def test_bound_chart_default_source_follows_the_renamed_group():
+    overlay = {
+        "communications": {
+            "default-group": {
+                "webhook": {"enabled": True, "bindings": {"sources": ["k8s-err-events"]}}
+            }
+        }
+    }
+    values = build_values(overlay, receiver_url=URL, release_name="bk-r1")
+    assert _impersonated(values, "k8s-err-events") == [f"bk-r1-{GROUP}"]
+    # Unbound chart sources are switched off and keep the chart's context untouched.
+    assert values["sources"]["k8s-all-events"] == {"botkube/kubernetes": {"enabled": False}}
+
+
+def test_user_groups_prefixes_and_static_group_name_are_renamed_outside_groups_kept():
+    overlay = {
+        "rbac": {
+            "staticGroupName": "legacy",
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}],
+            "groups": {
+                "team-readers": {"create": True, "rules": []},
+                "not-created": {"create": False},
+            },
+        },
+        "fullnameOverride": "botkube",
+        "sources": {
+            "mine": {
+                "botkube/kubernetes": {
+                    "enabled": True,
+                    "context": {
+                        "rbac": {
+                            "group": {
+                                "type": "Static",
+                                "prefix": "team-",
+                                "static": {"values": ["readers", "outside"]},
+                            }
+                        }
+                    },
+                }
+            },
+            "legacy-src": {
+                "botkube/kubernetes": {
+                    "enabled": True,
+                    "context": {
+                        "rbac": {"group": {"type": "Static", "static": {"values": ["legacy"]}}}
+                    },
+                }
+            },
+            "by-channel": {
+                "botkube/kubernetes": {
+                    "enabled": True,
+                    "context": {"rbac": {"group": {"type": "ChannelName", "prefix": ""}}},
+                }
+            },
+        },
+    }
+    values = build_values(overlay, receiver_url=URL, release_name="bk-r2")
+    groups = values["rbac"]["groups"]
+    assert groups["team-readers"] is None
+    assert groups[GROUP] is None
+    assert groups["bk-r2-team-readers"] == {"create": True, "rules": []}
+    assert groups["not-created"] == {"create": False}  # creates nothing: left alone
+    assert _created_cluster_objects(values) == {"bk-r2-team-readers", f"bk-r2-{GROUP}"}
+    assert values["rbac"]["staticGroupName"] == "bk-r2-legacy"
+    # prefix folded in: the created group renamed, one bound outside the chart kept.
+    assert _impersonated(values, "mine") == ["bk-r2-team-readers", "team-outside"]
+    assert _impersonated(values, "legacy-src") == ["bk-r2-legacy"]
+    channel = values["sources"]["by-channel"]["botkube/kubernetes"]["context"]["rbac"]["group"]
+    assert channel == {"type": "ChannelName", "prefix": ""}
+    assert values["fullnameOverride"] == ""
+    assert overlay["fullnameOverride"] == "botkube"  # the caller's mapping is not touched
+
+
+def test_plugin_index_url_sets_the_botkube_repository():
+    values = build_values(
+        {"sources": {"k8s-hpa": k8s()}},
+        receiver_url=URL,
+        plugin_index_url="http://10.0.0.5:8080/botkube.yaml",
+    )
+    assert values["plugins"]["repositories"] == {
+        "botkube": {"url": "http://10.0.0.5:8080/botkube.yaml"}
+    }
+    assert "repositories" not in build_values({}, receiver_url=URL)["plugins"]
