@@ -26,6 +26,8 @@ from doubles.kubeapi import (
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
+from pytest_botkube.wait import wait_until
+
 DEPLOYMENT = {
     "apiVersion": "apps/v1",
     "kind": "Deployment",
@@ -279,10 +281,12 @@ def test_botkube_release_logs_health_and_deliveries(
     core.create_namespace({"metadata": {"name": "work"}})
     client.AppsV1Api(api_client).create_namespaced_deployment("work", DEPLOYMENT)
     client.AutoscalingV2Api(api_client).create_namespaced_horizontal_pod_autoscaler("work", HPA)
-    for _ in range(100):
-        if received:
-            break
-        threading.Event().wait(0.02)
+    wait_until(
+        lambda: received or None,
+        timeout=5,
+        interval=0.02,
+        what="the double's agent to POST the HPA create to the webhook",
+    )
     server.shutdown()
     server.server_close()
     assert received == [{"source": "hpa", "data": {"Name": "web", "Cluster": "unit"}}]
@@ -337,11 +341,16 @@ def test_watch_streams_added_events(api_client: client.ApiClient, double: KubeAp
 
 
 def test_sigint_is_sent_to_the_recorded_client_pid(double: KubeApiDouble):
-    code = "import signal,time\ntry:\n time.sleep(30)\nexcept KeyboardInterrupt:\n print('int')"
+    code = (
+        "import time\ntry:\n print('ready', flush=True)\n time.sleep(30)\n"
+        "except KeyboardInterrupt:\n print('int')"
+    )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     double.set_profile("*", BotkubeProfile(sigint_on="install"))
     try:
-        threading.Event().wait(0.3)  # let the child install its default SIGINT handler
+        # Python's SIGINT handler is in place once the child prints: no race with its start-up.
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
         double.install("bk-4", "botkube", {}, create_namespace=True, client_pid=child.pid)
         out, _ = child.communicate(timeout=10)
     finally:
