@@ -601,7 +601,7 @@ class Runner:
             kubernetes_version=env.kubernetes_version,
             kind_version=self.kind_version,
             node_image=env.config.node_image,
-            diagnosis=(*problems, f"judged by {plan.judged_by}"),
+            diagnosis=(*problems, f"run: judged by {plan.judged_by}"),
             artifacts=self._artifacts(release, None),
             expectations_met=False,
         )
@@ -761,7 +761,11 @@ class Runner:
         )
         if plan.by_model and disagreements(record):
             record = replace(record, expectations_met=False)
-        extra = (*problems, f"judged by {plan.judged_by}", *([plan.note] if plan.note else []))
+        extra = (
+            *problems,
+            f"run: judged by {plan.judged_by}",
+            *([f"run: {plan.note}"] if plan.note else []),
+        )
         return replace(record, kind_version=self.kind_version,
                        diagnosis=(*record.diagnosis, *extra))  # fmt: skip
 
