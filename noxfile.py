@@ -36,6 +36,8 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def e2e(session: nox.Session) -> None:
-    """The live suite (kind + Helm + BotKube); skips, naming what is missing, without Docker."""
-    session.install("-e", ".")
+    """The live suite (kind + Helm + BotKube); skips, naming what is missing, without Docker.
+    ``nox -s e2e -- -n 3`` spreads the scenarios over three pytest-xdist workers sharing one
+    cluster."""
+    session.install("-e", ".", "pytest-xdist>=3.5")
     session.run("pytest", "tests/e2e", *session.posargs)
