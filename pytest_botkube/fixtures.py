@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -204,9 +204,12 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def attached_environment(
-    settings: Settings, directory: Path, planned_name: str
+    settings: Settings, workerinput: Mapping[str, str]
 ) -> Iterator[live.LiveEnvironment]:
-    """A pytest-xdist worker's view of the controller's cluster: attach, never delete."""
+    """A pytest-xdist worker's view of the controller's cluster: the cluster name and
+    kubeconfig from ``workerinput``, its state and tools from the controller's handoff file in
+    the directory ``workerinput`` names; attach ("reuse" semantics), never delete."""
+    directory = Path(workerinput["dir"])
     path = directory / HANDOFF_FILE
     if not path.is_file():
         fail(
@@ -217,8 +220,12 @@ def attached_environment(
     record = json.loads(path.read_text(encoding="utf-8"))
     raise_problem(settings, record.get("problem"), record.get("error"))
     handoff = live.ClusterHandoff(**record["cluster"])
-    if handoff.is_kind and handoff.name != planned_name:
-        fail(f"pytest-xdist: handoff names cluster {handoff.name!r}, expected {planned_name!r}")
+    planned = (workerinput["cluster_name"], workerinput["kubeconfig"])
+    if handoff.kubeconfig != planned[1] or (handoff.is_kind and handoff.name != planned[0]):
+        fail(
+            f"pytest-xdist: the controller's cluster {handoff.name!r} ({handoff.kubeconfig}) "
+            f"is not the one it announced ({planned[0]!r}, {planned[1]})"
+        )
     problem: str | None = None
     try:
         env = live.attach(handoff, live_config(settings, directory), dict(os.environ))

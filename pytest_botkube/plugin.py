@@ -35,6 +35,7 @@ controller.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
@@ -215,7 +216,7 @@ class XdistController:
         node.workerinput[WORKERINPUT_KEY] = {
             "dir": str(self.directory),
             "cluster_name": config.cluster_name,
-            "kubeconfig": str(planned_kubeconfig(config, {})),
+            "kubeconfig": str(planned_kubeconfig(config, dict(os.environ))),
         }
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
@@ -283,9 +284,7 @@ def botkube_environment(
 
     session = pytestconfig.stash[SESSION_KEY]
     if session.worker is not None:
-        yield from fixtures.attached_environment(
-            botkube_settings, Path(session.worker["dir"]), session.worker["cluster_name"]
-        )
+        yield from fixtures.attached_environment(botkube_settings, session.worker)
     else:
         yield session.holder.environment()  # deleted in pytest_sessionfinish, not here
 

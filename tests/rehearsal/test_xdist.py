@@ -220,3 +220,23 @@ def test_one_process_records_properties_and_summary(
     assert len(sandbox.calls("kind")) == 3  # get, create, delete
     (install,) = _helm(sandbox, "upgrade")
     assert _installed(sandbox, install)["plugins"]["repositories"] == {"botkube": {"url": index}}
+
+
+def test_reuse_mode_under_xdist_exports_once_and_never_deletes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, double: KubeApiDouble
+):
+    sandbox = _sandbox(pytester, monkeypatch, double)
+    assert sandbox.run("kind", "create", "cluster", "--name", "mine").returncode == 0
+    two = ["--botkube-scenario", "control-healthy-v1.13.0", "--botkube-scenario", "crash-v1.13.0"]
+    result = _run(pytester, "-n", "2", "--botkube-cluster-mode", "reuse",
+                  "--botkube-cluster-name", "mine", *two)  # fmt: skip
+    result.assert_outcomes(passed=2)
+    kind = [c.argv[:2] for c in sandbox.calls("kind")]
+    assert kind == [("create", "cluster"), ("get", "clusters"), ("export", "kubeconfig")]
+    installs = _helm(sandbox, "upgrade")
+    assert len({c.ppid for c in installs}) == 2
+    assert {c.flag("--kube-context") for c in installs} == {"kind-mine"}
+    result.stdout.fnmatch_lines(
+        ["botkube: cluster 'mine' left running (the suite did not create it)"]
+    )
+    assert sandbox.run("kind", "get", "clusters").stdout.split() == ["mine"]
