@@ -42,7 +42,7 @@ from .errors import BadInput, EnvironmentUnavailable
 from .observe.receiver import WebhookReceiver
 from .report import RunRecord, disagreements, verdict_table_text, write_bundle
 from .resources import scenarios_dir
-from .scenario import Scenario, freeze, load_scenarios, normalize_version, thaw
+from .scenario import DeliveryExpectation, Scenario, freeze, load_scenarios, normalize_version, thaw
 from .verdict import DeliveryDiff, delivery_diff
 from .wait import WaitFailed, hold_for, wait_until
 from .yamlio import format_key_path
@@ -254,6 +254,7 @@ class Progress:
         self._phase: str | None = None
         self._phase_start = 0.0
         self._status = ""
+        self._printed = ""  # the last status written as a plain line
         self._last_plain = 0.0
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -281,14 +282,20 @@ class Progress:
     def say(self, text: str) -> None:
         self._write(f"{self._stamp()} {text}")
 
+    def status(self) -> str:
+        """The last live status (what a wait that gives up last observed)."""
+        return self._status or "nothing read yet"
+
     def update(self, status: str) -> None:
         """The current phase's live status (e.g. ``k8s-hpa-events Running, restarts 2/3``)."""
         with self._lock:
-            changed = status != self._status
             self._status = status
             if self.live:
                 self._redraw_locked()
                 return
+            # a log gets a line when the state changes, not again for the next phase
+            changed = status != self._printed
+            self._printed = status
         if changed:
             self._plain(status)
 
@@ -630,7 +637,6 @@ class Runner:
             payloads,
             plugin_problems,
             read_health,
-            wait_for_delivery,
         )
         from .cluster.kube import KubeError
         from .cluster.workload import create, prepare
@@ -654,7 +660,7 @@ class Runner:
             result.text = f"created {workload.deployment_name} and HPA {workload.hpa_name}"
         try:
             with self.progress.phase("rescale", "waiting for SuccessfulRescale") as result:
-                rescale = workload.wait_for_rescale(s.event_timeout)
+                rescale = self._wait_rescale(workload, health_probe)
                 result.text = f"{rescale.reason}: {rescale.message}"
             want_down = expect.plugin.status == "Deactivated" if expect else predicted_down
             with self.progress.phase("watching health") as result:
@@ -665,8 +671,7 @@ class Runner:
             if expect is not None and expect.delivered:
                 with self.progress.phase("deliveries") as result:
                     for wanted in expect.delivered:
-                        self.progress.update(f"waiting for {wanted.describe()}")
-                        wait_for_delivery(receiver, wanted, namespace, s.event_timeout, release)
+                        self._wait_delivery(release, receiver, wanted, health_probe)
                     result.text = f"{len(expect.delivered)} expected deliveries arrived"
             elif expect is None and not predicted_down:
                 with self.progress.phase("deliveries") as result:
@@ -769,6 +774,56 @@ class Runner:
         return replace(record, kind_version=self.kind_version,
                        diagnosis=(*record.diagnosis, *extra))  # fmt: skip
 
+    def _wait_rescale(self, workload: Workload, health: Callable[[], object]) -> Happening:
+        """``SuccessfulRescale`` on the HPA (as ``Workload.wait_for_rescale``), reading /healthz
+        on every poll so the plugin's restarts show while the HPA controller works."""
+        from .cluster.kube import KubeError
+        from .cluster.workload import RESCALE_REASON, event_happenings
+
+        kube = workload.kube
+        assert kube is not None  # created before
+        last = ["no Events yet"]
+
+        def rescaled() -> Happening | None:
+            health()
+            found = [h for h in event_happenings(workload, kube.events(workload.namespace))
+                     if h.name == workload.hpa_name]  # fmt: skip
+            last[0] = "; ".join(f"{h.event_type} {h.reason}" for h in found) or "no HPA Events"
+            return next((h for h in found if h.reason == RESCALE_REASON), None)
+
+        return wait_until(
+            rescaled,
+            timeout=self.settings.event_timeout,
+            interval=2.0,
+            what=f"{RESCALE_REASON} on HPA {workload.namespace}/{workload.hpa_name}",
+            describe=lambda: last[0],
+            retry_on=(KubeError,),
+        )
+
+    def _wait_delivery(
+        self,
+        release: Release,
+        receiver: WebhookReceiver,
+        wanted: DeliveryExpectation,
+        health: Callable[[], object],
+    ) -> None:
+        """The first delivery matching ``wanted`` (as ``checks.wait_for_delivery``, whose
+        failure text it keeps), with the live /healthz line while waiting."""
+        from .cluster.checks import payloads, sending_side
+
+        def arrived() -> bool | None:
+            health()
+            bodies = payloads(receiver)
+            return True if any(wanted.matches(b, release.namespace) for b in bodies) else None
+
+        wait_until(
+            arrived,
+            timeout=self.settings.event_timeout,
+            interval=1.0,
+            what=f"delivery {wanted.describe()} (why: {wanted.why.strip()})",
+            describe=lambda: f"{receiver.summary()}\nagent side: {sending_side(release)}",
+        )
+
     def _wait_deactivated(
         self, probe: Callable[[], Healthz | None], aliases: Sequence[str], timeout: float
     ) -> None:
@@ -784,11 +839,8 @@ class Runner:
             timeout=timeout,
             interval=1.0,
             what=f"/healthz to show Deactivated for {', '.join(aliases) or 'no alias'}",
-            describe=lambda: self.progress_status(),
+            describe=self.progress.status,
         )
-
-    def progress_status(self) -> str:
-        return self.progress._status or "nothing read"
 
     def _await_predicted(
         self, workload: Workload, receiver: WebhookReceiver, analysis: Analysis

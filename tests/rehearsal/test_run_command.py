@@ -104,7 +104,7 @@ def test_scenario_run_prints_phases_live_restarts_and_the_verdict(run: Run):
     phases = _phase_lines(done.stderr)
     assert phases == list(PHASES), done.stderr
     # the live restart count while waiting (a plain line, stderr is not a terminal here)
-    assert re.search(r"\.\. watching health: .*k8s-hpa-events Deactivated, restarts 4/3",
+    assert re.search(r"\.\. rescale: .*k8s-hpa-events Deactivated, restarts 4/3",
                      done.stderr), done.stderr  # fmt: skip
     assert "run 1/1: crash-v1.13.0 on BotKube v1.13.0, judged by scenario crash-v1.13.0" in (
         done.stderr
