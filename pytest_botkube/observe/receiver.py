@@ -88,6 +88,10 @@ class ReceivedRequest:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of concurrent senders (every source
+    # of an agent, or the 20-sender test) overflows it and connections get reset, which BotKube
+    # would count as failed, unretried sends.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], receiver: WebhookReceiver) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
