@@ -28,7 +28,8 @@ names. Layers, later wins:
    them, so it is dropped), but creates one ClusterRole + ClusterRoleBinding *per entry of
    ``rbac.groups``* (and for the deprecated ``rbac.staticGroupName``) named after the group
    itself: ``botkube-plugins-default`` in every release. Each such group ``G`` is installed as
-   ``RELEASE-G`` (``G: null`` removes the chart's or the overlay's key), and every plugin
+   ``RELEASE-G`` (``G: null`` removes the chart's key; an overlay's own key is left out, since
+   Helm would keep its null and the template fail on it), and every plugin
    ``context.rbac.group`` of type ``Static`` that impersonates ``G`` (its ``prefix`` + one of
    its ``static.values``) is pointed at ``RELEASE-G`` instead: the plugin's kubeconfig
    impersonates exactly those groups (upstream ``pkg/plugin/kubeconfig.go``), so it keeps the
@@ -290,7 +291,8 @@ def release_rbac(
     for name, body in created.items():
         if body is None:
             continue  # staticGroupName: renamed below
-        groups[name] = None
+        if name in CHART_DEFAULT_RBAC_GROUPS:
+            groups[name] = None  # Helm deletes a chart default set to null
         groups[release_group(release_name, name)] = thaw(body)
     rbac: dict[str, Any] = {"groups": groups}
     if static and str(static) in created:
@@ -411,6 +413,13 @@ def build_values(
         owned = deep_merge(owned, release_rbac(merged, bindings, release_name))
         owned["fullnameOverride"] = ""  # names derive from the (unique) release name
     result = deep_merge(merged, owned)
+    if release_name is not None:
+        # A group only the overlay defines is removed, not nulled: Helm keeps a null it cannot
+        # match with a chart default, and the chart's template then fails on `nil.create`.
+        groups = result.get("rbac", {}).get("groups")
+        for name in _created_groups(merged) if isinstance(groups, dict) else ():
+            if name not in CHART_DEFAULT_RBAC_GROUPS and name in groups:
+                del groups[name]
     result["extraEnv"] = _extra_env(overlay)
 
     if not isinstance(result.get("sources"), Mapping):
