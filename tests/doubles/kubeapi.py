@@ -367,6 +367,13 @@ def merge_patch(target: Any, patch: Any) -> Any:
 # ---------------------------------------------------------------- the double
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default listen backlog (5) resets connections when xdist workers, the kubernetes
+    # client's pool and the scripted agent connect at once.
+    request_queue_size = 128
+
+
 class KubeApiDouble:
     """The API server double. Use as a context manager; ``url`` is its base URL."""
 
@@ -395,8 +402,7 @@ class KubeApiDouble:
     # -- lifecycle
 
     def start(self) -> KubeApiDouble:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
