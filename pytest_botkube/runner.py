@@ -282,6 +282,12 @@ class Progress:
     def say(self, text: str) -> None:
         self._write(f"{self._stamp()} {text}")
 
+    def section(self, text: str) -> None:
+        """A heading line (a new run): the next status is printed even if it reads the same."""
+        with self._lock:
+            self._printed = ""
+        self.say(text)
+
     def status(self) -> str:
         """The last live status (what a wait that gives up last observed)."""
         return self._status or "nothing read yet"
@@ -463,7 +469,7 @@ class Runner:
             with self._receiver(env) as (receiver, url):
                 for index, plan in enumerate(plans, 1):
                     scenario = plan.scenario
-                    self.progress.say(
+                    self.progress.section(
                         f"run {index}/{len(plans)}: {plan.name} on BotKube "
                         f"{scenario.botkube_version}, judged by {plan.judged_by}"
                     )
@@ -849,15 +855,13 @@ class Runner:
         (the delivery diff shows what did not come)."""
         from .cluster.kube import KubeError
 
-        def missing() -> list[str]:
+        def probe() -> bool | None:
             happened = workload.happenings()
             diff = delivery_diff(happened, receiver.deliveries(), lambda h: forwarding(analysis, h))
-            return [r.what() for r in diff.rows if r.forwarding and r.forwarding.delivered
-                    and not r.delivered]  # fmt: skip
-
-        def probe() -> bool | None:
-            left = missing()
-            self.progress.update(f"{len(left)} predicted deliveries not arrived yet")
+            predicted = [r for r in diff.rows if r.forwarding and r.forwarding.delivered]
+            left = [r for r in predicted if not r.delivered]
+            self.progress.update(f"{len(predicted) - len(left)} of {len(predicted)} predicted "
+                                 "deliveries arrived")  # fmt: skip
             return True if not left else None
 
         try:
