@@ -224,6 +224,8 @@ class XdistController:
         can need it. Every worker collects the same items, so the first answer decides."""
         if self.decided or self.directory is None:
             return
+        if self.session.config.getoption("setupplan", False):
+            return  # --setup-plan runs no fixture: no cluster either
         from .fixtures import HANDOFF_FILE, selected_file, write_json
 
         path = selected_file(self.directory, str(node.workerinput["workerid"]))
