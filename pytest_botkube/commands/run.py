@@ -40,6 +40,12 @@ def flag_of(option: Option) -> str:
     return "--" + option.flag.removeprefix("--botkube-")
 
 
+def _metavar(option: Option) -> str:
+    if option.choices:
+        return "|".join(option.choices)
+    return option.metavar or option.name.upper()
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "target",
@@ -85,7 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             )  # fmt: skip
         else:
             group.add_argument(
-                flag_of(option), dest=option.name, metavar=option.metavar or option.name.upper(),
+                flag_of(option), dest=option.name, metavar=_metavar(option),
                 help=f"{option.help}{default}{env_note}",
             )  # fmt: skip
     for name, help_text in _EXTRA_FLOATS.items():

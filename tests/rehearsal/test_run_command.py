@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -348,3 +349,40 @@ def test_helm_install_failure_network_is_3_otherwise_a_failed_run(
     assert shown in done.stderr + done.stdout
     assert run.helm("uninstall")  # --ignore-not-found: teardown after a failed install
     assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")
+
+
+@pytest.mark.parametrize(
+    ("how", "violate", "kept"),
+    [
+        ({"BOTKUBE_KEEP": "always"}, None, True),  # the pytest option's env variable
+        (["--keep", "on-failure"], "status", True),
+        (["--keep", "on-failure"], None, False),
+    ],
+    ids=["env-always", "on-failure-failed", "on-failure-passed"],
+)
+def test_keep_policy_decides_the_cluster_and_releases_always_go(
+    tmp_path: Path,
+    double: KubeApiDouble,
+    how: dict[str, str] | list[str],
+    violate: str | None,
+    kept: bool,
+):
+    extra = how if isinstance(how, dict) else {}
+    sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra=extra)
+    run = Run(double, sandbox, tmp_path)
+    name = "control-healthy-v1.13.0"
+    run.profile(name, SCENARIOS[name], **({"violate": violate} if violate else {}))
+    done = run(name, *(how if isinstance(how, list) else []))
+    assert done.returncode == (1 if violate else 0), done.stderr + done.stdout
+    _cleaned_up(run)
+    deletes = [c for c in run.calls("kind") if c.argv[:2] == ("delete", "cluster")]
+    assert len(deletes) == (0 if kept else 1)
+    clusters = sandbox.run("kind", "get", "clusters").stdout.split()
+    assert clusters == (["botkube-repro"] if kept else [])
+    if kept:
+        assert "kept (--botkube-keep" in done.stderr
+        match = re.search(r"kubeconfig of the kept cluster: (\S+)", done.stdout)
+        assert match, done.stdout
+        work = Path(match.group(1))
+        assert (work / "kubeconfig-botkube-repro").is_file()
+        shutil.rmtree(work)  # the run leaves it for the kept cluster
