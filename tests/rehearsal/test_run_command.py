@@ -53,7 +53,8 @@ class Run:
         self.double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario, **kwargs))
 
     def __call__(self, *args: str, fast: bool = True) -> subprocess.CompletedProcess[str]:
-        argv = [sys.executable, "-m", "pytest_botkube.cli", "run", *args, *(FAST if fast else ())]
+        # FAST first: a test's own option of the same name comes later and wins
+        argv = [sys.executable, "-m", "pytest_botkube.cli", "run", *(FAST if fast else ()), *args]
         return subprocess.run(argv, env=self.sandbox.env, cwd=self.cwd, capture_output=True,
                               text=True, timeout=120, check=False)  # fmt: skip
 
@@ -246,7 +247,8 @@ def test_model_disagreement_fails_a_model_judged_run_loudly(run: Run):
     """The workaround run has no scenario of its own: the model judges it, and a plugin that
     crashes anyway (the agent plays the crash) is a disagreement, shown loudly, exit 1."""
     run.profile("crash-v1.13.0+workaround", SCENARIOS["crash-v1.13.0"])
-    done = run("crash-v1.13.0", "--with-workaround")
+    # the predicted Deployment delivery never comes: wait 1 s for it, not the usual 5
+    done = run("crash-v1.13.0", "--with-workaround", "--event-timeout=1")
     assert done.returncode == 1, done.stderr + done.stdout
     assert re.search(r"^crash-v1.13.0\+workaround .*!! MODEL DISAGREES !!$", done.stdout, re.M)
     assert ("!! MODEL DISAGREES !! crash-v1.13.0+workaround: plugin status: predicted Running, "
