@@ -19,8 +19,10 @@ v1.13.0 and v1.14.0:
   ``normal``, ``warning``, ``info`` and any other spelling have no informer path at all.
 * Matching a change or Event to a source: the resource-level ``event`` replaces the source-level
   one as a whole when it defines any reason or message constraint; then reason, message, resource
-  name, namespace, annotations and labels must pass. Object changes carry an empty reason and no
-  message, so a ``reason.include`` or ``message.include`` that does not match ``""`` drops them.
+  name, namespace, annotations and labels must pass. For a Warning Event the labels are the core
+  Event object's own (controllers set none), so any ``labels`` filter drops every ``error``
+  event. Object changes carry an empty reason and no message, so a ``reason.include`` or
+  ``message.include`` that does not match ``""`` drops them.
 * A crash or exit takes the whole process down: every kubernetes source stops delivering.
 """
 
@@ -840,6 +842,20 @@ class _Analyzer:
                     f"use {check.replacement}" if check.replacement else "fix the type",
                     ISSUE_ONE_PROCESS,
                 )
+        if "error" in delivered and (entry.labels or cfg.labels):
+            kind = entry.type.rsplit("/", 1)[-1]
+            self.add(
+                source,
+                "BK025",
+                "labels-filter-drops-warning-events",
+                "warning",
+                (*entry.path, "labels") if entry.labels else (*cfg.path, "labels"),
+                f"a Warning Event about {kind} is matched against the labels of the core Event "
+                f"object itself, not of the {kind}; Kubernetes controllers emit Events without "
+                "labels, so this labels filter drops every 'error' event of this resource",
+                "drop the labels filter here, or watch 'error' in a resource entry without labels",
+                self.url("internal/source/kubernetes/k8sutil/resource.go", 34),
+            )
         if event is not None and actions:
             if event.reason.defined and not allows(event.reason, ""):
                 self.add(
@@ -925,9 +941,14 @@ def analyze(
 
 
 def _route_passes(
-    route: _Route, reason: str, messages: list[str], name: str, namespace: str
+    route: _Route, reason: str, messages: list[str], name: str, namespace: str, core_event: bool
 ) -> str:
-    """Upstream ``matchEvent`` for one route: '' when it passes, else why not."""
+    """Upstream ``matchEvent`` for one route: '' when it passes, else why not.
+
+    Labels are checked for core Events only: those are matched against the Event object's own
+    labels, which controllers never set. An object change carries the object's labels, which a
+    ``Happening`` does not record, so a labels or annotations filter is not judged for it.
+    """
     event = route.event
     if event is not None and event.reason.defined and not allows(event.reason, reason):
         shown = repr(reason) if reason else "an empty reason"
@@ -946,6 +967,11 @@ def _route_passes(
         return (
             f"namespace {namespace!r} does not pass the namespace filter at "
             f"{format_key_path(route.namespaces.path)}"
+        )
+    if core_event and route.labels:
+        return (
+            "the route's labels filter is matched against the core Event's own labels, and "
+            "Events carry none"
         )
     return ""
 
@@ -981,7 +1007,9 @@ def _decide(analysis: Analysis, analyzer: _Analyzer, source: str, happening: Hap
     messages = [happening.message] if happening.is_core_event else []
     why = ""
     for route in reaching:
-        why = _route_passes(route, reason, messages, happening.name, happening.namespace)
+        why = _route_passes(
+            route, reason, messages, happening.name, happening.namespace, happening.is_core_event
+        )
         if not why:
             return ""
     return f"{source}: {why}"

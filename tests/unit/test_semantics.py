@@ -575,3 +575,34 @@ def test_recommendations_take_over_plain_creates(tmp_path: Path):
     delete = Happening(resource="v1/pods", name="p", namespace="n", action="delete")
     assert "recommendation" in forwarding(analysis, create).why
     assert forwarding(analysis, delete).delivered
+
+
+@pytest.mark.parametrize("where", ["source", "resource"])
+def test_labels_filter_drops_warning_events_but_not_object_changes(tmp_path: Path, where: str):
+    # Upstream matches a Warning Event's labels on the core Event object (k8sutil/resource.go),
+    # which controllers create without labels; object changes carry the object's own labels.
+    labels = "labels: {app: web}\n"
+    config = (
+        (labels if where == "source" else "")
+        + "event: {types: [create, error]}\n"
+        + f"resources:\n  - type: {HPA}\n"
+        + ("    " + labels if where == "resource" else "")
+    )
+    analysis = lint(tmp_path, values(source("hpa", config)), "v1.14.0")
+    (finding,) = [f for f in analysis.source("hpa").findings if f.code == "BK025"]
+    assert finding.path[-1] == "labels"
+    assert ("resources" in finding.path) is (where == "resource")
+    warning = Happening(
+        resource=HPA, name="h", namespace="n", event_type="Warning", reason="FailedGetScale"
+    )
+    answer = forwarding(analysis, warning)
+    assert not answer.delivered
+    assert "labels" in answer.why
+    create = Happening(resource=HPA, name="h", namespace="n", action="create")
+    assert forwarding(analysis, create).delivered
+
+
+def test_no_labels_filter_no_labels_finding(tmp_path: Path):
+    config = f"event: {{types: [create, error]}}\nresources:\n  - type: {HPA}\n"
+    analysis = lint(tmp_path, values(source("hpa", config)), "v1.14.0")
+    assert "BK025" not in codes(analysis)
