@@ -731,33 +731,11 @@ def _read_log(
     return read_log(chain.from_iterable(parts)), read
 
 
-def _timeline_json(timeline: Any) -> dict[str, Any]:
-    panic = timeline.panic
-    top = panic.top_frame if panic is not None else None
-    return {
-        "status": timeline.status,
-        "restarts": timeline.restarts,
-        "threshold": timeline.threshold,
-        "exit_statuses": timeline.exit_statuses,
-        "deactivated": timeline.deactivated,
-        "informers_registered": timeline.informers_registered,
-        "panic": None
-        if panic is None
-        else {
-            "message": panic.message,
-            "signal": panic.signal,
-            "top_frame": None if top is None else str(top),
-            "frames": [str(f) for f in panic.frames[:5]],
-        },
-        "aliases": list(timeline.aliases),
-    }
-
-
 def examine(
     reader: ClusterReader, namespace: str | None = None, release: str | None = None
 ) -> DoctorReport:
     """Find BotKube, read what it runs and how it behaves, and say what is wrong and the fix."""
-    from .botkube.health import HealthzError, health_verdict, parse_healthz
+    from .botkube.health import HealthzError, health_verdict, parse_healthz, plugin_report
     from .botkube.semantics import analyze
     from .botkube.versions import has_nil_event_panic, normalize_botkube_version
 
@@ -850,7 +828,7 @@ def examine(
         "lines": 0 if summary is None else summary.lines,
         "plugins": {}
         if summary is None
-        else {name: _timeline_json(t) for name, t in summary.plugins.items()},
+        else {name: plugin_report(summary, t) for name, t in sorted(summary.plugins.items())},
         "sink_failures": {
             "count": 0 if summary is None else summary.sink_failure_count,
             "first": [] if summary is None else [f.error for f in summary.sink_failures[:3]],
@@ -990,8 +968,8 @@ def render_text(report: DoctorReport) -> str:
         panic = t["panic"]
         if panic is not None:
             extra += f", panic: {panic['message']}"
-            if panic["top_frame"]:
-                extra += f" at {panic['top_frame']}"
+            if panic["function"]:
+                extra += f" in {panic['function']} ({panic['location']})"
         ratio = f"{t['restarts']}/{t['threshold']}" if t["threshold"] else str(t["restarts"])
         out.append(f"    {name}: {t['status']}, {ratio} restarts{extra}")
     sinks = log["sink_failures"]

@@ -12,9 +12,8 @@ import sys
 from collections import Counter
 from typing import Any
 
-from ..botkube.health import health_verdict
-from ..botkube.known import match_known_detail
-from ..botkube.logs import LogSummary, PluginTimeline, read_log_file
+from ..botkube.health import plugin_report
+from ..botkube.logs import LogSummary, read_log_file
 from ..errors import ExitCode
 
 HELP = "diagnose a BotKube agent log (crashes, restarts, panics, known upstream issues)"
@@ -25,58 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
     )
-
-
-def plugin_report(summary: LogSummary, timeline: PluginTimeline) -> dict[str, Any]:
-    """The JSON shape of one plugin's diagnosis (stable keys; scripts depend on them)."""
-    panic = timeline.panic
-    match = match_known_detail(timeline)
-    verdict = health_verdict(None, summary, timeline.name)
-    return {
-        "status": timeline.status,
-        "summary": verdict.sentence,
-        "kind": timeline.kind,
-        "restarts": timeline.restarts,
-        "threshold": timeline.threshold,
-        "exit_statuses": timeline.exit_statuses,
-        "signals": timeline.signals,
-        "exits": timeline.exit_count,
-        "not_responding": timeline.not_responding,
-        "deactivated_at": timeline.deactivated_at,
-        "agent_exits": [
-            {"time": a.time, "restarts": a.restarts, "policy": a.policy, "line": a.line}
-            for a in timeline.agent_exits
-        ],
-        "panic": None
-        if panic is None
-        else {
-            "message": panic.message,
-            "kind": panic.kind,
-            "signal": panic.signal,
-            "frames": [f.function for f in panic.frames],
-            "locations": [f"{f.file}:{f.lineno}" for f in panic.frames],
-            "function": panic.top_frame.short_function if panic.top_frame else None,
-            "location": panic.top_frame.location if panic.top_frame else None,
-            "count": timeline.panic_count,
-            "line": panic.line,
-        },
-        "informers_registered": timeline.informers_registered,
-        "unparsable_resources": timeline.unparsable_resources,
-        "plugin_errors": timeline.errors,
-        "aliases": timeline.aliases,
-        "known_issue": match.issue.url if match else None,
-        "known_issue_detail": None
-        if match is None
-        else {
-            "ref": match.issue.ref,
-            "title": match.issue.title,
-            "certainty": match.certainty,
-            "evidence": match.evidence,
-            "affected": match.issue.affected,
-            "fixed_in": match.issue.fixed_in,
-            "fix": match.issue.fix,
-        },
-    }
 
 
 def report(summary: LogSummary) -> dict[str, Any]:
