@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -631,7 +630,6 @@ def health_port(container: Mapping[str, Any], config: Mapping[str, Any]) -> int:
 
 PLUGIN = "botkube/kubernetes"
 UPGRADE_TO = "v1.14.0"  # the last BotKube release, the first without #1474
-_KUBE_MINOR = re.compile(r"^v?(\d+)\.(\d+)")
 
 
 @dataclass
@@ -687,12 +685,6 @@ class DoctorReport:
         return cleaned
 
 
-def _kubernetes_minor(server_version: str | None) -> str | None:
-    """``v1.30.2-gke.1587003`` -> ``1.30``; the model reads MAJOR.MINOR only."""
-    match = _KUBE_MINOR.match(server_version or "")
-    return f"{match[1]}.{match[2]}" if match else None
-
-
 def model_input(config: Mapping[str, Any]) -> dict[str, Any]:
     """The running config in the shape ``analyze`` reads (a Helm values overlay).
 
@@ -737,7 +729,12 @@ def examine(
     """Find BotKube, read what it runs and how it behaves, and say what is wrong and the fix."""
     from .botkube.health import HealthzError, health_verdict, parse_healthz, plugin_report
     from .botkube.semantics import analyze
-    from .botkube.versions import has_nil_event_panic, normalize_botkube_version
+    from .botkube.versions import (
+        format_kubernetes_version,
+        has_nil_event_panic,
+        normalize_botkube_version,
+        parse_kubernetes_version,
+    )
 
     target = find_botkube(reader, namespace, release)
     ns = target.namespace
@@ -748,7 +745,13 @@ def examine(
     raw_version = running_version(target.deployment, container)
     running = read_running_config(reader, ns, target.deployment, container)
     server = getattr(reader, "server_version", None)
-    kube_version = _kubernetes_minor(server() if callable(server) else None)
+    kube_version: str | None = None
+    server_version = server() if callable(server) else None
+    if server_version:
+        try:
+            kube_version = format_kubernetes_version(parse_kubernetes_version(server_version))
+        except BadInput as exc:
+            notes.append(f"Kubernetes {server_version}: {exc}; the model assumes its default")
 
     # Predicted: the model on the config this agent runs.
     version: str | None = None

@@ -25,7 +25,8 @@ DEFAULT_KUBERNETES_VERSION = "1.31"
 OLDEST_KUBERNETES_MINOR = 16
 
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
-_KUBE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+# A server's gitVersion may carry a build suffix: v1.30.2-gke.1587003, v1.31.0+k3s1.
+_KUBE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?)?$")
 
 
 def _key(version: str) -> tuple[int, int, int]:
@@ -80,7 +81,8 @@ def source_url(version: str, path: str, line: int | None = None) -> str:
 
 
 def parse_kubernetes_version(text: str) -> tuple[int, int]:
-    """``1.31``, ``v1.31`` or ``1.31.2`` -> ``(1, 31)``; other shapes, pre-1.16: ``BadInput``."""
+    """``1.31``, ``v1.31``, ``1.31.2`` or a server's ``v1.31.2-gke.1`` -> ``(1, 31)``; other
+    shapes, pre-1.16: ``BadInput``."""
     match = _KUBE.match(str(text).strip())
     if match is None:
         raise BadInput(

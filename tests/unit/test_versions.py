@@ -51,13 +51,20 @@ def test_nil_event_panic_until_v1_14(version: str, panics: bool):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1.31", (1, 31)), ("v1.26", (1, 26)), ("1.25.3", (1, 25)), ("v1.16.0", (1, 16))],
+    [
+        ("1.31", (1, 31)),
+        ("v1.26", (1, 26)),
+        ("1.25.3", (1, 25)),
+        ("v1.16.0", (1, 16)),
+        ("v1.30.2-gke.1587003", (1, 30)),  # what GET /version answers on GKE
+        ("v1.31.0+k3s1", (1, 31)),
+    ],
 )
 def test_parse_kubernetes_version(text: str, expected: tuple[int, int]):
     assert parse_kubernetes_version(text) == expected
 
 
-@pytest.mark.parametrize("text", ["1.15", "2.1", "abc", "", "1", "1.x"])
+@pytest.mark.parametrize("text", ["1.15", "2.1", "abc", "", "1", "1.x", "1.31-rc", "v1.15.3-eks"])
 def test_bad_kubernetes_version(text: str):
     with pytest.raises(BadInput, match="Kubernetes version"):
         parse_kubernetes_version(text)
