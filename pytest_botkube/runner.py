@@ -65,6 +65,27 @@ _NETWORK = re.compile(
 )
 
 
+# The agent's fatal error when its plugin manager cannot fetch (v1.13.0 and v1.14.0,
+# pkg/plugin/manager.go: fetchIndex's and the binary download's wrapping); quotes are escaped
+# in the JSON log format.
+_INDEX_FAILURE = re.compile(
+    r'while fetching index for \\?"(?P<repo>[^"\\]+)\\?" repository with URL '
+    r'\\?"(?P<url>[^"\\]+)\\?"'
+)
+_BINARY_FAILURE = re.compile(r'while fetching plugin \\?"(?P<plugin>[^"\\]+)\\?" binary')
+
+
+def plugin_download_failure(log_text: str) -> str | None:
+    """What the agent could not download, from its log (None when it says nothing of it)."""
+    index = _INDEX_FAILURE.search(log_text)
+    if index is not None:
+        return f"the plugin index {index['url']} (repository {index['repo']!r})"
+    binary = _BINARY_FAILURE.search(log_text)
+    if binary is not None:
+        return f"the plugin {binary['plugin']!r} from its index"
+    return None
+
+
 # -- the workaround, a pure transform -----------------------------------------------------------
 
 
@@ -597,11 +618,31 @@ class Runner:
             try:
                 release.wait_plugin_started(s.start_timeout, grace=s.start_grace)
             except WaitFailed as exc:
+                self._check_plugin_download(release)
                 problems.append(str(exc))
                 result.text = "agent never became Ready"
                 return False
+            if release.notes:  # the plugin was never seen starting: maybe it never arrived
+                self._check_plugin_download(release)
             result.text = "started" + (f" ({release.notes[-1]})" if release.notes else "")
         return True
+
+    def _check_plugin_download(self, release: Release) -> None:
+        """EnvironmentUnavailable when the agent log says it could not download its plugin
+        index or a plugin (the cluster has no network to it), not a BotKube problem."""
+        from .cluster.kube import KubeError
+
+        try:
+            text = release.log(previous=True) + release.log()
+        except KubeError:
+            return
+        failure = plugin_download_failure(text)
+        if failure is not None:
+            raise EnvironmentUnavailable(
+                f"the BotKube agent in {release.namespace} cannot download {failure}; the "
+                "cluster needs network access to it, or pass --plugin-index with an index it "
+                "can reach (see `botkube-repro mirror`)"
+            )
 
     def _failed_record(
         self, plan: PlannedRun, release: Release, env: LiveEnvironment, problems: Sequence[str]

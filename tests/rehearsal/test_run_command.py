@@ -23,7 +23,7 @@ import pytest
 import yaml
 from doubles import agent
 from doubles.fixtures import Sandbox, make_sandbox
-from doubles.kubeapi import KubeApiDouble
+from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.recorder import Call
 from doubles.standins._common import FAIL_ENV
 
@@ -388,3 +388,23 @@ def test_keep_policy_decides_the_cluster_and_releases_always_go(
         work = Path(match.group(1))
         assert (work / "kubeconfig-botkube-repro").is_file()
         shutil.rmtree(work)  # the run leaves it for the kept cluster
+
+
+def test_agent_without_network_to_the_plugin_index_exits_3_after_cleanup(run: Run):
+    url = "https://github.com/kubeshop/botkube/releases/download/v1.13.0/plugins-index.yaml"
+    fatal = json.dumps({
+        "level": "fatal", "time": "2026-01-01T00:00:00Z",
+        "msg": "while running application: while starting plugins manager: while fetching index "
+               f'for "botkube" repository with URL "{url}": Get "{url}": dial tcp: lookup '
+               "github.com: no such host",
+    })  # fmt: skip
+    name = "control-healthy-v1.13.0"
+    run.double.set_profile(agent.namespace_glob(name), BotkubeProfile(log=fatal + "\n"))
+    done = run(name, "--start-timeout=1")
+    assert done.returncode == 3, done.stderr + done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("botkube-repro run: error: the BotKube agent in bk-control-healthy-")
+    assert f"cannot download the plugin index {url} (repository 'botkube')" in last
+    assert "--plugin-index" in last
+    _cleaned_up(run)
+    assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 
@@ -10,7 +11,7 @@ import pytest
 
 from pytest_botkube.botkube.semantics import analyze
 from pytest_botkube.errors import BadInput
-from pytest_botkube.runner import Progress, plan_runs, workaround_values
+from pytest_botkube.runner import Progress, plan_runs, plugin_download_failure, workaround_values
 from pytest_botkube.scenario import adhoc_scenario, find_scenario, freeze, thaw
 
 
@@ -160,3 +161,17 @@ def test_progress_on_a_terminal_redraws_one_status_line():
     assert redraws >= 2, text
     assert re.search(r"\r\x1b\[K\[   1\.\ds\]   watching health  done \(1\.\ds\)\n$", text), text
     assert "\n  .. " not in text  # the status line is never left behind as its own line
+
+
+def test_plugin_download_failure_read_from_json_and_text_logs():
+    url = "https://example.invalid/plugins-index.yaml"
+    msg = (f'while starting plugins manager: while fetching index for "botkube" repository '
+           f'with URL "{url}": dial tcp: i/o timeout')  # fmt: skip
+    json_line = json.dumps({"level": "fatal", "msg": msg})
+    assert plugin_download_failure(json_line) == f"the plugin index {url} (repository 'botkube')"
+    assert plugin_download_failure(f"FATA[0003] {msg}") == (
+        f"the plugin index {url} (repository 'botkube')"
+    )
+    binary = json.dumps({"msg": 'while fetching plugin "botkube/kubernetes" binary: 404'})
+    assert plugin_download_failure(binary) == "the plugin 'botkube/kubernetes' from its index"
+    assert plugin_download_failure('{"msg": "plugin started"}') is None
