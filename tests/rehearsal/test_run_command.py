@@ -316,12 +316,14 @@ def test_environment_unavailable_exits_3_naming_what_is_missing(
     assert done.stdout == ""
 
 
-def test_ctrl_c_tears_down_and_exits_130(run: Run):
-    """The double sends SIGINT to helm's parent (the run) when the HPA is created."""
-    run.profile("crash-v1.13.0", SCENARIOS["crash-v1.13.0"], sigint_on="hpa")
+@pytest.mark.parametrize(("moment", "phase"), [("install", "install"), ("hpa", "workload")])
+def test_ctrl_c_tears_down_and_exits_130(run: Run, moment: str, phase: str):
+    """The double sends SIGINT to helm's parent (the run) while helm installs, or when the
+    HPA is created."""
+    run.profile("crash-v1.13.0", SCENARIOS["crash-v1.13.0"], sigint_on=moment)
     done = run("crash-v1.13.0")
     assert done.returncode == 130, done.stderr + done.stdout
-    assert re.search(r"workload\s+INTERRUPTED", done.stderr), done.stderr
+    assert re.search(rf"{phase}\s+INTERRUPTED", done.stderr), done.stderr
     assert re.search(r"teardown\s+uninstalled bk-crash-v1-13-0-\S+, namespace", done.stderr)
     assert re.search(r"cluster stop\s+cluster 'botkube-repro' deleted", done.stderr)
     assert done.stderr.strip().endswith("botkube-repro run: interrupted")
