@@ -140,8 +140,11 @@ def run(args: argparse.Namespace) -> int:
     scenario = resolve_target(args.target, versions[0] if versions else None)
     plans = plan_runs(scenario, [*versions[1:], *args.compare], args.with_workaround)
     settings = RunSettings(**live_settings(args, environ))
-    if args.report is not None and args.report.exists() and not args.report.is_dir():
-        raise BadInput(f"--report {args.report}: exists and is not a directory")
+    if args.report is not None:  # before the cluster: a run must not end unable to report
+        try:
+            args.report.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"--report {args.report}: cannot create the directory: {exc}") from None
     outcomes = execute(
         plans,
         settings,

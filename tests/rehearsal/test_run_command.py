@@ -269,9 +269,10 @@ def test_model_disagreement_fails_a_model_judged_run_loudly(run: Run):
         (["control-healthy-v1.14.0"], "no scenario named"),
         (["fixed-v1.14.0", "--with-workaround"], "--with-workaround: none of v1.14.0"),
         (["VALUES"], "looks like a Helm values file; pass --botkube-version"),
+        (["crash-v1.13.0", "--report", "VALUES"], "cannot create the directory"),
     ],
     ids=["unknown-scenario", "bad-keep", "bad-number", "bad-version", "unknown-2",
-         "workaround-without-panicking-version", "values-without-version"],
+         "workaround-without-panicking-version", "values-without-version", "report-on-a-file"],
 )  # fmt: skip
 def test_bad_input_exits_2_before_any_tool_runs(
     run: Run, tmp_path: Path, args: list[str], message: str
