@@ -58,7 +58,8 @@ import yaml
 from .errors import BadInput
 from .scenario import Scenario, thaw
 
-DEFAULT_CLUSTER_NAME = "pytest-botkube"
+# The kind cluster and BotKube's settings.clusterName share one default name.
+DEFAULT_CLUSTER_NAME = "botkube-repro"
 KUBERNETES_PLUGIN = "botkube/kubernetes"
 DEBUG_ENV_NAME = "LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES"
 WEBHOOK_GROUP = "default-group"

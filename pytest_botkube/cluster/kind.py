@@ -39,7 +39,6 @@ NODE_IMAGE = (
     "kindest/node:v1.31.9@sha256:b94a3a6c06198d17f59cca8c6f486236fa05e2fb359cbd75dabbfc348a10b211"
 )
 KUBERNETES_VERSION = "1.31.9"
-DEFAULT_CLUSTER_NAME = "botkube-repro"
 
 
 class ClusterMode(enum.StrEnum):

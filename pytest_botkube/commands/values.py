@@ -8,6 +8,7 @@ the same receiver URL, index URL and image), ready to ``diff`` or ``helm templat
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -46,6 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="BotKube version to run a values file on (required for a values file), e.g. v1.13.0",
     )
     parser.add_argument("--cluster-name", default=DEFAULT_CLUSTER_NAME, metavar="N")
+    parser.add_argument(
+        "--release-name",
+        metavar="NAME",
+        help=(
+            "the Helm release (and namespace) the values are for; it names the chart's "
+            "cluster-scoped RBAC objects. A run uses bk-<scenario>-<random>, recorded in its "
+            "artifacts (default: bk-<scenario>)"
+        ),
+    )
     parser.add_argument(
         "--health-check-interval",
         default="3s",
@@ -107,6 +117,11 @@ def resolve_target(target: str, botkube_version: str | None) -> Scenario:
     return adhoc_scenario(path, version)
 
 
+def default_release_name(scenario: Scenario) -> str:
+    """``bk-crash-v1-13-0``: the run's naming without its random suffix."""
+    return "bk-" + re.sub(r"[^a-z0-9-]+", "-", scenario.name.lower()).strip("-")
+
+
 def run(args: argparse.Namespace) -> int:
     scenario = resolve_target(args.target, args.botkube_version)
     values = build_values(
@@ -117,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         restart_threshold=args.restart_threshold,
         plugin_index_url=args.plugin_index_url,
         image=_parse_image(args.image),
+        release_name=args.release_name or default_release_name(scenario),
     )
     sys.stdout.write(values_yaml(values))
     return 0

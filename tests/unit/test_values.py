@@ -195,7 +195,7 @@ def test_scenario_may_choose_restart_policy_but_not_the_threshold():
     assert values["plugins"]["restartPolicy"] == {"type": "RestartAgent", "threshold": 2}
     assert values["plugins"]["cacheDir"] == "/c"
     assert values["settings"] == {
-        "clusterName": "pytest-botkube",
+        "clusterName": "botkube-repro",
         "upgradeNotifier": False,
         "log": {"level": "debug"},
     }
@@ -291,7 +291,10 @@ def test_values_command_prints_what_the_suite_installs(capsys: pytest.CaptureFix
     assert main(["values", "crash-v1.13.0", "--receiver-url", URL, "--cluster-name", "c1"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
     scenario = find_scenario("crash-v1.13.0")
-    assert printed == build_values(scenario, receiver_url=URL, cluster_name="c1")
+    expected = build_values(
+        scenario, receiver_url=URL, cluster_name="c1", release_name="bk-crash-v1-13-0"
+    )
+    assert printed == expected
 
 
 def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -466,3 +469,14 @@ def test_plugin_index_url_sets_the_botkube_repository():
         "botkube": {"url": "http://10.0.0.5:8080/botkube.yaml"}
     }
     assert "repositories" not in build_values({}, receiver_url=URL)["plugins"]
+
+
+def test_values_command_names_rbac_after_the_release(capsys):
+    """The printed values carry the same per-release RBAC renames a run installs."""
+    assert main(["values", "crash-v1.13.0", "--release-name", "bk-mine"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert "bk-mine-botkube-plugins-default" in printed["rbac"]["groups"]
+    assert printed["rbac"]["groups"]["botkube-plugins-default"] is None
+    assert main(["values", "crash-v1.13.0"]) == 0
+    default = yaml.safe_load(capsys.readouterr().out)
+    assert "bk-crash-v1-13-0-botkube-plugins-default" in default["rbac"]["groups"]
