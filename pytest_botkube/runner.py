@@ -554,6 +554,7 @@ class Runner:
         self, plan: PlannedRun, env: LiveEnvironment, receiver: WebhookReceiver, url: str
     ) -> RunOutcome:
         from .cluster.helm import ChartSource
+        from .cluster.kube import KubeError
         from .cluster.release import HealthSettings, plan_release
 
         s = self.settings
@@ -576,9 +577,11 @@ class Runner:
             raise BadInput(str(exc)) from None
         problems: list[str] = []
         try:
-            installed = self._install(release, problems)
-            if installed:
-                return self._observe(plan, env, release, receiver, problems)
+            if self._install(release, problems):
+                try:
+                    return self._observe(plan, env, release, receiver, problems)
+                except KubeError as exc:  # e.g. RBAC refusing the workload: this run failed
+                    problems.append(f"Kubernetes API: {exc}")
             return RunOutcome(plan, self._failed_record(plan, release, env, problems), problems)
         finally:
             with self.progress.phase("teardown", f"helm uninstall {release.name}") as result:

@@ -411,3 +411,13 @@ def test_agent_without_network_to_the_plugin_index_exits_3_after_cleanup(run: Ru
     assert "--plugin-index" in last
     _cleaned_up(run)
     assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")
+
+
+def test_a_refused_api_call_fails_the_run_with_the_servers_answer(run: Run):
+    run.double.forbid(r"/apis/apps/v1/namespaces/[^/]+/deployments")
+    done = run("control-healthy-v1.13.0")
+    assert done.returncode == 1, done.stderr + done.stdout
+    assert re.search(r"workload\s+FAILED", done.stderr)
+    assert re.search(r"problem: Kubernetes API: .*403", done.stdout), done.stdout
+    assert "Traceback" not in done.stderr
+    _cleaned_up(run)
