@@ -55,6 +55,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .botkube.config import CHART_DEFAULT_SOURCE_NAMES, chart_default_communications
 from .errors import BadInput
 from .scenario import Scenario, thaw
 
@@ -64,29 +65,8 @@ KUBERNETES_PLUGIN = "botkube/kubernetes"
 DEBUG_ENV_NAME = "LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES"
 WEBHOOK_GROUP = "default-group"
 
-#: Sources defined in the chart's values.yaml (identical from v1.10.0 to v1.14.0).
-CHART_DEFAULT_SOURCES = (
-    "k8s-recommendation-events",
-    "k8s-all-events",
-    "k8s-err-events",
-    "k8s-err-with-logs-events",
-    "k8s-create-events",
-)
 #: Platforms the chart defines under ``communications.default-group`` besides ``webhook``.
 CHART_DEFAULT_PLATFORMS = ("socketSlack", "mattermost", "discord", "elasticsearch")
-
-_CHART_BINDINGS = {"bindings": {"sources": ["k8s-err-events", "k8s-recommendation-events"]}}
-#: The binding-relevant part of the chart's ``communications`` (same from v1.10.0 to v1.14.0):
-#: a user's file that enables a platform without naming its bindings inherits these, as in Helm.
-CHART_DEFAULT_COMMUNICATIONS: dict[str, Any] = {
-    WEBHOOK_GROUP: {
-        "socketSlack": {"enabled": False, "channels": {"default": _CHART_BINDINGS}},
-        "mattermost": {"enabled": False, "channels": {"default": _CHART_BINDINGS}},
-        "discord": {"enabled": False, "channels": {"default": _CHART_BINDINGS}},
-        "elasticsearch": {"enabled": False, "indices": {"default": _CHART_BINDINGS}},
-        "webhook": {"enabled": False, **_CHART_BINDINGS},
-    }
-}
 
 #: The chart's ``rbac.groups`` (same from v1.10.0 to v1.14.0): a ClusterRole and a
 #: ClusterRoleBinding named ``botkube-plugins-default`` (templates/rbac-groups.yaml).
@@ -171,7 +151,7 @@ def bound_sources(overlay: Mapping[str, Any]) -> set[str] | None:
         return None
     bound: set[str] = set()
     if isinstance(communications, Mapping):
-        communications = deep_merge(CHART_DEFAULT_COMMUNICATIONS, communications)
+        communications = deep_merge(chart_default_communications(), communications)
         for group in communications.values():
             if not isinstance(group, Mapping):
                 continue
@@ -190,12 +170,12 @@ def _kubernetes_enabled(sources: Mapping[str, Any], alias: str) -> bool:
     body = sources.get(alias)
     if body is None:
         # A chart default the overlay does not mention: enabled in the chart.
-        return alias in CHART_DEFAULT_SOURCES
+        return alias in CHART_DEFAULT_SOURCE_NAMES
     plugin = body.get(KUBERNETES_PLUGIN) if isinstance(body, Mapping) else None
     if not isinstance(plugin, Mapping):
         return False
     if "enabled" not in plugin:
-        return alias in CHART_DEFAULT_SOURCES  # Helm fills it from the chart default (true)
+        return alias in CHART_DEFAULT_SOURCE_NAMES  # Helm fills it from the chart default (true)
     return plugin.get("enabled") is True
 
 
@@ -206,7 +186,7 @@ def webhook_bindings(overlay: Mapping[str, Any]) -> list[str]:
     bound = bound_sources(overlay)
     candidates = [str(a) for a in sources]
     if bound is not None:
-        candidates += [a for a in CHART_DEFAULT_SOURCES if a in bound and a not in sources]
+        candidates += [a for a in CHART_DEFAULT_SOURCE_NAMES if a in bound and a not in sources]
     return [
         alias
         for alias in candidates
@@ -264,7 +244,7 @@ def _plugin_contexts(
                 context = context if isinstance(context, Mapping) else {}
                 chart_default = (
                     section == "sources"
-                    and alias in CHART_DEFAULT_SOURCES
+                    and alias in CHART_DEFAULT_SOURCE_NAMES
                     and plugin == KUBERNETES_PLUGIN
                 )
                 if chart_default:
@@ -273,7 +253,7 @@ def _plugin_contexts(
                     yield section, str(alias), str(plugin), context
     sources = merged.get("sources")
     sources = sources if isinstance(sources, Mapping) else {}
-    for alias in CHART_DEFAULT_SOURCES:
+    for alias in CHART_DEFAULT_SOURCE_NAMES:
         if alias in bound and alias not in sources:
             yield "sources", alias, KUBERNETES_PLUGIN, CHART_DEFAULT_CONTEXT
 
@@ -426,7 +406,7 @@ def build_values(
     if not isinstance(result.get("sources"), Mapping):
         result["sources"] = {}
     sources = result["sources"]
-    for alias in CHART_DEFAULT_SOURCES:
+    for alias in CHART_DEFAULT_SOURCE_NAMES:
         if alias not in bindings and alias not in sources:
             sources[alias] = {KUBERNETES_PLUGIN: {"enabled": False}}
     return result

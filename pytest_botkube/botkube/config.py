@@ -158,7 +158,7 @@ _DEFAULT_BOUND = ["k8s-err-events", "k8s-recommendation-events"]
 
 def chart_default_communications() -> dict[str, Any]:
     """``default-group`` with every platform disabled and the chart's default bindings (a fresh
-    copy each call). The one copy of these chart defaults: ``values.py`` should read it too."""
+    copy each call). The one copy of these chart defaults: ``values.py`` reads it too."""
 
     def channel() -> dict[str, Any]:
         return {"default": {"bindings": {"sources": list(_DEFAULT_BOUND)}}}

@@ -313,13 +313,3 @@ def test_empty_file_is_an_empty_overlay(tmp_path: Path):
     assert model.partial_overlay
     assert model.overlay_sources == frozenset()
     assert not any(model.bound(name) for name in model.sources)
-
-
-def test_the_suites_values_and_the_model_agree_on_the_chart_defaults():
-    # Two modules hold the chart's defaults; until values.py takes them from config.py, this
-    # keeps the copies equal.
-    from pytest_botkube import values
-    from pytest_botkube.botkube.config import chart_default_communications
-
-    assert chart_default_communications() == values.CHART_DEFAULT_COMMUNICATIONS
-    assert sorted(values.CHART_DEFAULT_SOURCES) == sorted(CHART_DEFAULT_SOURCE_NAMES)

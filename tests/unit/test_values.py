@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_botkube.botkube.config import CHART_DEFAULT_SOURCE_NAMES
 from pytest_botkube.cli import main
 from pytest_botkube.errors import BadInput
 from pytest_botkube.scenario import find_scenario
 from pytest_botkube.values import (
-    CHART_DEFAULT_SOURCES,
     DEBUG_ENV_NAME,
     build_values,
     deep_merge,
@@ -79,7 +79,7 @@ def test_bindings_are_the_enabled_kubernetes_sources_in_overlay_order():
 
 def test_chart_default_sources_are_switched_off_unless_the_scenario_uses_them():
     values = build_values({"sources": {"k8s-hpa": k8s()}}, receiver_url=URL)
-    for alias in CHART_DEFAULT_SOURCES:
+    for alias in CHART_DEFAULT_SOURCE_NAMES:
         assert values["sources"][alias] == {"botkube/kubernetes": {"enabled": False}}
     # A scenario that redefines a chart alias keeps its own body (Helm merges it with the chart's).
     mine = build_values(
