@@ -57,6 +57,7 @@ import yaml
 
 from .botkube.config import CHART_DEFAULT_SOURCE_NAMES, chart_default_communications
 from .errors import BadInput
+from .images import parse_image
 from .scenario import Scenario, thaw
 
 # The kind cluster and BotKube's settings.clusterName share one default name.
@@ -113,15 +114,6 @@ def _go_duration_nanos(text: str) -> int | None:
         total += float(match[1]) * _NANOS[match[2]]
         pos = match.end()
     return int(total) if text and pos == len(text) else None
-
-
-def _split_image(repo: str) -> tuple[str, str]:
-    """``ghcr.io/kubeshop/botkube`` -> (``ghcr.io``, ``kubeshop/botkube``), as Docker resolves
-    names: a first component with a dot, a colon or ``localhost`` is a registry, else Docker Hub."""
-    first, sep, rest = repo.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return first, rest
-    return "docker.io", repo if sep else f"library/{repo}"
 
 
 def _sources_in_bindings(node: Any) -> Iterable[str]:
@@ -381,10 +373,10 @@ def build_values(
         repo, tag = image
         if not repo or not tag:
             raise BadInput(f"image override {image!r}: expected a repository and a tag")
-        registry, repository = _split_image(repo)
+        ref = parse_image(repo)
         owned["image"] = {
-            "registry": registry,
-            "repository": repository,
+            "registry": ref.registry,
+            "repository": ref.repository,
             "tag": tag,
             "pullPolicy": "IfNotPresent",  # loaded into kind, never pulled
         }

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..botkube.logs import LogSummary, PluginTimeline, read_log
+from ..images import parse_image
 from ..scenario import Scenario
 from ..values import KUBERNETES_PLUGIN, build_values, values_yaml
 from ..wait import WaitFailed, wait_until
@@ -42,17 +43,15 @@ def dns_name(prefix: str, scenario: str, limit: int) -> str:
 
 
 def split_image(ref: str) -> tuple[str, str]:
-    """``ghcr.io/me/botkube:fix-1474`` -> (``ghcr.io/me/botkube``, ``fix-1474``).
+    """``ghcr.io/me/botkube:fix-1474`` -> (``ghcr.io/me/botkube``, ``fix-1474``); no tag is
+    ``latest``, as for ``docker pull``.
 
     The chart builds ``registry/repository:tag``, so a digest reference cannot be expressed.
     """
-    if "@" in ref:
+    image = parse_image(ref)
+    if image.digest is not None:
         raise ValueError(f"--botkube-image {ref}: use a tag, the chart cannot take a digest")
-    last = ref.rsplit("/", 1)[-1]
-    if ":" in last:
-        repo, _, tag = ref.rpartition(":")
-        return repo, tag
-    return ref, "latest"
+    return image.name, image.tag or "latest"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BadInput
+from ..images import parse_image
 from ..scenario import (
     SCENARIO_SUFFIXES,
     Scenario,
@@ -84,10 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _parse_image(text: str | None) -> tuple[str, str] | None:
     if text is None:
         return None
-    repo, sep, tag = text.rpartition(":")
-    if not sep or not repo or not tag or "/" in tag:
+    image = parse_image(text)
+    if not image.name or image.tag is None or image.digest is not None:
         raise BadInput(f"--image {text!r}: expected REPOSITORY:TAG, e.g. localhost/botkube:dev")
-    return repo, tag
+    return image.name, image.tag
 
 
 def resolve_target(target: str, botkube_version: str | None) -> Scenario:

@@ -320,6 +320,8 @@ def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.Cap
         (["crash-v1.13.0", "--botkube-version", "v1.14.0"], r"no such values file"),
         (["SCENARIO", "--botkube-version", "v1.14.0"], r"pins its own BotKube version"),
         (["crash-v1.13.0", "--image", "botkube"], r"--image 'botkube': expected REPOSITORY:TAG"),
+        (["crash-v1.13.0", "--image", "localhost:5000/bk"], r"expected REPOSITORY:TAG"),
+        (["crash-v1.13.0", "--image", "ghcr.io/me/bk@sha256:" + "0" * 64], r"REPOSITORY:TAG"),
         (["crash-v1.13.0", "--receiver-url", "localhost:80"], r"receiver URL"),
         (["crash-v1.13.0", "--health-check-interval", "100ms"], r"under 1s"),
     ],
