@@ -318,6 +318,12 @@ def build_values(
     parsed = urlsplit(receiver_url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise BadInput(f"receiver URL {receiver_url!r}: expected http://HOST[:PORT][/PATH]")
+    try:
+        parsed.port  # noqa: B018  # raises on a port that is not a number in 0-65535
+    except ValueError:
+        raise BadInput(
+            f"receiver URL {receiver_url!r}: expected a port number in 0-65535"
+        ) from None
     if not cluster_name.strip():
         raise BadInput("cluster name must not be empty")
     nanos = _go_duration_nanos(health_check_interval)

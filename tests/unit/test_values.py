@@ -248,6 +248,11 @@ def test_image_override_splits_registry_as_docker_does(repo: str, registry: str,
     [
         ({"receiver_url": "ftp://x/"}, r"receiver URL 'ftp://x/'"),
         ({"receiver_url": "http://"}, r"receiver URL 'http://'"),
+        (
+            {"receiver_url": "http://10.0.0.1:99999/e"},
+            r"receiver URL 'http://10.0.0.1:99999/e': .*port",
+        ),
+        ({"receiver_url": "http://h:x/"}, r"receiver URL 'http://h:x/': .*port"),
         ({"health_check_interval": "500ms"}, r"under 1s with 10s"),
         ({"health_check_interval": "3 s"}, r"expected a Go duration"),
         ({"health_check_interval": ""}, r"expected a Go duration"),
@@ -323,6 +328,7 @@ def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.Cap
         (["crash-v1.13.0", "--image", "localhost:5000/bk"], r"expected REPOSITORY:TAG"),
         (["crash-v1.13.0", "--image", "ghcr.io/me/bk@sha256:" + "0" * 64], r"REPOSITORY:TAG"),
         (["crash-v1.13.0", "--receiver-url", "localhost:80"], r"receiver URL"),
+        (["crash-v1.13.0", "--receiver-url", "http://h:99999"], r"'http://h:99999': .*port"),
         (["crash-v1.13.0", "--health-check-interval", "100ms"], r"under 1s"),
     ],
 )
