@@ -31,7 +31,7 @@ from .kind import (
     start_cluster,
     stop_cluster,
 )
-from .kube import Kube
+from .kube import Kube, KubeError
 from .tools import Toolbox, check_docker, find_tool, which
 
 KIND_CONFIG_FILE = "kind-cluster.yaml"
@@ -185,7 +185,9 @@ def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvir
         kube = Kube.connect(cluster.kubeconfig, cluster.context)
         try:
             version = kube.server_version()
-        except Exception as exc:
+        # KubeError: refused, timed out or an HTTP error; ValueError: an answer not JSON (a
+        # proxy's page). Anything else is a bug here and must fail, not skip the e2e tests.
+        except (KubeError, ValueError) as exc:
             kube.close()
             raise EnvironmentUnavailable(
                 f"the cluster's API server does not answer ({exc})"
@@ -193,11 +195,23 @@ def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvir
     except BaseException:
         stop_cluster(cluster, config.keep, failed=True)
         raise
+    return _environment(config, tools, cluster, kube, version, environ)
+
+
+def _environment(
+    config: LiveConfig,
+    tools: Toolbox,
+    cluster: Cluster,
+    kube: Kube,
+    kubernetes_version: str,
+    env: Mapping[str, str],
+) -> LiveEnvironment:
+    """The environment around a connected cluster, with a Helm bound to its kubeconfig."""
     helm = Helm(
         path=tools.helm,
         kubeconfig=cluster.kubeconfig,
         context=cluster.context,
-        env=environ,
+        env=env,
         command_timeout=config.command_timeout,
     )
     return LiveEnvironment(
@@ -206,7 +220,7 @@ def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvir
         cluster=cluster,
         kube=kube,
         helm=helm,
-        kubernetes_version=version,
+        kubernetes_version=kubernetes_version,
     )
 
 
@@ -241,18 +255,4 @@ def attach(
         env=environ,
     )
     kube = Kube.connect(cluster.kubeconfig, cluster.context)
-    helm = Helm(
-        path=tools.helm,
-        kubeconfig=cluster.kubeconfig,
-        context=cluster.context,
-        env=environ,
-        command_timeout=config.command_timeout,
-    )
-    return LiveEnvironment(
-        config=config,
-        tools=tools,
-        cluster=cluster,
-        kube=kube,
-        helm=helm,
-        kubernetes_version=handoff.kubernetes_version,
-    )
+    return _environment(config, tools, cluster, kube, handoff.kubernetes_version, environ)
