@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from .cluster.tools import CommandFailed, check_docker, find_tool, run
+from .download import DownloadFailed, WrongDigest, download_file
 from .errors import BadInput, BotkubeReproError, EnvironmentUnavailable
 from .yamlio import parse_yaml
 
@@ -326,10 +327,16 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
-def _open(url: str, timeout: float) -> Any:
-    scheme = urllib.parse.urlsplit(url).scheme
-    if scheme not in ("http", "https", "file"):
+_SCHEMES = ("http", "https", "file")
+
+
+def _check_scheme(url: str) -> None:
+    if urllib.parse.urlsplit(url).scheme not in _SCHEMES:
         raise BadInput(f"{url}: only http(s) and file URLs are supported")
+
+
+def _open(url: str, timeout: float) -> Any:
+    _check_scheme(url)
     return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - scheme checked above
 
 
@@ -360,35 +367,29 @@ def download_verified(
         and file_digest(destination, checksum.algorithm) == checksum.hexdigest
     ):
         return file_digest(destination), False
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".partial")
-    hasher = hashlib.new(item.checksum.algorithm if item.checksum else "sha256")
-    sha256 = hashlib.sha256()
+    _check_scheme(item.url)
     try:
-        with _open(item.url, timeout) as response, partial.open("wb") as out:
-            for chunk in iter(lambda: response.read(_CHUNK), b""):
-                hasher.update(chunk)
-                sha256.update(chunk)
-                out.write(chunk)
-    except urllib.error.HTTPError as exc:
-        partial.unlink(missing_ok=True)
-        raise EnvironmentUnavailable(
-            f"cannot download {item.what}: {item.url} answered HTTP {exc.code}"
-        ) from None
-    except (urllib.error.URLError, OSError) as exc:
-        partial.unlink(missing_ok=True)
-        reason = getattr(exc, "reason", exc)
-        raise EnvironmentUnavailable(
-            f"cannot download {item.what} from {item.url} (no network?): {reason}"
-        ) from None
-    if item.checksum is not None and hasher.hexdigest() != item.checksum.hexdigest:
-        partial.unlink(missing_ok=True)
-        raise DigestMismatch(
-            f"{item.what}: {item.url} has {item.checksum.algorithm} {hasher.hexdigest()}, "
-            f"the index says {item.checksum.hexdigest}; nothing was saved"
+        sha256 = download_file(
+            item.url,
+            destination,
+            timeout=timeout,
+            expected=(checksum.algorithm, checksum.hexdigest) if checksum else None,
+            schemes=_SCHEMES,
         )
-    partial.replace(destination)
-    return sha256.hexdigest(), True
+    except DownloadFailed as exc:
+        if exc.status is not None:
+            raise EnvironmentUnavailable(
+                f"cannot download {item.what}: {item.url} answered HTTP {exc.status}"
+            ) from None
+        raise EnvironmentUnavailable(
+            f"cannot download {item.what} from {item.url} (no network?): {exc.reason}"
+        ) from None
+    except WrongDigest as exc:
+        raise DigestMismatch(
+            f"{item.what}: {item.url} has {exc.algorithm} {exc.actual}, "
+            f"the index says {exc.expected}; nothing was saved"
+        ) from None
+    return sha256, True
 
 
 # --- chart and images ----------------------------------------------------------------------------

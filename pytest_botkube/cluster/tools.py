@@ -22,18 +22,16 @@ Docker is never downloaded: without a running daemon the live suite cannot run a
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 import platform
 import shutil
 import subprocess
 import tarfile
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..download import DownloadFailed, WrongDigest, download_file
 from ..errors import BotkubeReproError, EnvironmentUnavailable
 
 KIND_VERSION = "v0.29.0"
@@ -142,18 +140,6 @@ def which(name: str, env: Mapping[str, str]) -> Path | None:
     return Path(found) if found else None
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _fetch(url: str) -> bytes:
-    if not url.startswith("https://"):
-        raise ValueError(f"refusing a non-https download: {url}")
-    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310
-        data: bytes = response.read()
-    return data
-
-
 def download_url(tool: str, os_name: str, arch: str) -> str:
     if tool == "kind":
         return (
@@ -179,30 +165,34 @@ def download(tool: str, cache_dir: Path) -> Path:
     if target.is_file() and os.access(target, os.X_OK):
         return target
     url = download_url(tool, os_name, arch)
+    fetched = target.with_name(target.name + ".download")  # the file as served
     try:
-        data = _fetch(url)
-    except (OSError, ValueError) as exc:
+        download_file(url, fetched, timeout=DOWNLOAD_TIMEOUT, expected=("sha256", expected))
+    except (DownloadFailed, ValueError) as exc:
         raise EnvironmentUnavailable(
             f"{tool} not found on PATH and the download of {url} failed ({exc}): {HOW_TO_GET[tool]}"
         ) from None
-    actual = _sha256(data)
-    if actual != expected:
+    except WrongDigest as exc:
         raise EnvironmentUnavailable(
-            f"{url} has sha256 {actual}, expected {expected}; refusing to run it: "
+            f"{url} has sha256 {exc.actual}, expected {expected}; refusing to run it: "
             f"{HOW_TO_GET[tool]}"
-        )
-    if tool == "helm":
-        member = f"{os_name}-{arch}/helm"
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-            extracted = archive.extractfile(member)
-            if extracted is None:
-                raise EnvironmentUnavailable(f"{url} has no {member}: {HOW_TO_GET[tool]}")
-            data = extracted.read()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.chmod(0o755)
-    partial.replace(target)
+        ) from None
+    try:
+        if tool == "helm":
+            member = f"{os_name}-{arch}/helm"
+            partial = target.with_name(target.name + ".partial")
+            with tarfile.open(fetched, mode="r:gz") as archive:
+                extracted = archive.extractfile(member)
+                if extracted is None:
+                    raise EnvironmentUnavailable(f"{url} has no {member}: {HOW_TO_GET[tool]}")
+                with extracted, partial.open("wb") as out:
+                    shutil.copyfileobj(extracted, out)
+        else:
+            partial = fetched
+        partial.chmod(0o755)
+        partial.replace(target)
+    finally:
+        fetched.unlink(missing_ok=True)
     return target
 
 

@@ -1,0 +1,87 @@
+"""One way to download a file: streamed to disk, hashed on the way, checked before it counts.
+
+The pinned kind/helm downloads (``cluster/tools.py``) and the air-gap mirror (``mirror.py``)
+both fetch archives of tens of megabytes that must match a known digest. Streaming keeps them
+out of memory; writing to ``<name>.partial`` and renaming only after the digest matched means a
+failed or tampered download never leaves a file a later run would trust. Each caller words its
+own errors (tool hint, exit code), so this module raises plain exceptions with the facts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Collection
+from pathlib import Path
+
+CHUNK = 1 << 16
+
+
+class DownloadFailed(Exception):
+    """The transfer did not complete; ``status`` is the HTTP code when the server sent one."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"HTTP {status}" if status is not None else reason)
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class WrongDigest(Exception):
+    """The bytes arrived but are not the expected ones; nothing was saved."""
+
+    def __init__(self, url: str, algorithm: str, actual: str, expected: str) -> None:
+        super().__init__(f"{url} has {algorithm} {actual}, expected {expected}")
+        self.url = url
+        self.algorithm = algorithm
+        self.actual = actual
+        self.expected = expected
+
+
+def download_file(
+    url: str,
+    destination: Path,
+    *,
+    timeout: float,
+    expected: tuple[str, str] | None = None,
+    schemes: Collection[str] = ("https",),
+) -> str:
+    """Stream ``url`` into ``destination`` and return the file's sha256.
+
+    ``expected`` is ``(hashlib algorithm, hex digest)``; on a mismatch the partial file is
+    removed and WrongDigest raised. A scheme outside ``schemes`` is a ValueError
+    (nothing is opened); a transfer error is :class:`DownloadFailed`.
+    """
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme not in schemes:
+        raise ValueError(f"refusing a {scheme or 'scheme-less'} download: {url}")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    sha256 = hashlib.sha256()
+    checked = hashlib.new(expected[0]) if expected is not None else None
+    try:
+        with (
+            urllib.request.urlopen(url, timeout=timeout) as response,  # noqa: S310 - checked
+            partial.open("wb") as out,
+        ):
+            for chunk in iter(lambda: response.read(CHUNK), b""):
+                sha256.update(chunk)
+                if checked is not None:
+                    checked.update(chunk)
+                out.write(chunk)
+    except urllib.error.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise DownloadFailed(url, f"HTTP {exc.code}", exc.code) from None
+    except (urllib.error.URLError, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise DownloadFailed(url, str(getattr(exc, "reason", exc))) from None
+    except BaseException:  # Ctrl-C: no half file either
+        partial.unlink(missing_ok=True)
+        raise
+    if expected is not None and checked is not None and checked.hexdigest() != expected[1]:
+        partial.unlink(missing_ok=True)
+        raise WrongDigest(url, expected[0], checked.hexdigest(), expected[1])
+    partial.replace(destination)
+    return sha256.hexdigest()

@@ -1,0 +1,52 @@
+"""``download_file``: the one streamed, digest-checked download (kind/helm pins, the mirror)."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from pytest_botkube.download import DownloadFailed, WrongDigest, download_file
+
+DATA = b"a plugin archive\n" * 10_000  # several read chunks
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> str:
+    source = tmp_path / "served" / "archive.tar.gz"
+    source.parent.mkdir()
+    source.write_bytes(DATA)
+    return source.as_uri()
+
+
+def test_a_matching_digest_saves_the_file_and_returns_its_sha256(served: str, tmp_path: Path):
+    target = tmp_path / "out" / "archive.tar.gz"
+    expected = ("sha512", hashlib.sha512(DATA).hexdigest())
+    sha256 = download_file(served, target, timeout=5, expected=expected, schemes=("file",))
+    assert sha256 == hashlib.sha256(DATA).hexdigest()
+    assert target.read_bytes() == DATA
+    assert sorted(p.name for p in target.parent.iterdir()) == ["archive.tar.gz"]
+
+
+def test_a_wrong_digest_leaves_nothing_behind(served: str, tmp_path: Path):
+    target = tmp_path / "out" / "archive.tar.gz"
+    with pytest.raises(WrongDigest) as info:
+        download_file(served, target, timeout=5, expected=("sha256", "0" * 64), schemes=("file",))
+    assert info.value.actual == hashlib.sha256(DATA).hexdigest()
+    assert info.value.expected == "0" * 64
+    assert list(target.parent.iterdir()) == []
+
+
+def test_a_missing_source_is_a_failed_download_without_a_partial_file(tmp_path: Path):
+    target = tmp_path / "out" / "x"
+    missing = (tmp_path / "nope").as_uri()
+    with pytest.raises(DownloadFailed) as info:
+        download_file(missing, target, timeout=5, schemes=("file",))
+    assert info.value.status is None
+    assert info.value.url == missing
+    assert list(target.parent.iterdir()) == []
+
+
+def test_a_scheme_not_allowed_is_refused_before_anything_is_opened(served: str, tmp_path: Path):
+    with pytest.raises(ValueError, match="refusing a file download"):
+        download_file(served, tmp_path / "out" / "x", timeout=5)
+    assert not (tmp_path / "out").exists()
