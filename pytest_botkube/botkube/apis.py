@@ -238,3 +238,29 @@ def check_type(text: str, kubernetes: tuple[int, int]) -> TypeCheck:
             _replacement(group, resource, minor),
         )
     return TypeCheck("served", f"served by {where}")
+
+
+def _guess_plural(lower: str) -> str:
+    """For kinds we do not list, apimachinery's guess (``meta.UnsafeGuessKindToResource``):
+    ``endpoints`` stays, a final ``s`` takes ``es``, a final ``y`` becomes ``ies``, else ``s``;
+    but a vowel before the ``y`` keeps it (``Gateway`` -> ``gateways``, as CRDs name it)."""
+    if lower.endswith("endpoints"):
+        return lower
+    if lower.endswith("s"):
+        return lower + "es"
+    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return lower[:-1] + "ies"
+    return lower + "s"
+
+
+def resource_type(api_version: str, kind: str) -> str:
+    """BotKube's ``group/version/resource`` type for an object's ``apiVersion`` and ``kind``
+    (an Event's involvedObject): ``networking.k8s.io/v1`` + ``Ingress`` ->
+    ``networking.k8s.io/v1/ingresses``. The built-in table's plural when it lists the kind,
+    else apimachinery's guess."""
+    group, _, version = api_version.rpartition("/")
+    lower = kind.lower()
+    table = _BUILTIN.get((group, version), {})
+    listed = (f"{lower}s", f"{lower}es", f"{lower[:-1]}ies", lower)
+    plural = next((p for p in listed if p in table), None) or _guess_plural(lower)
+    return f"{api_version}/{plural}"

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ..botkube.apis import resource_type
 from ..botkube.events import Happening
 from ..errors import BadInput
 from ..resources import manifests_dir
@@ -25,21 +26,6 @@ from .kube import Kube, KubeError
 
 WORKLOAD_FILE = "workload.yaml"
 RESCALE_REASON = "SuccessfulRescale"
-
-# involvedObject (apiVersion, kind) -> BotKube resource type (group/version/plural)
-_PLURALS = {
-    "Deployment": "deployments",
-    "ReplicaSet": "replicasets",
-    "Pod": "pods",
-    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
-}
-
-
-def resource_type(api_version: str, kind: str) -> str:
-    """BotKube's resource type for an involvedObject, e.g. ``autoscaling/v2`` +
-    ``HorizontalPodAutoscaler`` -> ``autoscaling/v2/horizontalpodautoscalers``."""
-    plural = _PLURALS.get(kind, kind.lower() + "s")
-    return f"{api_version}/{plural}"
 
 
 def load_manifests(path: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -1,6 +1,6 @@
 import pytest
 
-from pytest_botkube.botkube.apis import check_type, split_type
+from pytest_botkube.botkube.apis import check_type, resource_type, split_type
 from pytest_botkube.botkube.versions import (
     DEFAULT_KUBERNETES_VERSION,
     KNOWN_BOTKUBE_VERSIONS,
@@ -122,3 +122,23 @@ def test_split_type():
     assert split_type("v1/pods") == ("", "v1", "pods")
     assert split_type("apps/v1/deployments") == ("apps", "v1", "deployments")
     assert split_type("pods") is None
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "expected"),
+    [
+        ("apps/v1", "Deployment", "apps/v1/deployments"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler", "autoscaling/v2/horizontalpodautoscalers"),
+        ("networking.k8s.io/v1", "Ingress", "networking.k8s.io/v1/ingresses"),
+        ("networking.k8s.io/v1", "NetworkPolicy", "networking.k8s.io/v1/networkpolicies"),
+        ("v1", "Endpoints", "v1/endpoints"),
+        ("storage.k8s.io/v1", "StorageClass", "storage.k8s.io/v1/storageclasses"),
+        # kinds outside the table: apimachinery's guess
+        ("example.com/v1", "Widget", "example.com/v1/widgets"),
+        ("example.com/v1", "Gateway", "example.com/v1/gateways"),
+        ("example.com/v1", "Policy", "example.com/v1/policies"),
+        ("example.com/v1", "Status", "example.com/v1/statuses"),
+    ],
+)
+def test_resource_type_of_an_involved_object(api_version: str, kind: str, expected: str):
+    assert resource_type(api_version, kind) == expected
