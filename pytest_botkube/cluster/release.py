@@ -200,6 +200,11 @@ class Release:
         except WaitFailed as exc:
             # Not fatal: a version with other log wording still runs; the grace stands in.
             self.notes.append(f"plugin start not seen in the log: {exc}")
+        # A fixed pause, not a wait: there is nothing to poll. The plugin drops every event
+        # whose object timestamp is before its background processor's start time (v1.13.0
+        # internal/source/kubernetes/source.go:269, "Skipping older event"), and that start
+        # comes a moment after the log line seen above. Objects created inside that gap would
+        # never be reported. time.sleep stays interruptible: Ctrl-C raises KeyboardInterrupt.
         time.sleep(grace)
 
     def _describe_pod(self) -> str:
