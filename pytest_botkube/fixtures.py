@@ -13,24 +13,24 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
+from . import runner
 from .cluster import live
 from .cluster.artifacts import collect, node_dir_name
 from .cluster.helm import ChartSource
-from .cluster.kind import NODE_IMAGE, ClusterMode, KeepPolicy
-from .cluster.network import ReceiverAddress, choose_address, probe_from_node
-from .cluster.release import HealthSettings, Release, plan_release
+from .cluster.release import HealthSettings, Release
 from .cluster.tools import CommandFailed
 from .cluster.workload import Workload, create, prepare
 from .errors import BadInput, EnvironmentUnavailable
 from .observe.receiver import WebhookReceiver
-from .options import Settings
+from .options import BY_NAME, Settings
 from .resources import scenarios_dir
+from .runner import ReceiverEndpoint
 from .scenario import Scenario, adhoc_scenario, find_scenario, scenario_names
 
 VALUES_PREFIX = "values:"  # a scenario parameter naming a user's values file (ad-hoc run)
@@ -97,21 +97,18 @@ def load_scenario_param(param: str, settings: Settings) -> Scenario:
 # -- the session: cluster and receiver --------------------------------------------------------
 
 
+def run_settings(settings: Settings) -> runner.RunSettings:
+    """The live settings in the typed form ``botkube-repro run`` uses, so that the session's
+    pieces (cluster, receiver, release) are built by the same functions (runner.py)."""
+    values: dict[str, Any] = {}
+    for f in fields(runner.RunSettings):
+        kind = BY_NAME[f.name].kind
+        values[f.name] = settings.path(f.name) if kind == "path" else getattr(settings, f.name)
+    return runner.RunSettings(**values)
+
+
 def live_config(settings: Settings, work_dir: Path) -> live.LiveConfig:
-    return live.LiveConfig(
-        mode=ClusterMode(settings.cluster_mode),
-        cluster_name=str(settings.cluster_name),
-        node_image=str(settings.node_image or NODE_IMAGE),
-        kubeconfig=settings.path("kubeconfig"),
-        context=settings.context,
-        keep=KeepPolicy(settings.keep),
-        kind_path=settings.kind,
-        helm_path=settings.helm,
-        docker_path=settings.docker,
-        allow_download=not settings.no_download,
-        work_dir=work_dir,
-        cluster_timeout=float(settings.cluster_timeout),
-    )
+    return runner.live_config(run_settings(settings), work_dir)
 
 
 class ClusterHolder:
@@ -239,45 +236,13 @@ def attached_environment(
         env.kube.close()  # the controller deletes the cluster, once
 
 
-@dataclass
-class ReceiverEndpoint:
-    """The session's receiver and the URL the agent in the cluster uses to reach it."""
-
-    receiver: WebhookReceiver
-    url: str
-    address: ReceiverAddress
-
-
 def receiver_endpoint(settings: Settings, env: live.LiveEnvironment) -> Iterator[ReceiverEndpoint]:
-    try:
-        address = choose_address(
-            docker=env.tools.docker if env.cluster.is_kind else None,
-            env=env.tools.env,
-            kind_cluster=env.cluster.is_kind,
-            host_override=settings.receiver_host,
-            bind_override=settings.receiver_bind,
-        )
-    except (BadInput, EnvironmentUnavailable, CommandFailed) as exc:
-        fail(f"webhook receiver: {exc}")
-    receiver = WebhookReceiver(address.bind, int(settings.receiver_port))
-    try:
-        receiver.start()
-    except OSError as exc:
-        fail(
-            f"webhook receiver cannot bind {address.bind} ({address.how}): {exc}; "
-            "pass --botkube-receiver-bind/--botkube-receiver-host"
-        )
-    try:
-        url = receiver.url_for(address.host)
-        if env.cluster.is_kind:
-            try:
-                probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url)
-            except EnvironmentUnavailable as exc:
-                fail(str(exc))
-        receiver.reset()  # the probe is not a delivery
-        yield ReceiverEndpoint(receiver=receiver, url=url, address=address)
-    finally:
-        receiver.stop()
+    with contextlib.ExitStack() as stack:
+        try:
+            endpoint = stack.enter_context(runner.open_receiver(run_settings(settings), env))
+        except (BadInput, EnvironmentUnavailable, CommandFailed) as exc:
+            fail(f"webhook receiver: {exc}")
+        yield endpoint
 
 
 def reset_receiver(endpoint: ReceiverEndpoint) -> Iterator[WebhookReceiver]:
@@ -302,17 +267,11 @@ class LiveTest:
 
 
 def health_settings(settings: Settings) -> HealthSettings:
-    return HealthSettings(
-        interval=str(settings.health_interval), threshold=int(settings.restart_threshold)
-    )
+    return runner.health_settings(run_settings(settings))
 
 
 def chart_source(settings: Settings) -> ChartSource:
-    return ChartSource(
-        repo=str(settings.chart_repo),
-        chart=str(settings.chart),
-        directory=settings.path("chart_dir"),
-    )
+    return runner.chart_source(run_settings(settings))
 
 
 def release(
@@ -324,17 +283,8 @@ def release(
     workdir: Path,
 ) -> Iterator[Release]:
     try:
-        planned = plan_release(
-            scenario,
-            kube=env.kube,
-            helm=env.helm,
-            chart=chart_source(settings),
-            receiver_url=endpoint.url,
-            cluster_name=env.cluster.name,
-            workdir=workdir,
-            health=health_settings(settings),
-            image=settings.image,
-            plugin_index_url=settings.plugin_index,
+        planned = runner.plan_live_release(
+            run_settings(settings), scenario, env, endpoint.url, workdir
         )
     except (BadInput, ValueError) as exc:
         fail(str(exc))

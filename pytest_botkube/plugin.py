@@ -51,8 +51,9 @@ if TYPE_CHECKING:
     from .cluster.live import LiveEnvironment
     from .cluster.release import Release
     from .cluster.workload import Workload
-    from .fixtures import ClusterHolder, ReceiverEndpoint
+    from .fixtures import ClusterHolder
     from .observe.receiver import WebhookReceiver
+    from .runner import ReceiverEndpoint
     from .scenario import Scenario
 
 MARKERS = (

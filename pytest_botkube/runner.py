@@ -48,8 +48,10 @@ from .wait import WaitFailed, hold_for, wait_until
 from .yamlio import format_key_path
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
+    from .cluster.helm import ChartSource
     from .cluster.live import LiveConfig, LiveEnvironment
-    from .cluster.release import Release
+    from .cluster.network import ReceiverAddress
+    from .cluster.release import HealthSettings, Release
     from .cluster.workload import Workload
 
 #: The event types the upstream maintainer's workaround on issue #1474 adds (and lint suggests).
@@ -249,6 +251,121 @@ class RunSettings:
     teardown_timeout: float = 120.0
 
 
+# -- the session's pieces, shared with the pytest fixtures (fixtures.py) --------------------------
+
+
+def live_config(s: RunSettings, work_dir: Path) -> LiveConfig:
+    """The cluster the settings describe (``botkube-repro run`` and the pytest session)."""
+    from .cluster import live
+    from .cluster.kind import NODE_IMAGE, ClusterMode, KeepPolicy
+
+    return live.LiveConfig(
+        mode=ClusterMode(s.cluster_mode),
+        cluster_name=s.cluster_name,
+        node_image=s.node_image or NODE_IMAGE,
+        kubeconfig=s.kubeconfig,
+        context=s.context,
+        keep=KeepPolicy(s.keep),
+        kind_path=s.kind,
+        helm_path=s.helm,
+        docker_path=s.docker,
+        allow_download=not s.no_download,
+        work_dir=work_dir,
+        cluster_timeout=s.cluster_timeout,
+    )
+
+
+def health_settings(s: RunSettings) -> HealthSettings:
+    from .cluster.release import HealthSettings
+
+    return HealthSettings(interval=s.health_interval, threshold=s.restart_threshold)
+
+
+def chart_source(s: RunSettings) -> ChartSource:
+    from .cluster.helm import ChartSource
+
+    return ChartSource(repo=s.chart_repo, chart=s.chart, directory=s.chart_dir)
+
+
+def plan_live_release(
+    s: RunSettings, scenario: Scenario, env: LiveEnvironment, receiver_url: str, workdir: Path
+) -> Release:
+    """The release of ``scenario`` on ``env`` (not installed yet); ValueError for values the
+    chart cannot take."""
+    from .cluster.release import plan_release
+
+    return plan_release(
+        scenario,
+        kube=env.kube,
+        helm=env.helm,
+        chart=chart_source(s),
+        receiver_url=receiver_url,
+        cluster_name=env.cluster.name,
+        workdir=workdir,
+        health=health_settings(s),
+        image=s.image,
+        plugin_index_url=s.plugin_index,
+    )
+
+
+@dataclass
+class ReceiverEndpoint:
+    """The session's receiver and the URL the agent in the cluster uses to reach it."""
+
+    receiver: WebhookReceiver
+    url: str
+    address: ReceiverAddress
+
+
+def _phase(
+    progress: Progress | None, name: str, what: str = ""
+) -> contextlib.AbstractContextManager[PhaseResult]:
+    return (
+        progress.phase(name, what)
+        if progress is not None
+        else contextlib.nullcontext(PhaseResult())
+    )
+
+
+@contextlib.contextmanager
+def open_receiver(
+    s: RunSettings, env: LiveEnvironment, progress: Progress | None = None
+) -> Iterator[ReceiverEndpoint]:
+    """The started receiver, probed from the kind node, reset; stopped on exit. Raises what
+    ``choose_address`` raises, and EnvironmentUnavailable when it cannot bind or the node
+    cannot reach it."""
+    from .cluster.network import choose_address, probe_from_node
+
+    with _phase(progress, "receiver") as result:
+        address = choose_address(
+            docker=env.tools.docker if env.cluster.is_kind else None,
+            env=env.tools.env,
+            kind_cluster=env.cluster.is_kind,
+            host_override=s.receiver_host,
+            bind_override=s.receiver_bind,
+        )
+        receiver = WebhookReceiver(address.bind, s.receiver_port)
+        try:
+            receiver.start()
+        except OSError as exc:
+            raise EnvironmentUnavailable(
+                f"the webhook receiver cannot bind {address.bind} ({address.how}): {exc}; "
+                "pass --receiver-bind/--receiver-host "
+                "(pytest: --botkube-receiver-bind/--botkube-receiver-host)"
+            ) from None
+        url = receiver.url_for(address.host)
+        result.text = f"{url} ({address.how})"
+    try:
+        if env.cluster.is_kind:
+            with _phase(progress, "receiver probe", "from the kind node") as result:
+                status = probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url)
+                result.text = f"the kind node reaches the receiver (HTTP {status})"
+        receiver.reset()  # the probe is not a delivery
+        yield ReceiverEndpoint(receiver=receiver, url=url, address=address)
+    finally:
+        receiver.stop()
+
+
 # -- progress ---------------------------------------------------------------------------------
 
 
@@ -439,24 +556,7 @@ class Runner:
     # -- session ------------------------------------------------------------------------
 
     def live_config(self) -> LiveConfig:
-        from .cluster import live
-        from .cluster.kind import NODE_IMAGE, ClusterMode, KeepPolicy
-
-        s = self.settings
-        return live.LiveConfig(
-            mode=ClusterMode(s.cluster_mode),
-            cluster_name=s.cluster_name,
-            node_image=s.node_image or NODE_IMAGE,
-            kubeconfig=s.kubeconfig,
-            context=s.context,
-            keep=KeepPolicy(s.keep),
-            kind_path=s.kind,
-            helm_path=s.helm,
-            docker_path=s.docker,
-            allow_download=not s.no_download,
-            work_dir=self.work_dir,
-            cluster_timeout=s.cluster_timeout,
-        )
+        return live_config(self.settings, self.work_dir)
 
     def run_all(self, plans: Sequence[PlannedRun]) -> list[RunOutcome]:
         from .cluster import live
@@ -487,7 +587,8 @@ class Runner:
                     result.text = f"loaded {self.settings.image} into the kind node"
                 else:
                     result.text = "chart default ghcr.io/kubeshop/botkube:<version> (node pulls)"
-            with self._receiver(env) as (receiver, url):
+            with open_receiver(self.settings, env, self.progress) as endpoint:
+                receiver, url = endpoint.receiver, endpoint.url
                 for index, plan in enumerate(plans, 1):
                     scenario = plan.scenario
                     self.progress.section(
@@ -515,64 +616,18 @@ class Runner:
         words = out.split()
         return words[1] if len(words) > 1 and words[0] == "kind" else out.strip()
 
-    @contextlib.contextmanager
-    def _receiver(self, env: LiveEnvironment) -> Iterator[tuple[WebhookReceiver, str]]:
-        from .cluster.network import choose_address, probe_from_node
-
-        s = self.settings
-        with self.progress.phase("receiver") as result:
-            address = choose_address(
-                docker=env.tools.docker if env.cluster.is_kind else None,
-                env=env.tools.env,
-                kind_cluster=env.cluster.is_kind,
-                host_override=s.receiver_host,
-                bind_override=s.receiver_bind,
-            )
-            receiver = WebhookReceiver(address.bind, s.receiver_port)
-            try:
-                receiver.start()
-            except OSError as exc:
-                raise EnvironmentUnavailable(
-                    f"the webhook receiver cannot bind {address.bind} ({address.how}): {exc}; "
-                    "pass --receiver-bind/--receiver-host"
-                ) from None
-            url = receiver.url_for(address.host)
-            result.text = f"{url} ({address.how})"
-        try:
-            if env.cluster.is_kind:
-                with self.progress.phase("receiver probe", "from the kind node") as result:
-                    status = probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url)
-                    result.text = f"the kind node reaches the receiver (HTTP {status})"
-            receiver.reset()
-            yield receiver, url
-        finally:
-            receiver.stop()
-
     # -- one run --------------------------------------------------------------------------
 
     def run_one(
         self, plan: PlannedRun, env: LiveEnvironment, receiver: WebhookReceiver, url: str
     ) -> RunOutcome:
-        from .cluster.helm import ChartSource
         from .cluster.kube import KubeError
-        from .cluster.release import HealthSettings, plan_release
 
         s = self.settings
         scenario = plan.scenario
         receiver.reset()
         try:
-            release = plan_release(
-                scenario,
-                kube=env.kube,
-                helm=env.helm,
-                chart=ChartSource(repo=s.chart_repo, chart=s.chart, directory=s.chart_dir),
-                receiver_url=url,
-                cluster_name=env.cluster.name,
-                workdir=self.work_dir / "releases",
-                health=HealthSettings(interval=s.health_interval, threshold=s.restart_threshold),
-                image=s.image,
-                plugin_index_url=s.plugin_index,
-            )
+            release = plan_live_release(s, scenario, env, url, self.work_dir / "releases")
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         problems: list[str] = []
