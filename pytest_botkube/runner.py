@@ -737,12 +737,7 @@ class Runner:
         receiver: WebhookReceiver,
         problems: list[str],
     ) -> RunOutcome:
-        from .cluster.checks import (
-            log_lacks,
-            payloads,
-            plugin_problems,
-            read_health,
-        )
+        from .cluster.checks import judge_run, payloads, read_health
         from .cluster.kube import KubeError
         from .cluster.workload import create, prepare
 
@@ -814,63 +809,31 @@ class Runner:
             with contextlib.suppress(KubeError):
                 happened = workload.happenings()
 
-        healthz: Healthz | None = None
-        summary: LogSummary | None = None
-        verdict: HealthVerdict | None = None
+        health: tuple[Healthz, LogSummary, HealthVerdict] | None = None
         try:
-            healthz, summary, verdict = read_health(release)
+            health = read_health(release)
         except (KubeError, BadInput) as exc:
             problems.append(f"/healthz and agent log: {exc}")
-        diff = delivery_diff(happened, receiver.deliveries(), lambda h: forwarding(analysis, h))
-        if expect is not None and healthz is not None and summary is not None:
-            problems += plugin_problems(
-                expect.plugin, healthz, summary, aliases, s.restart_threshold
-            )
-            if expect.plugin.log_contains:
-                text = release.log(previous=True) + release.log()
-                lacking = log_lacks(text, expect.plugin.log_contains)
-                problems += [f"agent log lacks {needle!r}" for needle in lacking]
-            problems += [f"model disagrees: {r.what()}: {r.why()}" for r in diff.disagreements]
-        record = self._record(release, env, analysis, healthz, summary, verdict, diff, plan,
-                              problems)  # fmt: skip
-        record = replace(record, artifacts=self._artifacts(release, receiver))
-        return RunOutcome(plan, record, problems, diff)
-
-    def _record(
-        self,
-        release: Release,
-        env: LiveEnvironment,
-        analysis: Analysis,
-        healthz: Healthz | None,
-        summary: LogSummary | None,
-        verdict: HealthVerdict | None,
-        diff: DeliveryDiff,
-        plan: PlannedRun,
-        problems: Sequence[str],
-    ) -> RunRecord:
-        from .botkube.health import health_verdict
-        from .botkube.logs import read_log
-        from .cluster.checks import run_record
-
-        summary = summary if summary is not None else read_log([])
-        if verdict is None:
-            verdict = health_verdict(None, summary, aliases=plan.scenario.source_aliases())
-        met: bool | None = None
-        if plan.scenario.expect is not None or plan.by_model:
-            met = not problems
-        record = run_record(
+        judged = judge_run(
             release,
             analysis=analysis,
-            healthz=healthz,
-            summary=summary,
-            verdict=verdict,
-            diff=diff,
+            happened=happened,
+            receiver=receiver,
+            health=health,
             kubernetes_version=env.kubernetes_version,
             node_image=env.config.node_image,
-            expectations_met=met,
+            restart_threshold=s.restart_threshold,
+            earlier=problems,
+            by_model=plan.by_model,
         )
-        if plan.by_model and disagreements(record):
-            record = replace(record, expectations_met=False)
+        problems += judged.problems
+        record = self._record(judged.record, plan, problems)
+        record = replace(record, artifacts=self._artifacts(release, receiver))
+        return RunOutcome(plan, record, problems, judged.diff)
+
+    def _record(self, record: RunRecord, plan: PlannedRun, problems: Sequence[str]) -> RunRecord:
+        """The command's additions to the judged record: kind's version, every problem, the
+        judge and the plan's note."""
         extra = (
             *problems,
             f"run: judged by {plan.judged_by}",

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..botkube.events import Happening
 from ..botkube.health import HealthVerdict, Healthz, health_verdict, parse_healthz
 from ..botkube.logs import LogSummary
 from ..botkube.semantics import Analysis
@@ -287,3 +289,74 @@ def run_record(
         known_issue_title=verdict.known_issue.title if verdict.known_issue else "",
         expectations_met=expectations_met,
     )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One observed run judged: what contradicts the scenario, and the report's record."""
+
+    problems: tuple[str, ...]  # found here, after the caller's ``earlier`` ones
+    record: RunRecord
+    diff: DeliveryDiff
+    verdict: HealthVerdict
+
+
+def judge_run(
+    release: Release,
+    *,
+    analysis: Analysis,
+    happened: Sequence[Happening],
+    receiver: WebhookReceiver,
+    health: tuple[Healthz, LogSummary, HealthVerdict] | None,
+    kubernetes_version: str,
+    node_image: str,
+    restart_threshold: int,
+    earlier: Sequence[str] = (),
+    by_model: bool = False,
+) -> Judgement:
+    """The end of every live run, the e2e test's and ``botkube-repro run``'s: the delivery diff,
+    the scenario's plugin, log and model checks, and the record. ``health`` is the /healthz and
+    log read-out (None: unreadable, which the caller counted in ``earlier``); ``by_model``: no
+    scenario expectations, the model's prediction is the judge."""
+    from ..botkube.logs import read_log
+    from ..botkube.semantics import forwarding
+    from ..report import disagreements
+    from ..verdict import delivery_diff
+
+    scenario = release.scenario
+    expect = scenario.expect
+    diff = delivery_diff(happened, receiver.deliveries(), lambda h: forwarding(analysis, h))
+    problems: list[str] = []
+    if expect is not None and health is not None:
+        healthz, summary, _ = health
+        problems += plugin_problems(
+            expect.plugin, healthz, summary, scenario.source_aliases(), restart_threshold
+        )
+        if expect.plugin.log_contains:
+            text = release.log(previous=True) + release.log()
+            lacking = log_lacks(text, expect.plugin.log_contains)
+            problems += [f"agent log lacks {needle!r}" for needle in lacking]
+        problems += [f"model disagrees: {row.what()}: {row.why()}" for row in diff.disagreements]
+    if health is not None:
+        healthz_or_none: Healthz | None = health[0]
+        summary, verdict = health[1], health[2]
+    else:
+        healthz_or_none, summary = None, read_log([])
+        verdict = health_verdict(None, summary, aliases=scenario.source_aliases())
+    met: bool | None = None
+    if expect is not None or by_model:
+        met = not earlier and not problems
+    record = run_record(
+        release,
+        analysis=analysis,
+        healthz=healthz_or_none,
+        summary=summary,
+        verdict=verdict,
+        diff=diff,
+        kubernetes_version=kubernetes_version,
+        node_image=node_image,
+        expectations_met=met,
+    )
+    if by_model and disagreements(record):
+        record = replace(record, expectations_met=False)
+    return Judgement(tuple(problems), record, diff, verdict)

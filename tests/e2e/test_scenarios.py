@@ -19,13 +19,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from pytest_botkube.botkube.semantics import analyze, forwarding
+from pytest_botkube.botkube.semantics import analyze
 from pytest_botkube.cluster.checks import (
     Health,
     assert_not_delivered,
-    log_lacks,
-    plugin_problems,
-    run_record,
+    judge_run,
     wait_for_delivery,
 )
 from pytest_botkube.cluster.live import LiveEnvironment
@@ -35,7 +33,6 @@ from pytest_botkube.observe.receiver import WebhookReceiver
 from pytest_botkube.options import Settings
 from pytest_botkube.report import record_properties
 from pytest_botkube.scenario import Scenario
-from pytest_botkube.verdict import delivery_diff
 from pytest_botkube.wait import WaitFailed
 
 pytestmark = pytest.mark.botkube_e2e
@@ -87,48 +84,32 @@ def test_scenario(
                 botkube_receiver, expect.not_delivered, namespace, float(settings.quiet_window)
             )
 
-    healthz, summary, verdict = botkube_health.read()
     analysis = analyze(
         botkube_release.values,
         botkube_scenario.botkube_version,
         botkube_environment.kubernetes_version,
     )
-    diff = delivery_diff(happened, botkube_receiver.deliveries(), lambda h: forwarding(analysis, h))
-    request.node.add_report_section(
-        "call", "botkube", f"health: {verdict.sentence}\n\n{diff.render_text()}"
-    )
-    problems: list[str] = []
-    if expect is not None:
-        problems = plugin_problems(
-            expect.plugin,
-            healthz,
-            summary,
-            botkube_scenario.source_aliases(),
-            int(settings.restart_threshold),
-        )
-        if expect.plugin.log_contains:
-            text = botkube_release.log(previous=True) + botkube_release.log()
-            lacking = log_lacks(text, expect.plugin.log_contains)
-            problems += [f"agent log lacks {needle!r}" for needle in lacking]
-        problems += [f"model disagrees: {row.what()}: {row.why()}" for row in diff.disagreements]
-    record = run_record(
+    judged = judge_run(
         botkube_release,
         analysis=analysis,
-        healthz=healthz,
-        summary=summary,
-        verdict=verdict,
-        diff=diff,
+        happened=happened,
+        receiver=botkube_receiver,
+        health=botkube_health.read(),
         kubernetes_version=botkube_environment.kubernetes_version,
         node_image=botkube_environment.config.node_image,
-        expectations_met=None if expect is None else not problems,
+        restart_threshold=int(settings.restart_threshold),
+    )
+    verdict = judged.verdict
+    request.node.add_report_section(
+        "call", "botkube", f"health: {verdict.sentence}\n\n{judged.diff.render_text()}"
     )
     # user_properties: what record_property fills, without its xunit2 warning; the JUnit XML
     # carries them with junit_family=xunit1, and every report hook sees them.
-    request.node.user_properties.extend(record_properties(record))
+    request.node.user_properties.extend(record_properties(judged.record))
     if expect is None:
         return  # an ad-hoc run reports what happened (section and properties); nothing to assert
-    assert not problems, (
+    assert not judged.problems, (
         f"{botkube_scenario.name}: {verdict.sentence}\n  "
-        + "\n  ".join(problems)
+        + "\n  ".join(judged.problems)
         + f"\nwhy the scenario expects otherwise: {expect.plugin.why.strip()}"
     )
