@@ -8,9 +8,37 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from . import standins
 from .recorder import Call, read_calls
 from .standins._common import DOUBLE_ENV, LOG_ENV, STATE_ENV
+
+REPO = Path(__file__).resolve().parents[2]
+#: Waits for an e2e run against the doubles: they answer at once, and the quiet window only
+#: needs to see no delivery.
+FAST_E2E = (
+    "--botkube-no-download",
+    "--botkube-quiet-window=0.2",
+    "--botkube-event-timeout=5",
+    "--botkube-start-timeout=5",
+    "--botkube-health-timeout=5",
+    "--botkube-teardown-timeout=5",
+    "--botkube-start-grace=0",
+)
+
+
+def run_e2e_suite(
+    pytester: pytest.Pytester, *args: str, artifacts: Path, timeout: float = 240
+) -> pytest.RunResult:
+    """The real tests/e2e suite in a subprocess, with the repository's pytest config and
+    :data:`FAST_E2E` (``args`` come after, so a test's own option wins)."""
+    return pytester.runpytest_subprocess(
+        str(REPO / "tests" / "e2e"), "-c", str(REPO / "pyproject.toml"),
+        "--rootdir", str(pytester.path), "-p", "no:cacheprovider", "-v",
+        "--botkube-artifacts", str(artifacts), *FAST_E2E, *args,
+        timeout=timeout,
+    )  # fmt: skip
 
 
 @dataclass

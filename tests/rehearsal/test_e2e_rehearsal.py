@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from doubles import agent
-from doubles.fixtures import Sandbox, make_sandbox
+from doubles.fixtures import Sandbox, make_sandbox, run_e2e_suite
 from doubles.kubeapi import KubeApiDouble, RecordedRequest
 from doubles.recorder import Call
 
@@ -27,19 +27,7 @@ from pytest_botkube.cluster.kind import NODE_IMAGE
 from pytest_botkube.resources import manifests_dir
 from pytest_botkube.scenario import load_scenarios
 
-REPO = Path(__file__).resolve().parents[2]
-E2E = REPO / "tests" / "e2e"
 ALL = [s.name for s in load_scenarios()]
-# Small waits: the double answers at once; the quiet window only needs to see no delivery.
-FAST = [
-    "--botkube-no-download",
-    "--botkube-quiet-window=0.2",
-    "--botkube-event-timeout=5",
-    "--botkube-start-timeout=5",
-    "--botkube-health-timeout=5",
-    "--botkube-teardown-timeout=5",
-    "--botkube-start-grace=0",
-]
 
 
 @dataclass
@@ -57,12 +45,7 @@ class Rehearsal:
         self.double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario, **kwargs))
 
     def run(self, *args: str, timeout: float = 240) -> pytest.RunResult:
-        return self.pytester.runpytest_subprocess(
-            str(E2E), "-c", str(REPO / "pyproject.toml"), "--rootdir", str(self.pytester.path),
-            "-p", "no:cacheprovider", "-v", "--botkube-artifacts", str(self.artifacts), *FAST,
-            *args,
-            timeout=timeout,
-        )  # fmt: skip
+        return run_e2e_suite(self.pytester, *args, artifacts=self.artifacts, timeout=timeout)
 
     def calls(self, tool: str | None = None) -> list[Call]:
         return self.sandbox.calls(tool)

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from doubles import agent
-from doubles.fixtures import Sandbox, make_sandbox
+from doubles.fixtures import Sandbox, make_sandbox, run_e2e_suite
 from doubles.kubeapi import KubeApiDouble
 from doubles.recorder import Call
 
@@ -26,19 +25,8 @@ from pytest_botkube.scenario import load_scenarios
 
 pytest.importorskip("xdist")
 
-REPO = Path(__file__).resolve().parents[2]
-E2E = REPO / "tests" / "e2e"
 SCENARIOS = load_scenarios()
 ALL = [s.name for s in SCENARIOS]
-FAST = [
-    "--botkube-no-download",
-    "--botkube-quiet-window=0.2",
-    "--botkube-event-timeout=5",
-    "--botkube-start-timeout=5",
-    "--botkube-health-timeout=5",
-    "--botkube-teardown-timeout=5",
-    "--botkube-start-grace=0",
-]
 
 
 @pytest.fixture
@@ -68,12 +56,7 @@ def _sandbox(
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(
-        str(E2E), "-c", str(REPO / "pyproject.toml"), "--rootdir", str(pytester.path),
-        "-p", "no:cacheprovider", "-v", "--botkube-artifacts", str(pytester.path / "artifacts"),
-        *FAST, *args,
-        timeout=240,
-    )  # fmt: skip
+    return run_e2e_suite(pytester, *args, artifacts=pytester.path / "artifacts")
 
 
 def _helm(sandbox: Sandbox, command: str) -> list[Call]:
