@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import BadInput, EnvironmentUnavailable
 from ..resources import manifests_dir
+from ..values import DEFAULT_CLUSTER_NAME
 from .helm import Helm
 from .kind import (
     NODE_IMAGE,
@@ -40,7 +41,7 @@ KIND_CONFIG_FILE = "kind-cluster.yaml"
 @dataclass(frozen=True)
 class LiveConfig:
     mode: ClusterMode = ClusterMode.CREATE
-    cluster_name: str = "botkube-repro"
+    cluster_name: str = DEFAULT_CLUSTER_NAME
     node_image: str = NODE_IMAGE
     kind_config: Path | None = None  # default manifests/kind-cluster.yaml
     kubeconfig: Path | None = None  # existing mode: default $KUBECONFIG / ~/.kube/config
