@@ -297,14 +297,7 @@ def release(
             try:
                 planned.install(float(settings.install_timeout))
             except CommandFailed as exc:
-                hint = ""
-                if "cannot be imported into the current release" in str(exc):
-                    hint = (
-                        "; another release owns a cluster-scoped object this one creates "
-                        "(the suite names the chart's RBAC objects per release; an object of "
-                        "the values' `extraObjects`?): find it with "
-                        "`helm list --all-namespaces` and uninstall it"
-                    )
+                hint = runner.install_failure_hint(str(exc))
                 fail(f"helm install of {scenario.name} failed: {exc}{hint}")
             planned.wait_plugin_started(
                 float(settings.start_timeout), grace=float(settings.start_grace)

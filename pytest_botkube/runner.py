@@ -308,6 +308,22 @@ def plan_live_release(
     )
 
 
+#: helm's words when an object the release creates already belongs to another release.
+_OWNED_ELSEWHERE = "cannot be imported into the current release"
+
+
+def install_failure_hint(message: str) -> str:
+    """What to do about a failed ``helm install`` whose message is ``message`` ("" when there
+    is nothing to add)."""
+    if _OWNED_ELSEWHERE not in message:
+        return ""
+    return (
+        "; another release owns a cluster-scoped object this one creates (the chart's RBAC "
+        "objects are named per release: one of an interrupted run? an object of the values' "
+        "`extraObjects`?): find it with `helm list --all-namespaces` and uninstall it"
+    )
+
+
 @dataclass
 class ReceiverEndpoint:
     """The session's receiver and the URL the agent in the cluster uses to reach it."""
@@ -662,12 +678,7 @@ class Runner:
                         f"helm cannot fetch the BotKube chart {version} from {s.chart_repo}: "
                         f"{exc}; check the network, or pass --chart-dir with a local chart"
                     ) from None
-                hint = ""
-                if "cannot be imported into the current release" in str(exc):
-                    hint = (
-                        "; a release of an interrupted run still owns the chart's cluster-wide "
-                        "RBAC objects: find it with `helm list --all-namespaces` and uninstall it"
-                    )
+                hint = install_failure_hint(str(exc))
                 problems.append(f"helm install failed: {exc}{hint}")
                 result.text = "helm install failed"
                 return False

@@ -11,7 +11,14 @@ import pytest
 
 from pytest_botkube.botkube.semantics import analyze
 from pytest_botkube.errors import BadInput
-from pytest_botkube.runner import Progress, plan_runs, plugin_download_failure, workaround_values
+from pytest_botkube.runner import (
+    Progress,
+    RunSettings,
+    install_failure_hint,
+    plan_runs,
+    plugin_download_failure,
+    workaround_values,
+)
 from pytest_botkube.scenario import adhoc_scenario, find_scenario, freeze, thaw
 
 
@@ -175,3 +182,23 @@ def test_plugin_download_failure_read_from_json_and_text_logs():
     binary = json.dumps({"msg": 'while fetching plugin "botkube/kubernetes" binary: 404'})
     assert plugin_download_failure(binary) == "the plugin 'botkube/kubernetes' from its index"
     assert plugin_download_failure('{"msg": "plugin started"}') is None
+
+
+def test_install_hint_only_for_an_object_another_release_owns():
+    owned = (
+        "Error: rendered manifests contain a resource that already exists. Unable to continue "
+        'with install: ClusterRole "bk-x-botkube-system" in namespace "" exists and cannot be '
+        "imported into the current release: invalid ownership metadata"
+    )
+    hint = install_failure_hint(owned)
+    assert "helm list --all-namespaces" in hint
+    assert hint.startswith("; ")
+    assert install_failure_hint("Error: context deadline exceeded") == ""
+
+
+def test_the_pytest_settings_and_the_run_settings_agree_on_every_default(tmp_path):
+    from pytest_botkube.fixtures import run_settings
+    from pytest_botkube.options import BY_NAME, Settings
+
+    defaults = {name: option.default for name, option in BY_NAME.items()}
+    assert run_settings(Settings(resolved=defaults, rootdir=tmp_path)) == RunSettings()
