@@ -219,7 +219,7 @@ def plan_runs(
 
 @dataclass(frozen=True)
 class RunSettings:
-    """What a live run needs; the CLI fills it from the pytest options' table (options.py)."""
+    """What a live run needs; the CLI fills it from the settings table (option_table.py)."""
 
     cluster_mode: str = "create"
     cluster_name: str = "botkube-repro"

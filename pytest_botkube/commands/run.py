@@ -1,6 +1,6 @@
 """``botkube-repro run``: reproduce a scenario or a user's values file on a live cluster.
 
-The live-run options are the pytest suite's (``options.OPTIONS``: same defaults, same
+The live-run options are the pytest suite's (``option_table.OPTIONS``: same defaults, same
 environment variables, same parsing) without the ``--botkube-`` prefix, e.g.
 ``--cluster-mode reuse --keep on-failure --quiet-window 10``. Exit status: 0 every run matched
 its expectations (a values file: every run completed), 1 a mismatch, 2 bad input, 3 the
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput, ExitCode
-from ..options import OPTIONS, Option, SettingError, convert
+from ..option_table import OPTIONS, Option, SettingError, convert
 from ..runner import RunSettings, execute, plan_runs
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
@@ -26,14 +26,6 @@ HELP = "reproduce a scenario or a values file on a live kind cluster and print t
 #: artifacts go to --report, require-cluster is the exit status 3).
 _RUN_FIELDS = frozenset(f.name for f in dataclasses.fields(RunSettings))
 LIVE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.name in _RUN_FIELDS)
-#: Run-only settings the pytest table does not (yet) have: name -> (flag, help).
-_EXTRA_FLOATS = {
-    name: help_text
-    for name, help_text in {
-        "start_grace": "seconds between seeing the plugin start and creating the workload",
-    }.items()
-    if name not in {o.name for o in LIVE_OPTIONS}
-}
 
 
 def flag_of(option: Option) -> str:
@@ -94,12 +86,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 flag_of(option), dest=option.name, metavar=_metavar(option),
                 help=f"{option.help}{default}{env_note}",
             )  # fmt: skip
-    for name, help_text in _EXTRA_FLOATS.items():
-        default = getattr(RunSettings(), name)
-        group.add_argument(
-            "--" + name.replace("_", "-"), dest=name, metavar="S",
-            help=f"{help_text} (default {default:g})",
-        )  # fmt: skip
 
 
 def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, Any]:
@@ -118,15 +104,6 @@ def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str
         if isinstance(value, Path):
             value = value.resolve()
         values[option.name] = value
-    for name in _EXTRA_FLOATS:
-        raw, flag = getattr(args, name), "--" + name.replace("_", "-")
-        try:
-            number = getattr(RunSettings(), name) if raw is None else float(raw)
-        except ValueError:
-            raise BadInput(f"{flag}: expected a number, got {raw!r}") from None
-        if number < 0:
-            raise BadInput(f"{flag}: must be >= 0, got {raw!r}")
-        values[name] = number
     if values["chart_dir"] is not None and not values["chart_dir"].is_dir():
         raise BadInput(f"--chart-dir {values['chart_dir']}: no such directory")
     return values

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -202,3 +204,15 @@ def test_the_pytest_settings_and_the_run_settings_agree_on_every_default(tmp_pat
 
     defaults = {name: option.default for name, option in BY_NAME.items()}
     assert run_settings(Settings(resolved=defaults, rootdir=tmp_path)) == RunSettings()
+
+
+def test_the_run_command_loads_neither_pytest_nor_the_plugin():
+    code = (
+        "import sys\n"
+        "import pytest_botkube.commands.run\n"
+        "print(sorted(m for m in sys.modules if m == 'pytest' or m.startswith('_pytest')"
+        " or m in ('pytest_botkube.options', 'pytest_botkube.plugin')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
