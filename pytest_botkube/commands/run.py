@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +108,15 @@ def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str
     return values
 
 
+def _command_line(args: argparse.Namespace) -> list[str]:
+    """The arguments after ``run`` as the CLI parsed them (``cli.main`` keeps them on
+    ``args.argv``; a namespace built otherwise has only its target)."""
+    parsed: tuple[str, ...] = getattr(args, "argv", ())
+    if "run" in parsed:
+        return list(parsed[parsed.index("run") + 1 :])
+    return [args.target]
+
+
 def run(args: argparse.Namespace) -> int:
     from .values import resolve_target
 
@@ -127,6 +135,6 @@ def run(args: argparse.Namespace) -> int:
         settings,
         environ=environ,
         report_dir=args.report,
-        command_line=sys.argv[2:] if len(sys.argv) > 2 else [args.target],
+        command_line=_command_line(args),
     )
     return int(ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.PROBLEM)

@@ -216,3 +216,20 @@ def test_the_run_command_loads_neither_pytest_nor_the_plugin():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+def test_the_run_command_records_the_arguments_it_parsed_not_sys_argv(monkeypatch):
+    from pytest_botkube import cli
+    from pytest_botkube.commands import run as run_command
+
+    recorded: list[list[str]] = []
+
+    def execute(plans, settings, **kwargs):
+        recorded.append(list(kwargs["command_line"]))
+        return []
+
+    monkeypatch.setattr(run_command, "execute", execute)
+    monkeypatch.setattr(sys, "argv", ["pytest", "-q", "something-else"])
+    argv = ["run", "control-healthy-v1.13.0", "--quiet-window", "5"]
+    assert cli.main(argv) == 0
+    assert recorded == [["control-healthy-v1.13.0", "--quiet-window", "5"]]
