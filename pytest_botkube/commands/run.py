@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import BadInput, ExitCode
 from ..option_table import OPTIONS, Option, SettingError, convert
 from ..runner import RunSettings, execute, plan_runs
+from .values import add_target_argument, resolve_target
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
 
@@ -38,11 +39,7 @@ def _metavar(option: Option) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "target",
-        metavar="SCENARIO|VALUES_FILE",
-        help="a scenario name (see scenarios/), a scenario file, or a Helm values file",
-    )
+    add_target_argument(parser)
     parser.add_argument(
         "--botkube-version",
         nargs="+",
@@ -118,8 +115,6 @@ def _command_line(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .values import resolve_target
-
     environ = dict(os.environ)
     versions = list(args.botkube_version or [])
     scenario = resolve_target(args.target, versions[0] if versions else None)

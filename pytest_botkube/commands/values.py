@@ -31,12 +31,17 @@ HELP = "Print the exact Helm values the suite installs for a scenario or a value
 PLACEHOLDER_RECEIVER_URL = "http://botkube-repro-receiver.invalid:8080/"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_target_argument(parser: argparse.ArgumentParser) -> None:
+    """The positional ``target`` of ``values`` and ``run``, resolved by :func:`resolve_target`."""
     parser.add_argument(
         "target",
         metavar="SCENARIO|VALUES_FILE",
         help="a scenario name (see scenarios/), a scenario file, or a Helm values file",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_argument(parser)
     parser.add_argument(
         "--receiver-url",
         default=PLACEHOLDER_RECEIVER_URL,
