@@ -7,6 +7,7 @@ pytest and adds the ini keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -343,3 +344,15 @@ def convert(option: Option, raw: Any, where: str) -> Any:
     if option.kind == "choice" and text not in option.choices:
         raise SettingError(f"{where}: expected one of {', '.join(option.choices)}, got {raw!r}")
     return text or None
+
+
+def given(
+    option: Option, cli_value: Any, cli_where: str, environ: Mapping[str, str]
+) -> tuple[Any, str] | None:
+    """The raw value from the command line, else from the option's environment variable (when
+    set and not empty), with where it came from for :func:`convert`; None when neither is."""
+    if cli_value is not None:
+        return cli_value, cli_where
+    if option.env and environ.get(option.env):
+        return environ[option.env], f"environment variable {option.env}"
+    return None

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pytest
 
-from .option_table import BY_NAME, OPTIONS, Option, SettingError, convert
+from .option_table import BY_NAME, OPTIONS, Option, SettingError, convert, given
 
 __all__ = [
     "BY_NAME",
@@ -74,12 +74,9 @@ def resolve(option: Option, config: pytest.Config, environ: Mapping[str, str]) -
     """Command line, then environment (both relative to the directory pytest was started in),
     then ini key (relative to the ini file's directory), then the default (rootdir)."""
     invoked = Path(config.invocation_params.dir)
-    cli = config.getoption(option.dest, default=None)
-    if cli is not None:
-        return _anchored(convert(option, cli, option.flag), invoked)
-    if option.env and environ.get(option.env):
-        raw = environ[option.env]
-        return _anchored(convert(option, raw, f"environment variable {option.env}"), invoked)
+    found = given(option, config.getoption(option.dest, default=None), option.flag, environ)
+    if found is not None:
+        return _anchored(convert(option, *found), invoked)
     ini = config.getini(option.ini)
     if ini not in (None, "", []):
         base = Path(config.inipath).parent if config.inipath else Path(config.rootpath)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput, ExitCode
-from ..option_table import OPTIONS, Option, SettingError, convert
+from ..option_table import OPTIONS, Option, SettingError, convert, given
 from ..runner import RunSettings, execute, plan_runs
 from .values import add_target_argument, resolve_target
 
@@ -89,12 +89,9 @@ def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str
     default, converted exactly as the pytest plugin converts it."""
     values: dict[str, Any] = {}
     for option in LIVE_OPTIONS:
-        raw = getattr(args, option.name)
-        where = flag_of(option)
-        if raw is None and option.env and environ.get(option.env):
-            raw, where = environ[option.env], f"environment variable {option.env}"
+        found = given(option, getattr(args, option.name), flag_of(option), environ)
         try:
-            value = convert(option, raw, where) if raw is not None else option.default
+            value = convert(option, *found) if found is not None else option.default
         except SettingError as exc:
             raise BadInput(str(exc)) from None
         if isinstance(value, Path):
