@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import json
 import socket
 import threading
 import time
@@ -13,64 +12,11 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from doubles.webhook_samples import HPA_CREATE, HPA_METRIC_ERROR
 
 from pytest_botkube.botkube.payload import Delivery, encode_payload
 from pytest_botkube.observe.receiver import DEFAULT_BODY_LIMIT, WebhookReceiver
 from pytest_botkube.wait import QuietWindowBroken, WaitTimeout
-
-# BotKube-shaped bodies, written from upstream's structs (see tests/unit/test_payload.py).
-HPA_CREATE = json.dumps(
-    {
-        "source": "k8s-hpa",
-        "data": {
-            "APIVersion": "autoscaling/v2",
-            "Action": "",
-            "Cluster": "botkube-repro",
-            "Count": 0,
-            "Kind": "HorizontalPodAutoscaler",
-            "Level": "success",
-            "Messages": None,
-            "Name": "web",
-            "Namespace": "demo",
-            "Reason": "",
-            "Recommendations": None,
-            "Resource": "autoscaling/v2/horizontalpodautoscalers",
-            "TimeStamp": "2026-11-29T00:10:04Z",
-            "Title": "autoscaling/v2/horizontalpodautoscalers created",
-            "Type": "create",
-            "Warnings": None,
-        },
-        "timeStamp": "0001-01-01T00:00:00Z",
-    }
-).encode()
-
-HPA_METRIC_ERROR = json.dumps(
-    {
-        "source": "k8s-hpa",
-        "data": {
-            "APIVersion": "autoscaling/v2",
-            "Action": "",
-            "Cluster": "botkube-repro",
-            "Count": 1,
-            "Kind": "HorizontalPodAutoscaler",
-            "Level": "error",
-            "Messages": [
-                "failed to get cpu utilization: unable to get metrics for resource cpu: no "
-                "metrics returned from resource metrics API"
-            ],
-            "Name": "web",
-            "Namespace": "demo",
-            "Reason": "FailedGetResourceMetric",
-            "Recommendations": None,
-            "Resource": "autoscaling/v2/horizontalpodautoscalers",
-            "TimeStamp": "2026-11-29T00:10:34Z",
-            "Title": "autoscaling/v2/horizontalpodautoscalers error",
-            "Type": "error",
-            "Warnings": None,
-        },
-        "timeStamp": "0001-01-01T00:00:00Z",
-    }
-).encode()
 
 
 @pytest.fixture(scope="module")
@@ -318,7 +264,7 @@ def test_wait_for_returns_a_delivery_that_arrives_later(receiver: WebhookReceive
     delivery = receiver.wait_for(10, type="error", reason="FailedGetResourceMetric", name="web")
     elapsed = time.monotonic() - start
     timer.join()
-    assert delivery.count == 1
+    assert delivery.count == 3  # the sample core Event has count 3
     assert delivery.messages[0].startswith("failed to get cpu utilization")
     # woken by the arrival, not by the 1 s polling interval
     assert elapsed < 0.9
