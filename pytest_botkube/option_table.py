@@ -356,3 +356,14 @@ def given(
     if option.env and environ.get(option.env):
         return environ[option.env], f"environment variable {option.env}"
     return None
+
+
+def cli_flag(option: Option) -> str:
+    """``--botkube-keep`` as ``botkube-repro run`` spells it: ``--keep``."""
+    return "--" + option.flag.removeprefix("--botkube-")
+
+
+def flag_names(name: str) -> str:
+    """Both spellings, for messages that reach pytest users and ``botkube-repro run`` users."""
+    option = BY_NAME[name]
+    return f"{option.flag} (botkube-repro run: {cli_flag(option)})"

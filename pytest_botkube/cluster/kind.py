@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput, EnvironmentUnavailable
+from ..option_table import flag_names
 from .tools import CommandFailed, run
 
 # kind v0.29.0 release notes ("Images pre-built for this release"), Kubernetes 1.31: BotKube
@@ -237,7 +238,8 @@ def stop_cluster(cluster: Cluster, keep: KeepPolicy, failed: bool) -> str:
         return f"cluster {cluster.name!r} left running (the suite did not create it)"
     if keep.keeps(failed):
         return (
-            f"cluster {cluster.name!r} kept (--botkube-keep {keep.value}); delete it with "
+            f"cluster {cluster.name!r} kept (keep policy {keep.value}: {flag_names('keep')}); "
+            "delete it with "
             f"`kind delete cluster --name {cluster.name}`"
         )
     cluster.kind.delete()

@@ -33,11 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput, EnvironmentUnavailable
+from ..option_table import flag_names
 from .tools import CommandFailed, run
 
 KIND_NETWORK = "kind"  # kind's network name unless KIND_EXPERIMENTAL_DOCKER_NETWORK is set
 DESKTOP_HOST = "host.docker.internal"
 PROBE_PATH = "/botkube-repro-probe"
+_HOST = flag_names("receiver_host")
+_BIND = flag_names("receiver_bind")
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def kind_gateway(docker: Path, env: Mapping[str, str], timeout: float = 30.0) ->
             return str(next(ipaddress.ip_network(subnet, strict=False).hosts()))
     raise EnvironmentUnavailable(
         f"docker network {network!r} has no IPv4 gateway ({done.stdout.strip() or 'empty'}); "
-        "pass --botkube-receiver-host and --botkube-receiver-bind"
+        f"pass {_HOST} and {_BIND}"
     )
 
 
@@ -100,13 +103,12 @@ def choose_address(
         return ReceiverAddress(
             bind=bind_override or "0.0.0.0",  # noqa: S104 - the user asked for this host
             host=host_override,
-            how="--botkube-receiver-host",
+            how=_HOST,
         )
     if not kind_cluster or docker is None:
         raise BadInput(
-            "--botkube-receiver-host: not a kind cluster, so the address at which pods reach "
-            "this machine cannot be guessed; pass --botkube-receiver-host (and "
-            "--botkube-receiver-bind)"
+            f"{_HOST}: not a kind cluster, so the address at which pods reach "
+            f"this machine cannot be guessed; pass it (and {_BIND})"
         )
     if _docker_desktop(docker, env, timeout):
         return ReceiverAddress(
@@ -138,7 +140,6 @@ def probe_from_node(
     except CommandFailed as exc:
         raise EnvironmentUnavailable(
             f"the kind node {node} cannot reach the webhook receiver at {url} ({exc}); a host "
-            "firewall may block the docker bridge: allow it, or pass --botkube-receiver-host "
-            "and --botkube-receiver-bind"
+            f"firewall may block the docker bridge: allow it, or pass {_HOST} and {_BIND}"
         ) from None
     return done.stdout.strip()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput, ExitCode
-from ..option_table import OPTIONS, Option, SettingError, convert, given
+from ..option_table import OPTIONS, Option, SettingError, cli_flag, convert, given
 from ..runner import RunSettings, execute, plan_runs
 from .values import add_target_argument, resolve_target
 
@@ -28,8 +28,7 @@ _RUN_FIELDS = frozenset(f.name for f in dataclasses.fields(RunSettings))
 LIVE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.name in _RUN_FIELDS)
 
 
-def flag_of(option: Option) -> str:
-    return "--" + option.flag.removeprefix("--botkube-")
+flag_of = cli_flag
 
 
 def _metavar(option: Option) -> str:

@@ -385,7 +385,8 @@ def test_keep_policy_decides_the_cluster_and_releases_always_go(
     clusters = sandbox.run("kind", "get", "clusters").stdout.split()
     assert clusters == (["botkube-repro"] if kept else [])
     if kept:
-        assert "kept (--botkube-keep" in done.stderr
+        assert "kept (keep policy " in done.stderr
+        assert "--botkube-keep (botkube-repro run: --keep)" in done.stderr
         match = re.search(r"kubeconfig of the kept cluster: (\S+)", done.stdout)
         assert match, done.stdout
         work = Path(match.group(1))

@@ -24,6 +24,7 @@ from pytest_botkube.cluster.release import dns_name, split_image
 from pytest_botkube.cluster.tools import CommandFailed, check_docker, find_tool, run
 from pytest_botkube.cluster.workload import event_happenings, load_manifests, prepare
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
+from pytest_botkube.option_table import flag_names
 from pytest_botkube.scenario import find_scenario
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -289,3 +290,14 @@ def test_missing_alias_and_log_needles_are_reported():
     problems = plugin_problems(expect.plugin, healthz, summary, ["not-there"], 10)
     assert problems == ["/healthz has no entry for source not-there"]
     assert log_lacks("a\nb panic here", ["panic", "Deactivating"]) == ["Deactivating"]
+
+
+def test_messages_name_the_flag_in_both_spellings():
+    """Shared cluster-layer messages reach pytest users and `botkube-repro run` users alike."""
+    assert flag_names("receiver_host") == (
+        "--botkube-receiver-host (botkube-repro run: --receiver-host)"
+    )
+    with pytest.raises(BadInput, match=r"botkube-repro run: --receiver-host"):
+        choose_address(
+            docker=None, env={}, kind_cluster=False, host_override=None, bind_override=None
+        )
