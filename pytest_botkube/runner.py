@@ -40,6 +40,7 @@ from .botkube.semantics import Analysis, analyze, forwarding
 from .botkube.versions import has_nil_event_panic
 from .errors import BadInput, EnvironmentUnavailable
 from .observe.receiver import WebhookReceiver
+from .option_table import BY_NAME as OPTION_DEFAULTS
 from .report import RunRecord, disagreements, verdict_table_text, write_bundle
 from .resources import scenarios_dir
 from .scenario import DeliveryExpectation, Scenario, freeze, load_scenarios, normalize_version, thaw
@@ -217,38 +218,43 @@ def plan_runs(
 # -- settings ---------------------------------------------------------------------------------
 
 
+def _default(name: str) -> Any:
+    return OPTION_DEFAULTS[name].default
+
+
 @dataclass(frozen=True)
 class RunSettings:
-    """What a live run needs; the CLI fills it from the settings table (option_table.py)."""
+    """What a live run needs. The defaults are the settings table's (option_table.py), so the
+    CLI, the pytest options and code that builds this directly cannot drift apart."""
 
-    cluster_mode: str = "create"
-    cluster_name: str = "botkube-repro"
-    kubeconfig: Path | None = None
-    context: str | None = None
-    node_image: str | None = None
-    keep: str = "never"
-    kind: str | None = None
-    helm: str | None = None
-    docker: str | None = None
-    no_download: bool = False
-    chart_repo: str = "https://charts.botkube.io"
-    chart: str = "botkube"
-    chart_dir: Path | None = None
-    image: str | None = None
-    plugin_index: str | None = None
-    health_interval: str = "3s"
-    restart_threshold: int = 3
-    receiver_bind: str | None = None
-    receiver_host: str | None = None
-    receiver_port: int = 0
-    cluster_timeout: float = 300.0
-    install_timeout: float = 300.0
-    start_timeout: float = 120.0
-    start_grace: float = 3.0
-    event_timeout: float = 90.0
-    health_timeout: float = 120.0
-    quiet_window: float = 20.0
-    teardown_timeout: float = 120.0
+    cluster_mode: str = _default("cluster_mode")
+    cluster_name: str = _default("cluster_name")
+    kubeconfig: Path | None = _default("kubeconfig")
+    context: str | None = _default("context")
+    node_image: str | None = _default("node_image")
+    keep: str = _default("keep")
+    kind: str | None = _default("kind")
+    helm: str | None = _default("helm")
+    docker: str | None = _default("docker")
+    no_download: bool = _default("no_download")
+    chart_repo: str = _default("chart_repo")
+    chart: str = _default("chart")
+    chart_dir: Path | None = _default("chart_dir")
+    image: str | None = _default("image")
+    plugin_index: str | None = _default("plugin_index")
+    health_interval: str = _default("health_interval")
+    restart_threshold: int = _default("restart_threshold")
+    receiver_bind: str | None = _default("receiver_bind")
+    receiver_host: str | None = _default("receiver_host")
+    receiver_port: int = _default("receiver_port")
+    cluster_timeout: float = _default("cluster_timeout")
+    install_timeout: float = _default("install_timeout")
+    start_timeout: float = _default("start_timeout")
+    start_grace: float = _default("start_grace")
+    event_timeout: float = _default("event_timeout")
+    health_timeout: float = _default("health_timeout")
+    quiet_window: float = _default("quiet_window")
+    teardown_timeout: float = _default("teardown_timeout")
 
 
 # -- the session's pieces, shared with the pytest fixtures (fixtures.py) --------------------------
