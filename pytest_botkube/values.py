@@ -58,10 +58,11 @@ import yaml
 from .botkube.config import CHART_DEFAULT_SOURCE_NAMES, chart_default_communications
 from .errors import BadInput
 from .images import parse_image
+from .option_table import BY_NAME
 from .scenario import Scenario, thaw
 
 # The kind cluster and BotKube's settings.clusterName share one default name.
-DEFAULT_CLUSTER_NAME = "botkube-repro"
+DEFAULT_CLUSTER_NAME: str = BY_NAME["cluster_name"].default  # the settings table's
 KUBERNETES_PLUGIN = "botkube/kubernetes"
 DEBUG_ENV_NAME = "LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES"
 WEBHOOK_GROUP = "default-group"
