@@ -82,7 +82,7 @@ def baseline(path: Path) -> float:
 
 
 def diagnose(path: Path) -> float:
-    from pytest_botkube.botkube.logs import read_log_file
+    from pytest_botkube.readers.logs import read_log_file
 
     start = time.process_time()
     read_log_file(path)
@@ -91,7 +91,7 @@ def diagnose(path: Path) -> float:
 
 _CHILD = """
 import resource, sys, time
-from pytest_botkube.botkube.logs import read_log_file
+from pytest_botkube.readers.logs import read_log_file
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 s = read_log_file(sys.argv[1])
@@ -104,7 +104,7 @@ print(before, after, s.lines, t, p.exit_count, p.panic_count)
 
 _TRACED = """
 import sys, tracemalloc
-from pytest_botkube.botkube.logs import read_log_file
+from pytest_botkube.readers.logs import read_log_file
 tracemalloc.start()
 read_log_file(sys.argv[1])
 print(tracemalloc.get_traced_memory()[1])

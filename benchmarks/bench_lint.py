@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from pytest_botkube.botkube.semantics import analyze
 from pytest_botkube.cli import main
+from pytest_botkube.model.semantics import analyze
 from pytest_botkube.yamlio import load_yaml
 
 KINDS = [

@@ -1,7 +1,7 @@
 """Wall time of the planned live matrix, phase by phase, as the code schedules it.
 
 Not a measurement (no cluster here): the schedule of tests/e2e with the default options
-(``pytest_botkube.options``) and the shipped scenarios, in two columns per phase:
+(``pytest_botkube.plugin.options``) and the shipped scenarios, in two columns per phase:
 
 - *worst*: every wait runs to its configured limit, every subprocess to its timeout (helm's
   ``--timeout`` plus the minute the suite grants the process, kind's ``--wait`` likewise);
@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from pytest_botkube.options import BY_NAME
+from pytest_botkube.plugin.options import BY_NAME
 from pytest_botkube.scenario import Scenario, load_scenarios
 
 WORKERS = 3
@@ -150,7 +150,7 @@ def main() -> None:
     scenarios = load_scenarios()
     per = [(scenario, scenario_phases(scenario)) for scenario in scenarios]
 
-    print("Defaults read from pytest_botkube.options:")
+    print("Defaults read from pytest_botkube.plugin.options:")
     for name in ("cluster_timeout", "install_timeout", "start_timeout", "start_grace",
                  "event_timeout", "health_timeout", "quiet_window", "teardown_timeout",
                  "health_interval", "restart_threshold"):  # fmt: skip

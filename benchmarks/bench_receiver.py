@@ -26,8 +26,8 @@ import time
 from multiprocessing.synchronize import Barrier
 from urllib.parse import urlsplit
 
-from pytest_botkube.botkube.payload import Delivery, encode_payload
-from pytest_botkube.observe.receiver import WebhookReceiver
+from pytest_botkube.live.receiver import WebhookReceiver
+from pytest_botkube.readers.payload import Delivery, encode_payload
 
 
 def _body(sender: int, index: int) -> bytes:

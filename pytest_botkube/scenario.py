@@ -16,10 +16,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from . import resources
-from .botkube.versions import normalize_botkube_version
-from .errors import BadInput
-from .yamlio import KeyPath, YamlDocument, load_yaml
+from pytest_botkube import bundled as resources
+from pytest_botkube.errors import BadInput
+from pytest_botkube.model.versions import normalize_botkube_version
+from pytest_botkube.yamlio import KeyPath, YamlDocument, load_yaml
 
 PluginStatus = Literal["Running", "Deactivated"]
 Verdict = Literal["crash", "exit", "healthy"]
@@ -183,7 +183,7 @@ class DeliveryExpectation:
         }
 
     def delivery_kwargs(self, namespace: str) -> dict[str, object]:
-        """Keyword arguments for :meth:`pytest_botkube.botkube.payload.Delivery.matches`."""
+        """Keyword arguments for :meth:`pytest_botkube.readers.payload.Delivery.matches`."""
         return {_DELIVERY_FIELD[key]: value for key, value in self.resolved(namespace).items()}
 
     def matches(self, payload: Mapping[str, Any], namespace: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .errors import BadInput
+from pytest_botkube.errors import BadInput
 
 KeyPath = tuple[str | int, ...]
 

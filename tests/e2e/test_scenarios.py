@@ -19,21 +19,21 @@ from contextlib import contextmanager
 
 import pytest
 
-from pytest_botkube.botkube.semantics import analyze
-from pytest_botkube.cluster.checks import (
+from pytest_botkube.live.environment import LiveEnvironment
+from pytest_botkube.live.receiver import WebhookReceiver
+from pytest_botkube.live.release import Release
+from pytest_botkube.live.wait import WaitFailed
+from pytest_botkube.live.workload import Workload
+from pytest_botkube.model.semantics import analyze
+from pytest_botkube.plugin.options import Settings
+from pytest_botkube.report.records import record_properties
+from pytest_botkube.reproduce.judge import (
     Health,
     assert_not_delivered,
     judge_run,
     wait_for_delivery,
 )
-from pytest_botkube.cluster.live import LiveEnvironment
-from pytest_botkube.cluster.release import Release
-from pytest_botkube.cluster.workload import Workload
-from pytest_botkube.observe.receiver import WebhookReceiver
-from pytest_botkube.options import Settings
-from pytest_botkube.report import record_properties
 from pytest_botkube.scenario import Scenario
-from pytest_botkube.wait import WaitFailed
 
 pytestmark = pytest.mark.botkube_e2e
 

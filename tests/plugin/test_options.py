@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_botkube.options import OPTIONS
+from pytest_botkube.plugin.options import OPTIONS
 
 pytest_plugins = ["pytester"]
 

@@ -19,8 +19,8 @@ import yaml
 from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.kubeapi_doctor import install_botkube
 
+from pytest_botkube.bundled import manifests_dir
 from pytest_botkube.cli import main
-from pytest_botkube.resources import manifests_dir
 from pytest_botkube.scenario import find_scenario, kubernetes_source_aliases, thaw
 
 LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"

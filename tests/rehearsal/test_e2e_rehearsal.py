@@ -23,8 +23,8 @@ from doubles.fixtures import Sandbox, make_sandbox, run_e2e_suite
 from doubles.kubeapi import KubeApiDouble, RecordedRequest
 from doubles.recorder import Call
 
-from pytest_botkube.cluster.kind import NODE_IMAGE
-from pytest_botkube.resources import manifests_dir
+from pytest_botkube.bundled import manifests_dir
+from pytest_botkube.live.kind import NODE_IMAGE
 from pytest_botkube.scenario import load_scenarios
 
 ALL = [s.name for s in load_scenarios()]

@@ -254,7 +254,7 @@ def test_helm_rejects_bad_command_lines_like_real_helm(
 def test_real_helm_parses_the_suites_install_and_uninstall_lines(
     sandbox: Sandbox, real_helm: Path, api_double: KubeApiDouble
 ):
-    """The exact argv shape of pytest_botkube.cluster.helm, run by the real helm against the
+    """The exact argv shape of pytest_botkube.live.helm, run by the real helm against the
     API double with a local chart (no repo download; ``--dry-run=client`` renders only)."""
     kubeconfig = _kind_cluster(sandbox)
     conn = ["--kubeconfig", str(kubeconfig), "--kube-context", "kind-bk"]

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.botkube.health import parse_healthz
-from pytest_botkube.botkube.logs import read_log_file
-from pytest_botkube.cluster.checks import log_lacks, plugin_problems
-from pytest_botkube.cluster.helm import ChartSource
-from pytest_botkube.cluster.kind import KeepPolicy, default_kubeconfig
-from pytest_botkube.cluster.network import choose_address, kind_gateway, receiver_url
-from pytest_botkube.cluster.release import dns_name, split_image
-from pytest_botkube.cluster.tools import CommandFailed, check_docker, find_tool, run
-from pytest_botkube.cluster.workload import event_happenings, load_manifests, prepare
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
-from pytest_botkube.option_table import flag_names
+from pytest_botkube.live.helm import ChartSource
+from pytest_botkube.live.kind import KeepPolicy, default_kubeconfig
+from pytest_botkube.live.network import choose_address, kind_gateway, receiver_url
+from pytest_botkube.live.release import dns_name, split_image
+from pytest_botkube.live.tools import CommandFailed, check_docker, find_tool, run
+from pytest_botkube.live.workload import event_happenings, load_manifests, prepare
+from pytest_botkube.readers.health import parse_healthz
+from pytest_botkube.readers.logs import read_log_file
+from pytest_botkube.reproduce.judge import log_lacks, plugin_problems
 from pytest_botkube.scenario import find_scenario
+from pytest_botkube.settings import flag_names
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

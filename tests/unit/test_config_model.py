@@ -3,13 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.botkube.config import (
+from pytest_botkube.errors import BadInput
+from pytest_botkube.model.config import (
     CHART_DEFAULT_SOURCE_NAMES,
     ValuesModel,
     helm_merge,
     read_values,
 )
-from pytest_botkube.errors import BadInput
 from pytest_botkube.scenario import freeze
 from pytest_botkube.yamlio import load_yaml
 

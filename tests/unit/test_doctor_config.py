@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_botkube import doctor
+from pytest_botkube.doctor import examine as doctor
 from pytest_botkube.errors import BadInput, ExitCode
 
 PATHS = (

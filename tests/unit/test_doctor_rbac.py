@@ -9,7 +9,7 @@ import yaml
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifests" / "doctor-rbac.yaml"
 
-# (API group, resource, verb) for every call in pytest_botkube/cluster/inspect.py except the
+# (API group, resource, verb) for every call in pytest_botkube/doctor/inspect.py except the
 # cluster-wide Deployment list (a Role cannot grant it; the doctor then falls back to namespaces).
 DOCTOR_READS = {
     ("apps", "deployments", "list"),

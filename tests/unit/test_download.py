@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.download import DownloadFailed, WrongDigest, download_file
+from pytest_botkube.live.download import DownloadFailed, WrongDigest, download_file
 
 DATA = b"a plugin archive\n" * 10_000  # several read chunks
 

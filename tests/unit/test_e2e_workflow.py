@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_botkube.options import OPTIONS
+from pytest_botkube.plugin.options import OPTIONS
 from pytest_botkube.scenario import scenario_names
 
 ROOT = Path(__file__).resolve().parents[2]

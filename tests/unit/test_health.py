@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.botkube.health import HealthzError, health_verdict, parse_healthz
-from pytest_botkube.botkube.logs import read_log_file
 from pytest_botkube.errors import BadInput
+from pytest_botkube.readers.health import HealthzError, health_verdict, parse_healthz
+from pytest_botkube.readers.logs import read_log_file
 
 DATA = Path(__file__).parent.parent / "data"
 PLUGIN = "botkube/kubernetes"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_botkube.images import parse_image
+from pytest_botkube.model.images import parse_image
 
 
 @pytest.mark.parametrize(

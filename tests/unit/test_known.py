@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.botkube.known import KNOWN_ISSUES, match_known, match_known_detail
-from pytest_botkube.botkube.logs import read_log, read_log_file
+from pytest_botkube.readers.known import KNOWN_ISSUES, match_known, match_known_detail
+from pytest_botkube.readers.logs import read_log, read_log_file
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 PLUGIN = "botkube/kubernetes"

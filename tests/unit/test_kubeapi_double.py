@@ -26,7 +26,7 @@ from doubles.kubeapi import (
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
-from pytest_botkube.wait import wait_until
+from pytest_botkube.live.wait import wait_until
 
 DEPLOYMENT = {
     "apiVersion": "apps/v1",

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_botkube.botkube.versions import KNOWN_BOTKUBE_VERSIONS, parse_kubernetes_version
 from pytest_botkube.cli import main
+from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS, parse_kubernetes_version
 from pytest_botkube.scenario import load_scenarios
 
 CRASH = """\

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_botkube.cluster.kind import ClusterMode
-from pytest_botkube.cluster.kube import Kube
-from pytest_botkube.cluster.live import LiveConfig, start
 from pytest_botkube.errors import EnvironmentUnavailable
+from pytest_botkube.live.environment import LiveConfig, start
+from pytest_botkube.live.kind import ClusterMode
+from pytest_botkube.live.kube import Kube
 
 
 def closed_port() -> int:

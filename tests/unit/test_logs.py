@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.botkube import logs
-from pytest_botkube.botkube.logs import parse_line, read_log, read_log_file
 from pytest_botkube.errors import BadInput
+from pytest_botkube.readers import logs
+from pytest_botkube.readers.logs import parse_line, read_log, read_log_file
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 PLUGIN = "botkube/kubernetes"

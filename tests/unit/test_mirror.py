@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
-from pytest_botkube.mirror import (
+from pytest_botkube.mirror.bundle import (
     Checksum,
     DigestMismatch,
     Download,

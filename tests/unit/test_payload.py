@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from doubles.webhook_samples import HPA_CREATE, HPA_METRIC_ERROR
 
-from pytest_botkube.botkube.payload import (
+from pytest_botkube.errors import BadInput
+from pytest_botkube.readers.payload import (
     Delivery,
     PayloadError,
     encode_payload,
     parse_payload,
 )
-from pytest_botkube.errors import BadInput
 
 
 def test_parses_an_hpa_create_event() -> None:

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from doubles.webhook_samples import HPA_CREATE, HPA_METRIC_ERROR
 
-from pytest_botkube.botkube.payload import Delivery, encode_payload
-from pytest_botkube.observe.receiver import DEFAULT_BODY_LIMIT, WebhookReceiver
-from pytest_botkube.wait import QuietWindowBroken, WaitTimeout
+from pytest_botkube.live.receiver import DEFAULT_BODY_LIMIT, WebhookReceiver
+from pytest_botkube.live.wait import QuietWindowBroken, WaitTimeout
+from pytest_botkube.readers.payload import Delivery, encode_payload
 
 
 @pytest.fixture(scope="module")

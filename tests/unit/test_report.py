@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_botkube.botkube.events import Forwarding, Happening
-from pytest_botkube.botkube.logs import read_log_file
-from pytest_botkube.botkube.payload import Delivery
-from pytest_botkube.report import (
+from pytest_botkube.model.events import Forwarding, Happening
+from pytest_botkube.readers.logs import read_log_file
+from pytest_botkube.readers.payload import Delivery
+from pytest_botkube.report.records import (
     LOUD,
     DeliveryRow,
     Prediction,
@@ -27,7 +27,7 @@ from pytest_botkube.report import (
     verdict_table_text,
     write_bundle,
 )
-from pytest_botkube.verdict import delivery_diff
+from pytest_botkube.reproduce.delivery_diff import delivery_diff
 
 ISSUE = "https://github.com/kubeshop/botkube/issues/1474"
 HPA = "autoscaling/v2/horizontalpodautoscalers"

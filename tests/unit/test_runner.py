@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from pytest_botkube.botkube.semantics import analyze
 from pytest_botkube.errors import BadInput
-from pytest_botkube.runner import (
+from pytest_botkube.model.semantics import analyze
+from pytest_botkube.reproduce.runner import (
     Progress,
     RunSettings,
     install_failure_hint,
@@ -199,8 +199,8 @@ def test_install_hint_only_for_an_object_another_release_owns():
 
 
 def test_the_pytest_settings_and_the_run_settings_agree_on_every_default(tmp_path):
-    from pytest_botkube.fixtures import run_settings
-    from pytest_botkube.options import BY_NAME, Settings
+    from pytest_botkube.plugin.options import BY_NAME, Settings
+    from pytest_botkube.plugin.session import run_settings
 
     defaults = {name: option.default for name, option in BY_NAME.items()}
     assert run_settings(Settings(resolved=defaults, rootdir=tmp_path)) == RunSettings()
@@ -209,9 +209,9 @@ def test_the_pytest_settings_and_the_run_settings_agree_on_every_default(tmp_pat
 def test_the_run_command_loads_neither_pytest_nor_the_plugin():
     code = (
         "import sys\n"
-        "import pytest_botkube.commands.run\n"
+        "import pytest_botkube.cli.run\n"
         "print(sorted(m for m in sys.modules if m == 'pytest' or m.startswith('_pytest')"
-        " or m in ('pytest_botkube.options', 'pytest_botkube.plugin')))\n"
+        " or m in ('pytest_botkube.plugin.options', 'pytest_botkube.plugin')))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
@@ -220,7 +220,7 @@ def test_the_run_command_loads_neither_pytest_nor_the_plugin():
 
 def test_the_run_command_records_the_arguments_it_parsed_not_sys_argv(monkeypatch):
     from pytest_botkube import cli
-    from pytest_botkube.commands import run as run_command
+    from pytest_botkube.cli import run as run_command
 
     recorded: list[list[str]] = []
 

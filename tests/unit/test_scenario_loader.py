@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.botkube.payload import parse_payload
 from pytest_botkube.errors import BadInput, ExitCode
+from pytest_botkube.readers.payload import parse_payload
 from pytest_botkube.scenario import (
     DeliveryExpectation,
     RestartBound,

@@ -5,9 +5,10 @@ from typing import Any
 
 import pytest
 
-from pytest_botkube import resources
-from pytest_botkube.botkube.events import Happening
-from pytest_botkube.botkube.semantics import analyze, forwarding
+from pytest_botkube import bundled as resources
+from pytest_botkube.helm_values import build_values, webhook_bindings
+from pytest_botkube.model.events import Happening
+from pytest_botkube.model.semantics import analyze, forwarding
 from pytest_botkube.scenario import (
     Scenario,
     find_scenario,
@@ -15,7 +16,6 @@ from pytest_botkube.scenario import (
     load_scenarios,
     scenario_names,
 )
-from pytest_botkube.values import build_values, webhook_bindings
 
 REQUIRED = {
     "crash-v1.13.0",

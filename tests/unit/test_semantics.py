@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.botkube.events import Happening
-from pytest_botkube.botkube.semantics import Analysis, analyze, forwarding
+from pytest_botkube.model.events import Happening
+from pytest_botkube.model.semantics import Analysis, analyze, forwarding
 from pytest_botkube.yamlio import load_yaml
 
 HPA = "autoscaling/v2/horizontalpodautoscalers"

@@ -8,17 +8,17 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_botkube.botkube.config import CHART_DEFAULT_SOURCE_NAMES
 from pytest_botkube.cli import main
 from pytest_botkube.errors import BadInput
-from pytest_botkube.scenario import find_scenario
-from pytest_botkube.values import (
+from pytest_botkube.helm_values import (
     DEBUG_ENV_NAME,
     build_values,
     deep_merge,
     values_yaml,
     webhook_bindings,
 )
+from pytest_botkube.model.config import CHART_DEFAULT_SOURCE_NAMES
+from pytest_botkube.scenario import find_scenario
 
 URL = "http://172.18.0.1:18080/events"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pytest_botkube.botkube.events import Forwarding, Happening
-from pytest_botkube.botkube.payload import Delivery
-from pytest_botkube.botkube.semantics import analyze
-from pytest_botkube.verdict import delivery_diff, matches_happening
+from pytest_botkube.model.events import Forwarding, Happening
+from pytest_botkube.model.semantics import analyze
+from pytest_botkube.readers.payload import Delivery
+from pytest_botkube.reproduce.delivery_diff import delivery_diff, matches_happening
 
 HPA = "autoscaling/v2/horizontalpodautoscalers"
 DEPLOY = "apps/v1/deployments"

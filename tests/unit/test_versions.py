@@ -1,7 +1,8 @@
 import pytest
 
-from pytest_botkube.botkube.apis import check_type, resource_type, split_type
-from pytest_botkube.botkube.versions import (
+from pytest_botkube.errors import BadInput
+from pytest_botkube.model.apis import check_type, resource_type, split_type
+from pytest_botkube.model.versions import (
     DEFAULT_KUBERNETES_VERSION,
     KNOWN_BOTKUBE_VERSIONS,
     has_nil_event_panic,
@@ -10,7 +11,6 @@ from pytest_botkube.botkube.versions import (
     parse_kubernetes_version,
     route_lookup_ignores_case,
 )
-from pytest_botkube.errors import BadInput
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_bad_kubernetes_version(text: str):
 
 
 def test_default_kubernetes_version_is_the_kind_node_the_suite_pins():
-    from pytest_botkube.cluster import kind
+    from pytest_botkube.live import kind
 
     assert parse_kubernetes_version(DEFAULT_KUBERNETES_VERSION) == parse_kubernetes_version(
         kind.KUBERNETES_VERSION

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_botkube.wait import QuietWindowBroken, WaitFailed, WaitTimeout, hold_for, wait_until
+from pytest_botkube.live.wait import (
+    QuietWindowBroken,
+    WaitFailed,
+    WaitTimeout,
+    hold_for,
+    wait_until,
+)
 
 
 def _sequence(*values: object) -> Iterator[object]:

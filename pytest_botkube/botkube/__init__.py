@@ -1,1 +1,0 @@
-"""A pure, version-aware model of upstream BotKube. Never imports the cluster layer."""

@@ -1,0 +1,47 @@
+"""``botkube-repro doctor``: check a BotKube already running in a cluster, read-only.
+
+Exit status: 0 healthy and predicted healthy, 1 a problem found, 2 bad input, 3 cluster
+unreachable, a permission missing, or BotKube not found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = (
+    "check a BotKube running in a cluster (read-only): version, config prediction, "
+    "plugin health, known issue, fix"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        metavar="PATH",
+        help="kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)",
+    )
+    parser.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current)")
+    parser.add_argument(
+        "--namespace",
+        "-n",
+        metavar="NS",
+        help="namespace BotKube runs in (default: search all namespaces, if allowed)",
+    )
+    parser.add_argument("--release", metavar="NAME", help="Helm release name of BotKube")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pytest_botkube.doctor.examine import examine, render_json, render_text
+    from pytest_botkube.doctor.inspect import KubeReader
+
+    reader = KubeReader.connect(args.kubeconfig, args.context)
+    try:
+        report = examine(reader, namespace=args.namespace, release=args.release)
+    finally:
+        reader.close()
+    sys.stdout.write(render_json(report) + "\n" if args.format == "json" else render_text(report))
+    return int(report.exit_code)

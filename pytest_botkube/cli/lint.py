@@ -1,0 +1,119 @@
+"""``botkube-repro lint``: predict, without a cluster, whether a values file breaks BotKube."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from pytest_botkube.errors import BadInput, ExitCode
+from pytest_botkube.model.semantics import Analysis, Finding, analyze
+from pytest_botkube.model.versions import (
+    DEFAULT_KUBERNETES_VERSION,
+    KNOWN_BOTKUBE_VERSIONS,
+    normalize_botkube_version,
+    parse_kubernetes_version,
+)
+from pytest_botkube.scenario import looks_like_scenario
+from pytest_botkube.yamlio import YamlDocument, load_yaml
+
+HELP = "check a Helm values file against a BotKube version's kubernetes source plugin"
+
+_HEADLINE = {
+    "crash": "CRASH: the botkube/kubernetes plugin process panics; no kubernetes source delivers "
+    "anything",
+    "exit": "EXIT LOOP: the botkube/kubernetes plugin process exits with status 1 at start; no "
+    "kubernetes source delivers anything",
+    "healthy": "HEALTHY: the botkube/kubernetes plugin process keeps running",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="Helm values file (your overlay); a scenario file is linted through its 'values'",
+    )
+    parser.add_argument(
+        "--botkube-version",
+        metavar="V",
+        help=f"BotKube version, with or without 'v' (known: {', '.join(KNOWN_BOTKUBE_VERSIONS)}); "
+        "required for values files, defaults to a scenario file's botkube_version",
+    )
+    parser.add_argument(
+        "--kubernetes-version",
+        default=DEFAULT_KUBERNETES_VERSION,
+        metavar="K",
+        help=f"Kubernetes MAJOR.MINOR the API versions are checked against "
+        f"(default {DEFAULT_KUBERNETES_VERSION}, the e2e suite's kind node)",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _values_of(doc: YamlDocument) -> tuple[YamlDocument, str | None]:
+    """A scenario file stands for its ``values`` overlay, keeping the file's line numbers."""
+    if not looks_like_scenario(doc.data):
+        return doc, None
+    lines = {path[1:]: line for path, line in doc.lines.items() if path[:1] == ("values",)}
+    version = doc.data.get("botkube_version")
+    values = YamlDocument(doc.name, doc.data["values"], lines)
+    return values, (None if version is None else str(version))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.botkube_version is not None:
+        normalize_botkube_version(args.botkube_version)
+    parse_kubernetes_version(args.kubernetes_version)
+    analyses = []
+    for path in args.files:
+        doc, scenario_version = _values_of(load_yaml(path))
+        version = args.botkube_version or scenario_version
+        if version is None:
+            raise BadInput(f"{path}: --botkube-version is required for a Helm values file")
+        analyses.append(analyze(doc, version, args.kubernetes_version))
+    if args.format == "json":
+        payload = [a.to_json() for a in analyses]
+        json.dump(payload[0] if len(payload) == 1 else payload, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for i, analysis in enumerate(analyses):
+            if i:
+                sys.stdout.write("\n")
+            write_text(analysis, sys.stdout)
+    worst = max(a.exit_code for a in analyses)
+    return int(ExitCode.PROBLEM if worst else ExitCode.OK)
+
+
+def _finding(finding: Finding, out: TextIO) -> None:
+    out.write(f"  {finding.severity} {finding.code} {finding.name}\n")
+    out.write(f"    at   {finding.where}\n")
+    out.write(f"    what {finding.message}\n")
+    out.write(f"    fix  {finding.fix}\n")
+    out.write(f"    see  {finding.upstream}\n")
+
+
+def write_text(analysis: Analysis, out: TextIO) -> None:
+    """The report for people: findings worst first, then the sources, then the verdict line."""
+    out.write(
+        f"{analysis.file}: BotKube {analysis.botkube_version}, "
+        f"Kubernetes {analysis.kubernetes_version}\n"
+    )
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(analysis.all_findings(), key=lambda f: (order[f.severity], f.code))
+    for finding in findings:
+        _finding(finding, out)
+    shown = [s for s in analysis.sources if s.origin == "values" or s.started]
+    hidden = len(analysis.sources) - len(shown)
+    if shown:
+        width = max(len(s.name) for s in shown)
+        out.write("  sources:\n")
+        for s in shown:
+            bound = f"bound by {', '.join(s.carriers)}" if s.bound else "not bound"
+            cause = f", causes the {s.cause}" if s.cause else ""
+            origin = " (chart default)" if s.origin != "values" else ""
+            out.write(f"    {s.name:<{width}}  {s.verdict:<8}  {bound}{cause}{origin}\n")
+    if hidden:
+        out.write(f"    (+{hidden} chart default source(s) not started)\n")
+    out.write(f"  verdict: {_HEADLINE[analysis.verdict]}\n")

@@ -1,0 +1,127 @@
+"""``botkube-repro mirror DIR``: prepare an air-gapped run (images, chart, plugin index + archives).
+
+The logic is in :mod:`pytest_botkube.mirror.bundle`; this module only maps flags onto a
+``MirrorRequest``, prints progress and says how to use the result on the offline machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from pathlib import Path
+
+from pytest_botkube.errors import BadInput
+from pytest_botkube.mirror.bundle import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CHART_REPO,
+    DEFAULT_PLATFORMS,
+    MirrorRequest,
+    mirror,
+    rebase,
+)
+
+HELP = "Download what an air-gapped run needs: images, the chart, the plugin index and plugins."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", type=Path, help="where to put the mirror")
+    parser.add_argument(
+        "--botkube-version", metavar="V", help="BotKube version, e.g. v1.13.0 (required)"
+    )
+    parser.add_argument(
+        "--rebase",
+        metavar="URL",
+        help="only point an existing mirror's index at URL (on the offline machine); no downloads",
+    )
+    parser.add_argument(
+        "--kind-node-image",
+        metavar="IMAGE",
+        help="also save this kind node image (load it with `docker load` offline)",
+    )
+    parser.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="IMAGE",
+        help="also save this image (repeatable), e.g. a candidate fix build",
+    )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="mirror only this plugin (repeatable, e.g. kubernetes); default: every plugin",
+    )
+    parser.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="OS/ARCH",
+        help=f"plugin platform of the kind nodes (repeatable; default {DEFAULT_PLATFORMS[0]})",
+    )
+    parser.add_argument(
+        "--plugin-index-url",
+        metavar="URL",
+        help="index to mirror (default: the BotKube release's plugins-index.yaml)",
+    )
+    parser.add_argument(
+        "--plugin-base-url",
+        default=DEFAULT_BASE_URL,
+        metavar="URL",
+        help="URL the offline cluster will reach DIR/plugins at; the local index points there "
+        f"(default {DEFAULT_BASE_URL})",
+    )
+    parser.add_argument("--chart-repo", default=DEFAULT_CHART_REPO, metavar="URL")
+    parser.add_argument("--docker", metavar="PATH", help="docker executable (default: PATH)")
+    parser.add_argument("--helm", metavar="PATH", help="helm executable (default: PATH)")
+    parser.add_argument("--no-images", action="store_true", help="skip docker pull/save")
+    parser.add_argument("--no-chart", action="store_true", help="skip helm pull")
+
+
+def _version(text: str) -> str:
+    text = text.strip()
+    return f"v{text}" if re.fullmatch(r"\d+\.\d+\.\d+.*", text) else text
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.rebase:
+        index_url = rebase(args.directory, args.rebase)
+        print(f"plugin index for the agent: {index_url} (--botkube-plugin-index)")
+        return 0
+    if not args.botkube_version:
+        raise BadInput("--botkube-version is required (e.g. v1.13.0), unless --rebase is given")
+    images = tuple(args.image) + ((args.kind_node_image,) if args.kind_node_image else ())
+    request = MirrorRequest(
+        directory=args.directory,
+        botkube_version=_version(args.botkube_version),
+        images=images,
+        plugins=tuple(args.plugin),
+        platforms=tuple(args.platform) or DEFAULT_PLATFORMS,
+        index_url=args.plugin_index_url or "",
+        base_url=args.plugin_base_url,
+        chart_repo=args.chart_repo,
+        with_images=not args.no_images,
+        with_chart=not args.no_chart,
+    )
+    result = mirror(request, dict(os.environ), docker=args.docker, helm=args.helm, progress=print)
+    root = request.directory
+    index_url = result.manifest["plugin_index"]["url"]
+    print(f"mirror ready in {root} ({len(result.files)} files, sha256 in {root}/SHA256SUMS)")
+    print("offline:")
+    print(f"  cd {root} && sha256sum -c SHA256SUMS")
+    print(
+        f"  python3 -m http.server PORT --bind 0.0.0.0 --directory {root}/plugins"
+        f"  # reachable from the cluster as {request.base_url}"
+    )
+    print(f"  botkube-repro mirror {root} --rebase URL  # if the offline address differs")
+    print(f"  plugin index for the agent: {index_url} (--botkube-plugin-index)")
+    for image in result.manifest.get("images", []):
+        archive = root / image["path"]
+        if image["image"] == args.kind_node_image:
+            print(f"  docker load --input {archive}  # node image, before `kind create cluster`")
+        else:
+            print(f"  kind load image-archive {archive}  # {image['image']}")
+    if "chart" in result.manifest:
+        print(f"  chart: {root}/{result.manifest['chart']['path']}")
+    return 0

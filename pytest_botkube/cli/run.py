@@ -1,0 +1,131 @@
+"""``botkube-repro run``: reproduce a scenario or a user's values file on a live cluster.
+
+The live-run options are the pytest suite's (``option_table.OPTIONS``: same defaults, same
+environment variables, same parsing) without the ``--botkube-`` prefix, e.g.
+``--cluster-mode reuse --keep on-failure --quiet-window 10``. Exit status: 0 every run matched
+its expectations (a values file: every run completed), 1 a mismatch, 2 bad input, 3 the
+environment cannot run it (no Docker, kind, helm, cluster, or no network to the chart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from pytest_botkube.cli.values import add_target_argument, resolve_target
+from pytest_botkube.errors import BadInput, ExitCode
+from pytest_botkube.reproduce.runner import RunSettings, execute, plan_runs
+from pytest_botkube.settings import OPTIONS, Option, SettingError, cli_flag, convert, given
+
+HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
+
+#: The pytest suite's options that a run uses (the rest: scenario and values are positional,
+#: artifacts go to --report, require-cluster is the exit status 3).
+_RUN_FIELDS = frozenset(f.name for f in dataclasses.fields(RunSettings))
+LIVE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.name in _RUN_FIELDS)
+
+
+flag_of = cli_flag
+
+
+def _metavar(option: Option) -> str:
+    if option.choices:
+        return "|".join(option.choices)
+    return option.metavar or option.name.upper()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_argument(parser)
+    parser.add_argument(
+        "--botkube-version",
+        nargs="+",
+        metavar="V",
+        help="BotKube version(s) to run a values file on (the first is the main run; more are "
+        "like --compare)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=[],
+        metavar="V",
+        help="also run the same values on these versions, on the same cluster, one after another",
+    )
+    parser.add_argument(
+        "--with-workaround",
+        action="store_true",
+        help="also run the values with a top-level config.event.types added to every kubernetes "
+        "source that lacks one (issue #1474's workaround), on each version that panics",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/report.md (ready for a GitHub issue) and the redacted raw artifacts",
+    )
+    group = parser.add_argument_group(
+        "live run", "the pytest suite's --botkube-* options, same defaults and env variables"
+    )
+    for option in LIVE_OPTIONS:
+        env_note = f" [env {option.env}]" if option.env else ""
+        default = f" (default {option.default})" if option.default not in (None, "") else ""
+        if option.kind == "bool":
+            group.add_argument(
+                flag_of(option), dest=option.name, action="store_const", const=True,
+                help=f"{option.help}{env_note}",
+            )  # fmt: skip
+        else:
+            group.add_argument(
+                flag_of(option), dest=option.name, metavar=_metavar(option),
+                help=f"{option.help}{default}{env_note}",
+            )  # fmt: skip
+
+
+def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, Any]:
+    """Each live option from the command line, else its environment variable, else its
+    default, converted exactly as the pytest plugin converts it."""
+    values: dict[str, Any] = {}
+    for option in LIVE_OPTIONS:
+        found = given(option, getattr(args, option.name), flag_of(option), environ)
+        try:
+            value = convert(option, *found) if found is not None else option.default
+        except SettingError as exc:
+            raise BadInput(str(exc)) from None
+        if isinstance(value, Path):
+            value = value.resolve()
+        values[option.name] = value
+    if values["chart_dir"] is not None and not values["chart_dir"].is_dir():
+        raise BadInput(f"--chart-dir {values['chart_dir']}: no such directory")
+    return values
+
+
+def _command_line(args: argparse.Namespace) -> list[str]:
+    """The arguments after ``run`` as the CLI parsed them (``cli.main`` keeps them on
+    ``args.argv``; a namespace built otherwise has only its target)."""
+    parsed: tuple[str, ...] = getattr(args, "argv", ())
+    if "run" in parsed:
+        return list(parsed[parsed.index("run") + 1 :])
+    return [args.target]
+
+
+def run(args: argparse.Namespace) -> int:
+    environ = dict(os.environ)
+    versions = list(args.botkube_version or [])
+    scenario = resolve_target(args.target, versions[0] if versions else None)
+    plans = plan_runs(scenario, [*versions[1:], *args.compare], args.with_workaround)
+    settings = RunSettings(**live_settings(args, environ))
+    if args.report is not None:  # before the cluster: a run must not end unable to report
+        try:
+            args.report.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"--report {args.report}: cannot create the directory: {exc}") from None
+    outcomes = execute(
+        plans,
+        settings,
+        environ=environ,
+        report_dir=args.report,
+        command_line=_command_line(args),
+    )
+    return int(ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.PROBLEM)

@@ -1,0 +1,144 @@
+"""``botkube-repro values``: print the Helm values the suite installs for a scenario or a file.
+
+The e2e suite calls the same :func:`pytest_botkube.helm_values.build_values` and
+:func:`~pytest_botkube.helm_values.values_yaml`, so what this prints is what a run installs (given
+the same receiver URL, index URL and image), ready to ``diff`` or ``helm template -f``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from pytest_botkube.errors import BadInput
+from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME, build_values, values_yaml
+from pytest_botkube.model.images import parse_image
+from pytest_botkube.scenario import (
+    SCENARIO_SUFFIXES,
+    Scenario,
+    adhoc_scenario,
+    find_scenario,
+    looks_like_scenario,
+    normalize_version,
+)
+from pytest_botkube.yamlio import load_yaml
+
+HELP = "Print the exact Helm values the suite installs for a scenario or a values file."
+
+#: Stands in for the suite's receiver, whose address is only known during a run.
+PLACEHOLDER_RECEIVER_URL = "http://botkube-repro-receiver.invalid:8080/"
+
+
+def add_target_argument(parser: argparse.ArgumentParser) -> None:
+    """The positional ``target`` of ``values`` and ``run``, resolved by :func:`resolve_target`."""
+    parser.add_argument(
+        "target",
+        metavar="SCENARIO|VALUES_FILE",
+        help="a scenario name (see scenarios/), a scenario file, or a Helm values file",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_argument(parser)
+    parser.add_argument(
+        "--receiver-url",
+        default=PLACEHOLDER_RECEIVER_URL,
+        help="webhook URL of the suite's receiver (default: a placeholder; a run fills in its own)",
+    )
+    parser.add_argument(
+        "--botkube-version",
+        metavar="V",
+        help="BotKube version to run a values file on (required for a values file), e.g. v1.13.0",
+    )
+    parser.add_argument("--cluster-name", default=DEFAULT_CLUSTER_NAME, metavar="N")
+    parser.add_argument(
+        "--release-name",
+        metavar="NAME",
+        help=(
+            "the Helm release (and namespace) the values are for; it names the chart's "
+            "cluster-scoped RBAC objects. A run uses bk-<scenario>-<random>, recorded in its "
+            "artifacts (default: bk-<scenario>)"
+        ),
+    )
+    parser.add_argument(
+        "--health-check-interval",
+        default="3s",
+        metavar="DURATION",
+        help="plugins.healthCheckInterval, a Go duration of 1s or more (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--restart-threshold",
+        type=int,
+        default=3,
+        metavar="N",
+        help="plugins.restartPolicy.threshold (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--plugin-index-url",
+        metavar="URL",
+        help="serve plugins from this index instead of the GitHub release (air-gapped runs)",
+    )
+    parser.add_argument(
+        "--image",
+        metavar="REPO:TAG",
+        help="BotKube image to run instead of the chart's, e.g. localhost/botkube:fix-1474",
+    )
+
+
+def _parse_image(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    image = parse_image(text)
+    if not image.name or image.tag is None or image.digest is not None:
+        raise BadInput(f"--image {text!r}: expected REPOSITORY:TAG, e.g. localhost/botkube:dev")
+    return image.name, image.tag
+
+
+def resolve_target(target: str, botkube_version: str | None) -> Scenario:
+    """A scenario by name or file, or a values file run ad hoc on ``botkube_version``."""
+    path = Path(target)
+    if not path.is_file():
+        if botkube_version is not None:
+            raise BadInput(
+                f"{target}: no such values file (--botkube-version applies to a values file)"
+            )
+        return find_scenario(target)
+    data = load_yaml(path).data if path.suffix in SCENARIO_SUFFIXES else None
+    if looks_like_scenario(data):
+        if botkube_version is not None:
+            raise BadInput(
+                f"{target}: a scenario pins its own BotKube version; drop --botkube-version"
+            )
+        return find_scenario(path)
+    if botkube_version is None:
+        raise BadInput(
+            f"{target}: looks like a Helm values file; pass --botkube-version to run it as-is"
+        )
+    try:
+        version = normalize_version(botkube_version)
+    except BadInput as exc:
+        raise BadInput(f"--botkube-version: {exc}") from None
+    return adhoc_scenario(path, version)
+
+
+def default_release_name(scenario: Scenario) -> str:
+    """``bk-crash-v1-13-0``: the run's naming without its random suffix."""
+    return "bk-" + re.sub(r"[^a-z0-9-]+", "-", scenario.name.lower()).strip("-")
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = resolve_target(args.target, args.botkube_version)
+    values = build_values(
+        scenario,
+        receiver_url=args.receiver_url,
+        cluster_name=args.cluster_name,
+        health_check_interval=args.health_check_interval,
+        restart_threshold=args.restart_threshold,
+        plugin_index_url=args.plugin_index_url,
+        image=_parse_image(args.image),
+        release_name=args.release_name or default_release_name(scenario),
+    )
+    sys.stdout.write(values_yaml(values))
+    return 0

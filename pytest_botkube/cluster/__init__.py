@@ -1,1 +1,0 @@
-"""Everything that talks to the outside world: kind, helm, kubectl, the Kubernetes API."""

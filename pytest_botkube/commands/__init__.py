@@ -1,1 +1,0 @@
-"""Sub-commands of ``botkube-repro``; see :mod:`pytest_botkube.cli`."""

@@ -1,0 +1,434 @@
+"""The Helm values the suite installs: a scenario's overlay merged onto the suite's base values.
+
+``botkube-repro values`` prints exactly what :func:`build_values` returns and the e2e suite
+installs exactly that, so a maintainer can diff or ``helm template`` what a run used.
+
+Merge rules (those Helm applies to ``-f`` files): mappings merge key by key, recursively; lists
+and scalars replace; an explicit ``null`` is kept, so Helm still deletes the chart default it
+names. Layers, later wins:
+
+1. suite defaults a scenario may change: ``plugins.restartPolicy.type: DeactivatePlugin``;
+2. the scenario's overlay, as the user wrote it;
+3. what the suite owns, so every run is observable and self-contained:
+   ``settings.clusterName``, ``settings.upgradeNotifier: false``, ``analytics.disable: true``,
+   ``plugins.healthCheckInterval``, ``plugins.restartPolicy.threshold``, the webhook in
+   ``communications.default-group`` (enabled, pointed at the receiver, bound to the scenario's
+   bound kubernetes sources), every other platform in every group ``enabled: false`` (no chat
+   platform is ever contacted, whatever a user's file enables), ``existingCommunicationsSecretName``
+   and ``config.provider.identifier`` emptied (either would make the chart skip the config this
+   module writes), ``LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES=debug`` kept in ``extraEnv`` (a user's
+   ``extraEnv`` list would otherwise replace the chart's and hide the plugin's panic trace), and
+   the optional plugin index URL and image override;
+4. the chart's own default sources (``k8s-all-events`` ...) that the scenario neither defines nor
+   binds are switched off, so the plugin process runs exactly the scenario's sources. Unbound
+   sources would not start anyway; switching them off also makes ``/healthz`` say so;
+5. with a ``release_name``, every cluster-scoped object the chart creates gets a name of that
+   release's own, so releases run side by side in one cluster (pytest-xdist). The chart names
+   the main ClusterRole/ClusterRoleBinding after the release (``fullnameOverride`` would pin
+   them, so it is dropped), but creates one ClusterRole + ClusterRoleBinding *per entry of
+   ``rbac.groups``* (and for the deprecated ``rbac.staticGroupName``) named after the group
+   itself: ``botkube-plugins-default`` in every release. Each such group ``G`` is installed as
+   ``RELEASE-G`` (``G: null`` removes the chart's key; an overlay's own key is left out, since
+   Helm would keep its null and the template fail on it), and every plugin
+   ``context.rbac.group`` of type ``Static`` that impersonates ``G`` (its ``prefix`` + one of
+   its ``static.values``) is pointed at ``RELEASE-G`` instead: the plugin's kubeconfig
+   impersonates exactly those groups (upstream ``pkg/plugin/kubeconfig.go``), so it keeps the
+   same rules under the new name. Groups the chart does not create (bound outside the chart)
+   and ``ChannelName`` subjects are left as written, and so are the contexts of plugins this
+   run never starts with a kubeconfig: chart sources switched off by rule 4 and the chart's
+   executors the overlay does not configure (an executor runs only on a chat command, and
+   every chat platform is off).
+
+Which sources are bound: with no ``communications`` in the overlay (a partial overlay, as most
+scenarios and bug reports are), every enabled ``botkube/kubernetes`` source; otherwise the
+sources listed in any ``bindings.sources`` of a platform the overlay enables, or of an enabled
+action, as BotKube itself decides. Only aliases with an enabled ``botkube/kubernetes`` plugin are
+bound to the webhook; other source plugins stay unbound and never start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import yaml
+
+from pytest_botkube.errors import BadInput
+from pytest_botkube.model.config import CHART_DEFAULT_SOURCE_NAMES, chart_default_communications
+from pytest_botkube.model.images import parse_image
+from pytest_botkube.scenario import Scenario, thaw
+from pytest_botkube.settings import BY_NAME
+
+# The kind cluster and BotKube's settings.clusterName share one default name.
+DEFAULT_CLUSTER_NAME: str = BY_NAME["cluster_name"].default  # the settings table's
+KUBERNETES_PLUGIN = "botkube/kubernetes"
+DEBUG_ENV_NAME = "LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES"
+WEBHOOK_GROUP = "default-group"
+
+#: Platforms the chart defines under ``communications.default-group`` besides ``webhook``.
+CHART_DEFAULT_PLATFORMS = ("socketSlack", "mattermost", "discord", "elasticsearch")
+
+#: The chart's ``rbac.groups`` (same from v1.10.0 to v1.14.0): a ClusterRole and a
+#: ClusterRoleBinding named ``botkube-plugins-default`` (templates/rbac-groups.yaml).
+CHART_DEFAULT_RBAC_GROUPS: dict[str, Any] = {
+    "botkube-plugins-default": {
+        "create": True,
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "watch", "list"]}],
+    }
+}
+#: The ``context`` every chart default source's ``botkube/kubernetes`` plugin has.
+CHART_DEFAULT_CONTEXT: dict[str, Any] = {
+    "rbac": {
+        "group": {
+            "type": "Static",
+            "prefix": "",
+            "static": {"values": ["botkube-plugins-default"]},
+        }
+    }
+}
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
+_NANOS["h"] = 60 * _NANOS["m"]
+
+
+def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's merge of two values files, as a new structure: neither input is touched."""
+    out = cast(dict[str, Any], thaw(base))
+    for key, value in overlay.items():
+        current = out.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            out[key] = deep_merge(current, value)
+        else:
+            out[key] = thaw(value)
+    return out
+
+
+def _go_duration_nanos(text: str) -> int | None:
+    """Nanoseconds of a Go ``time.Duration`` string such as ``3s`` or ``1m30s``; None if invalid."""
+    pos, total = 0, 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            return None
+        total += float(match[1]) * _NANOS[match[2]]
+        pos = match.end()
+    return int(total) if text and pos == len(text) else None
+
+
+def _sources_in_bindings(node: Any) -> Iterable[str]:
+    """Every alias listed under a ``bindings.sources`` anywhere below ``node``."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "bindings" and isinstance(value, Mapping):
+                listed = value.get("sources")
+                if isinstance(listed, list):
+                    yield from (str(a) for a in listed)
+            else:
+                yield from _sources_in_bindings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _sources_in_bindings(item)
+
+
+def bound_sources(overlay: Mapping[str, Any]) -> set[str] | None:
+    """Aliases the overlay binds to an enabled platform or action; None when the overlay has no
+    ``communications`` section (a partial overlay: every source counts as bound).
+
+    The overlay's communications are merged onto the chart's first, as Helm does: enabling the
+    chart's Slack platform without naming bindings binds the chart's default sources.
+    """
+    communications = overlay.get("communications")
+    if communications is None:
+        return None
+    bound: set[str] = set()
+    if isinstance(communications, Mapping):
+        communications = deep_merge(chart_default_communications(), communications)
+        for group in communications.values():
+            if not isinstance(group, Mapping):
+                continue
+            for platform in group.values():
+                if isinstance(platform, Mapping) and platform.get("enabled") is True:
+                    bound.update(_sources_in_bindings(platform))
+    actions = overlay.get("actions")
+    if isinstance(actions, Mapping):
+        for action in actions.values():
+            if isinstance(action, Mapping) and action.get("enabled") is True:
+                bound.update(_sources_in_bindings(action))
+    return bound
+
+
+def _kubernetes_enabled(sources: Mapping[str, Any], alias: str) -> bool:
+    body = sources.get(alias)
+    if body is None:
+        # A chart default the overlay does not mention: enabled in the chart.
+        return alias in CHART_DEFAULT_SOURCE_NAMES
+    plugin = body.get(KUBERNETES_PLUGIN) if isinstance(body, Mapping) else None
+    if not isinstance(plugin, Mapping):
+        return False
+    if "enabled" not in plugin:
+        return alias in CHART_DEFAULT_SOURCE_NAMES  # Helm fills it from the chart default (true)
+    return plugin.get("enabled") is True
+
+
+def webhook_bindings(overlay: Mapping[str, Any]) -> list[str]:
+    """The source aliases the suite binds to its webhook, in the overlay's order."""
+    sources = overlay.get("sources")
+    sources = sources if isinstance(sources, Mapping) else {}
+    bound = bound_sources(overlay)
+    candidates = [str(a) for a in sources]
+    if bound is not None:
+        candidates += [a for a in CHART_DEFAULT_SOURCE_NAMES if a in bound and a not in sources]
+    return [
+        alias
+        for alias in candidates
+        if (bound is None or alias in bound) and _kubernetes_enabled(sources, alias)
+    ]
+
+
+def _extra_env(overlay: Mapping[str, Any]) -> list[Any]:
+    current = overlay.get("extraEnv")
+    env = [thaw(e) for e in current] if isinstance(current, list) else []
+    env = [e for e in env if not (isinstance(e, Mapping) and e.get("name") == DEBUG_ENV_NAME)]
+    return [*env, {"name": DEBUG_ENV_NAME, "value": "debug"}]
+
+
+def release_group(release_name: str, group: str) -> str:
+    """The name a chart-created RBAC group gets in one release (ClusterRole names allow 253)."""
+    return f"{release_name}-{group}"
+
+
+def _created_groups(merged: Mapping[str, Any]) -> dict[str, Any]:
+    """Groups the chart will create a ClusterRole/ClusterRoleBinding for, with their bodies:
+    ``rbac.groups`` entries with ``create: true`` (chart's merged with the overlay's), and the
+    deprecated ``rbac.staticGroupName`` (with ``rbac.rules``) when ``rbac.create`` is on."""
+    rbac = merged.get("rbac")
+    rbac = rbac if isinstance(rbac, Mapping) else {}
+    groups = rbac.get("groups")
+    groups = deep_merge(CHART_DEFAULT_RBAC_GROUPS, groups if isinstance(groups, Mapping) else {})
+    created: dict[str, Any] = {
+        str(name): body
+        for name, body in groups.items()
+        if isinstance(body, Mapping) and body.get("create")
+    }
+    static = rbac.get("staticGroupName")
+    if static and rbac.get("create", True):
+        created[str(static)] = None  # the chart builds its body from rbac.rules
+    return created
+
+
+def _plugin_contexts(
+    merged: Mapping[str, Any], bound: Iterable[str]
+) -> Iterable[tuple[str, str, str, Mapping[str, Any]]]:
+    """(section, alias, plugin, effective context) of every plugin that may run with a
+    kubeconfig: each plugin the overlay configures, and the chart's default sources it binds
+    (their context comes from the chart)."""
+    bound = set(bound)
+    for section in ("sources", "executors"):
+        entries = merged.get(section)
+        for alias, body in (entries if isinstance(entries, Mapping) else {}).items():
+            if not isinstance(body, Mapping):
+                continue
+            for plugin, conf in body.items():
+                if not isinstance(conf, Mapping):
+                    continue
+                context = conf.get("context")
+                context = context if isinstance(context, Mapping) else {}
+                chart_default = (
+                    section == "sources"
+                    and alias in CHART_DEFAULT_SOURCE_NAMES
+                    and plugin == KUBERNETES_PLUGIN
+                )
+                if chart_default:
+                    context = deep_merge(CHART_DEFAULT_CONTEXT, context)
+                if context or (chart_default and alias in bound):
+                    yield section, str(alias), str(plugin), context
+    sources = merged.get("sources")
+    sources = sources if isinstance(sources, Mapping) else {}
+    for alias in CHART_DEFAULT_SOURCE_NAMES:
+        if alias in bound and alias not in sources:
+            yield "sources", alias, KUBERNETES_PLUGIN, CHART_DEFAULT_CONTEXT
+
+
+def release_rbac(
+    merged: Mapping[str, Any], bound: Iterable[str], release_name: str
+) -> dict[str, Any]:
+    """Values that give the chart's cluster-scoped RBAC objects names of this release's own
+    (rule 5 of the module docstring): ``rbac`` plus the rewritten plugin contexts."""
+    created = _created_groups(merged)
+    if not created:
+        return {}
+    rbac_merged = merged.get("rbac") if isinstance(merged.get("rbac"), Mapping) else {}
+    static = rbac_merged.get("staticGroupName") if rbac_merged else None
+    groups: dict[str, Any] = {}
+    for name, body in created.items():
+        if body is None:
+            continue  # staticGroupName: renamed below
+        if name in CHART_DEFAULT_RBAC_GROUPS:
+            groups[name] = None  # Helm deletes a chart default set to null
+        groups[release_group(release_name, name)] = thaw(body)
+    rbac: dict[str, Any] = {"groups": groups}
+    if static and str(static) in created:
+        rbac["staticGroupName"] = release_group(release_name, str(static))
+    out: dict[str, Any] = {"rbac": rbac}
+    for section, alias, plugin, context in _plugin_contexts(merged, bound):
+        group = (
+            context.get("rbac", {}).get("group")
+            if isinstance(context.get("rbac"), Mapping)
+            else None
+        )
+        if not isinstance(group, Mapping) or group.get("type") != "Static":
+            continue
+        prefix = str(group.get("prefix") or "")
+        static_values = (group.get("static") or {}).get("values")
+        if not isinstance(static_values, list):
+            continue
+        subjects = [f"{prefix}{value}" for value in static_values]
+        if not any(subject in created for subject in subjects):
+            continue
+        renamed = [
+            release_group(release_name, subject) if subject in created else subject
+            for subject in subjects
+        ]
+        target = out.setdefault(section, {}).setdefault(alias, {}).setdefault(plugin, {})
+        target["context"] = {
+            "rbac": {"group": {"type": "Static", "prefix": "", "static": {"values": renamed}}}
+        }
+    return out
+
+
+def build_values(
+    scenario_or_overlay: Scenario | Mapping[str, Any],
+    *,
+    receiver_url: str,
+    cluster_name: str = DEFAULT_CLUSTER_NAME,
+    health_check_interval: str = "3s",
+    restart_threshold: int = 3,
+    plugin_index_url: str | None = None,
+    image: tuple[str, str] | None = None,
+    release_name: str | None = None,
+) -> dict[str, Any]:
+    """The complete values file for one run; see the module docstring for every rule."""
+    if isinstance(scenario_or_overlay, Scenario):
+        overlay = scenario_or_overlay.overlay()
+    elif isinstance(scenario_or_overlay, Mapping):
+        overlay = cast(dict[str, Any], thaw(scenario_or_overlay))
+    else:
+        raise TypeError(f"expected a Scenario or a mapping, got {type(scenario_or_overlay)}")
+    parsed = urlsplit(receiver_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise BadInput(f"receiver URL {receiver_url!r}: expected http://HOST[:PORT][/PATH]")
+    try:
+        parsed.port  # noqa: B018  # raises on a port that is not a number in 0-65535
+    except ValueError:
+        raise BadInput(
+            f"receiver URL {receiver_url!r}: expected a port number in 0-65535"
+        ) from None
+    if not cluster_name.strip():
+        raise BadInput("cluster name must not be empty")
+    nanos = _go_duration_nanos(health_check_interval)
+    if nanos is None:
+        raise BadInput(
+            f"health check interval {health_check_interval!r}: expected a Go duration like 3s"
+        )
+    if nanos < 10**9:
+        raise BadInput(
+            f"health check interval {health_check_interval!r}: BotKube replaces values under 1s "
+            "with 10s; use 1s or more"
+        )
+    if isinstance(restart_threshold, bool) or restart_threshold < 0:
+        raise BadInput(f"restart threshold {restart_threshold!r}: expected 0 or more")
+
+    bindings = webhook_bindings(overlay)
+    defaults: dict[str, Any] = {"plugins": {"restartPolicy": {"type": "DeactivatePlugin"}}}
+    merged = deep_merge(defaults, overlay)
+
+    groups: dict[str, Any] = {}
+    communications = merged.get("communications")
+    for name, group in (communications if isinstance(communications, Mapping) else {}).items():
+        if isinstance(group, Mapping):
+            groups[name] = {
+                platform: {"enabled": False}
+                for platform, body in group.items()
+                if isinstance(body, Mapping) and (name, platform) != (WEBHOOK_GROUP, "webhook")
+            }
+    default_group = groups.setdefault(WEBHOOK_GROUP, {})
+    for platform in CHART_DEFAULT_PLATFORMS:
+        default_group[platform] = {"enabled": False}
+    default_group["webhook"] = {
+        "enabled": True,
+        "url": receiver_url,
+        "bindings": {"sources": bindings},
+    }
+
+    plugins: dict[str, Any] = {
+        "healthCheckInterval": health_check_interval,
+        "restartPolicy": {"threshold": restart_threshold},
+    }
+    if plugin_index_url is not None:
+        plugins["repositories"] = {"botkube": {"url": plugin_index_url}}
+    owned: dict[str, Any] = {
+        "settings": {"clusterName": cluster_name, "upgradeNotifier": False},
+        "analytics": {"disable": True},
+        "communications": groups,
+        "existingCommunicationsSecretName": "",
+        "config": {"provider": {"identifier": ""}},
+        "plugins": plugins,
+    }
+    if image is not None:
+        repo, tag = image
+        if not repo or not tag:
+            raise BadInput(f"image override {image!r}: expected a repository and a tag")
+        ref = parse_image(repo)
+        owned["image"] = {
+            "registry": ref.registry,
+            "repository": ref.repository,
+            "tag": tag,
+            "pullPolicy": "IfNotPresent",  # loaded into kind, never pulled
+        }
+    if release_name is not None:
+        if not release_name.strip():
+            raise BadInput("release name must not be empty")
+        owned = deep_merge(owned, release_rbac(merged, bindings, release_name))
+        owned["fullnameOverride"] = ""  # names derive from the (unique) release name
+    result = deep_merge(merged, owned)
+    if release_name is not None:
+        # A group only the overlay defines is removed, not nulled: Helm keeps a null it cannot
+        # match with a chart default, and the chart's template then fails on `nil.create`.
+        groups = result.get("rbac", {}).get("groups")
+        for name in _created_groups(merged) if isinstance(groups, dict) else ():
+            if name not in CHART_DEFAULT_RBAC_GROUPS and name in groups:
+                del groups[name]
+    result["extraEnv"] = _extra_env(overlay)
+
+    if not isinstance(result.get("sources"), Mapping):
+        result["sources"] = {}
+    sources = result["sources"]
+    for alias in CHART_DEFAULT_SOURCE_NAMES:
+        if alias not in bindings and alias not in sources:
+            sources[alias] = {KUBERNETES_PLUGIN: {"enabled": False}}
+    return result
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Never emits ``&id001`` anchors: the output is read by people and diffed."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key, as the chart's values.yaml does.
+        super().increase_indent(flow, False)
+
+
+def values_yaml(values: Mapping[str, Any]) -> str:
+    """Deterministic YAML: sorted keys, block style, no anchors, Unicode kept."""
+    return yaml.dump(
+        thaw(values),
+        Dumper=_PlainDumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100,
+    )

@@ -1,0 +1,259 @@
+"""One live environment per session: the tools, the cluster, the API and Helm handles.
+
+Pytest-free, so ``botkube-repro run`` can use it as the pytest fixtures do. The checks run
+cheapest first and stop at the first missing piece, with a message naming it and how to get
+it: Docker (binary, then a daemon that answers), kind, helm, then the cluster itself.
+
+Parallel runs (pytest-xdist): one process :func:`start`s the environment and hands a
+:class:`ClusterHandoff` (plain JSON) to the others, which :func:`attach` to it: they run no
+kind command, never delete the cluster, and reuse the tools the first process found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pytest_botkube.bundled import manifests_dir
+from pytest_botkube.errors import BadInput, EnvironmentUnavailable
+from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME
+from pytest_botkube.live.helm import Helm
+from pytest_botkube.live.kind import (
+    NODE_IMAGE,
+    Cluster,
+    ClusterMode,
+    ClusterSpec,
+    KeepPolicy,
+    default_kubeconfig,
+    make_kind_cluster,
+    start_cluster,
+    stop_cluster,
+)
+from pytest_botkube.live.kube import Kube, KubeError
+from pytest_botkube.live.tools import Toolbox, check_docker, find_tool, which
+
+KIND_CONFIG_FILE = "kind-cluster.yaml"
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    mode: ClusterMode = ClusterMode.CREATE
+    cluster_name: str = DEFAULT_CLUSTER_NAME
+    node_image: str = NODE_IMAGE
+    kind_config: Path | None = None  # default manifests/kind-cluster.yaml
+    kubeconfig: Path | None = None  # existing mode: default $KUBECONFIG / ~/.kube/config
+    context: str | None = None
+    keep: KeepPolicy = KeepPolicy.NEVER
+    kind_path: str | None = None
+    helm_path: str | None = None
+    docker_path: str | None = None
+    allow_download: bool = True
+    work_dir: Path = Path(".botkube-repro")  # the kind cluster's kubeconfig (a temp dir)
+    cache_dir: Path | None = None  # downloaded kind/helm (default: user_cache_dir())
+    cluster_timeout: float = 300.0
+    command_timeout: float = 120.0
+
+
+@dataclass
+class LiveEnvironment:
+    config: LiveConfig
+    tools: Toolbox
+    cluster: Cluster
+    kube: Kube
+    helm: Helm
+    kubernetes_version: str
+
+    def load_image(self, image: str, timeout: float = 300.0) -> None:
+        """``kind load docker-image`` (kind clusters only: others must pull it themselves)."""
+        if self.cluster.kind is None:
+            raise BadInput(
+                f"--botkube-image {image}: images can only be loaded into a kind cluster; "
+                "push it to a registry the cluster can pull from and drop --botkube-image"
+            )
+        self.cluster.kind.load_docker_image(image, timeout=timeout)
+
+    def stop(self, failed: bool) -> str:
+        self.kube.close()
+        return stop_cluster(self.cluster, self.config.keep, failed)
+
+    def handoff(self) -> ClusterHandoff:
+        """What another process needs to use this cluster without owning it."""
+        tools = self.tools
+        return ClusterHandoff(
+            name=self.cluster.name,
+            kubeconfig=str(self.cluster.kubeconfig),
+            context=self.cluster.context,
+            mode=self.cluster.mode.value,
+            is_kind=self.cluster.is_kind,
+            created=self.cluster.created,
+            docker=str(tools.docker),
+            kind=None if tools.kind is None else str(tools.kind),
+            helm=str(tools.helm),
+            kubectl=None if tools.kubectl is None else str(tools.kubectl),
+            kubernetes_version=self.kubernetes_version,
+        )
+
+
+@dataclass(frozen=True)
+class ClusterHandoff:
+    """A running cluster as the process that brought it up describes it to others (JSON)."""
+
+    name: str
+    kubeconfig: str
+    context: str | None
+    mode: str
+    is_kind: bool
+    created: bool  # by the owner: informative only, an attached process never deletes
+    docker: str
+    kind: str | None
+    helm: str
+    kubectl: str | None
+    kubernetes_version: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ClusterHandoff:
+        return cls(**json.loads(text))
+
+
+def user_cache_dir(env: Mapping[str, str]) -> Path:
+    """Where pinned downloads are kept between runs: ``$XDG_CACHE_HOME/pytest-botkube/bin``."""
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "pytest-botkube" / "bin"
+
+
+def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
+    """Resolve every executable the mode needs; EnvironmentUnavailable names the missing one."""
+    cache = config.cache_dir or user_cache_dir(env)
+    uses_kind = config.mode is not ClusterMode.EXISTING
+    docker: Path | None = None
+    if uses_kind:
+        docker = find_tool("docker", env, config.docker_path)
+        check_docker(docker, env)
+    kind = (
+        find_tool(
+            "kind",
+            env,
+            config.kind_path,
+            cache_dir=cache,
+            allow_download=config.allow_download,
+        )
+        if uses_kind
+        else None
+    )
+    helm = find_tool(
+        "helm", env, config.helm_path, cache_dir=cache, allow_download=config.allow_download
+    )
+    return Toolbox(
+        docker=docker if docker is not None else Path("docker"),
+        kind=kind,
+        helm=helm,
+        kubectl=which("kubectl", env),
+        env=dict(env),
+    )
+
+
+def planned_kubeconfig(config: LiveConfig, env: Mapping[str, str]) -> Path:
+    """The kubeconfig :func:`start` will use: kind writes it into the work dir (create/reuse),
+    the existing mode reads the user's."""
+    if config.mode is ClusterMode.EXISTING:
+        return (config.kubeconfig or default_kubeconfig(env)).resolve()
+    return (config.work_dir / f"kubeconfig-{config.cluster_name}").resolve()
+
+
+def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvironment:
+    """Find the tools, bring up or attach to the cluster, connect. ``env`` defaults to a copy
+    of this process's environment (never modified)."""
+    environ = dict(os.environ if env is None else env)
+    tools = find_tools(config, environ)
+    spec = ClusterSpec(
+        mode=config.mode,
+        name=config.cluster_name,
+        node_image=config.node_image,
+        config_file=config.kind_config or manifests_dir() / KIND_CONFIG_FILE,
+        kubeconfig=planned_kubeconfig(config, environ),
+        context=config.context,
+        create_timeout=config.cluster_timeout,
+        command_timeout=config.command_timeout,
+    )
+    cluster = start_cluster(spec, kind_path=tools.kind, kubectl_path=tools.kubectl, env=environ)
+    try:
+        kube = Kube.connect(cluster.kubeconfig, cluster.context)
+        try:
+            version = kube.server_version()
+        # KubeError: refused, timed out or an HTTP error; ValueError: an answer not JSON (a
+        # proxy's page). Anything else is a bug here and must fail, not skip the e2e tests.
+        except (KubeError, ValueError) as exc:
+            kube.close()
+            raise EnvironmentUnavailable(
+                f"the cluster's API server does not answer ({exc})"
+            ) from None
+    except BaseException:
+        stop_cluster(cluster, config.keep, failed=True)
+        raise
+    return _environment(config, tools, cluster, kube, version, environ)
+
+
+def _environment(
+    config: LiveConfig,
+    tools: Toolbox,
+    cluster: Cluster,
+    kube: Kube,
+    kubernetes_version: str,
+    env: Mapping[str, str],
+) -> LiveEnvironment:
+    """The environment around a connected cluster, with a Helm bound to its kubeconfig."""
+    helm = Helm(
+        path=tools.helm,
+        kubeconfig=cluster.kubeconfig,
+        context=cluster.context,
+        env=env,
+        command_timeout=config.command_timeout,
+    )
+    return LiveEnvironment(
+        config=config,
+        tools=tools,
+        cluster=cluster,
+        kube=kube,
+        helm=helm,
+        kubernetes_version=kubernetes_version,
+    )
+
+
+def attach(
+    handoff: ClusterHandoff, config: LiveConfig, env: Mapping[str, str] | None = None
+) -> LiveEnvironment:
+    """Use a cluster another process started: no kind command, no tool search, and a
+    :class:`Cluster` marked not created, so :meth:`LiveEnvironment.stop` never deletes it."""
+    environ = dict(os.environ if env is None else env)
+    kubeconfig = Path(handoff.kubeconfig)
+    if not kubeconfig.is_file():
+        raise EnvironmentUnavailable(
+            f"the shared cluster's kubeconfig {kubeconfig} is gone (was the cluster deleted?)"
+        )
+    tools = Toolbox(
+        docker=Path(handoff.docker),
+        kind=None if handoff.kind is None else Path(handoff.kind),
+        helm=Path(handoff.helm),
+        kubectl=None if handoff.kubectl is None else Path(handoff.kubectl),
+        env=environ,
+    )
+    kind = None
+    if handoff.is_kind and tools.kind is not None:
+        kind = make_kind_cluster(handoff.name, kubeconfig, tools.kind, tools.kubectl, environ)
+    cluster = Cluster(
+        name=handoff.name,
+        kubeconfig=kubeconfig,
+        context=handoff.context,
+        created=False,
+        mode=ClusterMode(handoff.mode),
+        kind=kind,
+        env=environ,
+    )
+    kube = Kube.connect(cluster.kubeconfig, cluster.context)
+    return _environment(config, tools, cluster, kube, handoff.kubernetes_version, environ)

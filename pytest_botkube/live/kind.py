@@ -1,0 +1,253 @@
+"""The session's cluster: create a kind cluster, reuse one by name, or use an existing kubeconfig.
+
+The kind lifecycle goes through pytest-kind's ``KindCluster`` (so a test can still use its
+``kubectl``/``port_forward`` helpers), subclassed to fix what its 2022 defaults get wrong for
+this suite: it would download kind v0.17.0 for amd64 only, run without timeouts and without
+``--wait``, and boot a node image too old for current kind. Here kind is the executable the
+caller found (PATH first), the node image is digest-pinned, and every command has a timeout.
+
+Exact argv run by this module (``KIND`` = the resolved kind executable), checked against the
+kind v0.29.0 sources (pkg/cmd/kind/...) and https://kind.sigs.k8s.io/docs/user/quick-start/:
+
+- ``KIND get clusters``                                       (one name per line on stdout)
+- ``KIND create cluster --name NAME --image IMAGE --config CONFIG --wait 300s --kubeconfig KCFG``
+- ``KIND export kubeconfig --name NAME --kubeconfig KCFG``      (reuse mode)
+- ``KIND load docker-image --name NAME IMAGE``                  (image override)
+- ``KIND delete cluster --name NAME --kubeconfig KCFG``         (only a cluster we created)
+
+A cluster is deleted only when this session created it *and* the keep policy allows it;
+a reused or existing cluster is never deleted.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_botkube.errors import BadInput, EnvironmentUnavailable
+from pytest_botkube.live.tools import CommandFailed, run
+from pytest_botkube.settings import flag_names
+
+# kind v0.29.0 release notes ("Images pre-built for this release"), Kubernetes 1.31: BotKube
+# v1.13/v1.14 were built against client-go 1.31-era APIs; autoscaling/v2 HPAs are served, and
+# autoscaling/v2beta2 is not (removed in 1.26), which the unknown-type scenario relies on.
+NODE_IMAGE = (
+    "kindest/node:v1.31.9@sha256:b94a3a6c06198d17f59cca8c6f486236fa05e2fb359cbd75dabbfc348a10b211"
+)
+KUBERNETES_VERSION = "1.31.9"
+
+
+class ClusterMode(enum.StrEnum):
+    CREATE = "create"  # create a kind cluster (reused if one by that name already exists)
+    REUSE = "reuse"  # a kind cluster that must already exist; never deleted
+    EXISTING = "existing"  # any cluster from a kubeconfig/context; kind is not used at all
+
+
+class KeepPolicy(enum.StrEnum):
+    NEVER = "never"
+    ON_FAILURE = "on-failure"
+    ALWAYS = "always"
+
+    def keeps(self, failed: bool) -> bool:
+        return self is KeepPolicy.ALWAYS or (self is KeepPolicy.ON_FAILURE and failed)
+
+
+def _kind_cluster_base() -> type[Any]:
+    # pytest-kind imports pykube and requests at module level: load it only for a live run.
+    from pytest_kind.cluster import KindCluster
+
+    base: type[Any] = KindCluster
+    return base
+
+
+@dataclass
+class ClusterSpec:
+    mode: ClusterMode
+    name: str
+    node_image: str
+    config_file: Path | None
+    kubeconfig: Path  # where kind writes (create/reuse) or where to read (existing)
+    context: str | None  # None: kind-NAME for kind clusters, current-context for existing
+    create_timeout: float
+    command_timeout: float = 120.0
+
+
+@dataclass
+class Cluster:
+    """What the rest of the suite needs: how to reach the API and whether we own it."""
+
+    name: str
+    kubeconfig: Path
+    context: str | None
+    created: bool
+    mode: ClusterMode
+    kind: Any = None  # the KindCluster (None in existing mode)
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_kind(self) -> bool:
+        return self.kind is not None
+
+
+def make_kind_cluster(
+    name: str, kubeconfig: Path, kind_path: Path, kubectl_path: Path | None, env: Mapping[str, str]
+) -> Any:
+    """A ``KindCluster`` whose commands run the given kind with timeouts and the pinned image."""
+    base = _kind_cluster_base()
+
+    class BotkubeKindCluster(base):  # type: ignore[misc, valid-type]
+        """pytest-kind's KindCluster with pinned tools, timeouts and ``--wait``."""
+
+        created_by_us = False
+
+        def ensure_kind(self) -> None:
+            if not Path(self.kind_path).exists():
+                raise EnvironmentUnavailable(f"kind executable {self.kind_path} does not exist")
+
+        def ensure_kubectl(self) -> None:
+            # pytest-kind would download kubectl v1.25.3 into the working directory.
+            if not Path(self.kubectl_path).exists():
+                raise EnvironmentUnavailable(
+                    "KindCluster.kubectl() needs kubectl on PATH "
+                    "(https://kubernetes.io/docs/tasks/tools/); the suite itself does not"
+                )
+
+        def cluster_names(self, timeout: float = 60.0) -> list[str]:
+            done = run([str(self.kind_path), "get", "clusters"], timeout=timeout, env=env)
+            return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+
+        def create(
+            self,
+            config_file: Path | None = None,
+            *,
+            wait_seconds: float = 300.0,
+            command_timeout: float = 120.0,
+        ) -> None:
+            self.ensure_kind()
+            if self.name in self.cluster_names(command_timeout):
+                self.export_kubeconfig(command_timeout)
+                return
+            argv = [str(self.kind_path), "create", "cluster", "--name", self.name]
+            if self.image:
+                argv += ["--image", str(self.image)]
+            if config_file is not None:
+                argv += ["--config", str(config_file)]
+            argv += ["--wait", f"{int(wait_seconds)}s", "--kubeconfig", str(self.kubeconfig_path)]
+            # kind's own --wait bounds readiness; the process gets a minute more to write files.
+            run(argv, timeout=wait_seconds + 60.0, env=env)
+            self.created_by_us = True
+
+        def export_kubeconfig(self, timeout: float = 60.0) -> None:
+            argv = [str(self.kind_path), "export", "kubeconfig", "--name", self.name]
+            run([*argv, "--kubeconfig", str(self.kubeconfig_path)], timeout=timeout, env=env)
+
+        def load_docker_image(self, docker_image: str, timeout: float = 300.0) -> None:
+            argv = [str(self.kind_path), "load", "docker-image", "--name", self.name, docker_image]
+            run(argv, timeout=timeout, env=env)
+
+        def delete(self, timeout: float = 180.0) -> None:
+            argv = [str(self.kind_path), "delete", "cluster", "--name", self.name]
+            run([*argv, "--kubeconfig", str(self.kubeconfig_path)], timeout=timeout, env=env)
+
+        @property
+        def api(self) -> Any:
+            # pytest-kind sets a pykube client after create(); built on first use here.
+            import pykube  # type: ignore[import-untyped]
+
+            return pykube.HTTPClient(pykube.KubeConfig.from_file(str(self.kubeconfig_path)))
+
+    cluster = BotkubeKindCluster.__new__(BotkubeKindCluster)
+    # KindCluster.__init__ would create ./.pytest-kind/<name> in the working directory and point
+    # kind/kubectl at its own download locations; set the same attributes to ours instead.
+    cluster.name = name
+    cluster.image = None
+    cluster.path = kubeconfig.parent
+    cluster.kubeconfig_path = kubeconfig
+    cluster.kind_path = kind_path
+    cluster.kubectl_path = kubectl_path or Path("kubectl")
+    cluster.platform = platform.system().lower()
+    return cluster
+
+
+def kind_context(name: str) -> str:
+    return f"kind-{name}"
+
+
+def start_cluster(
+    spec: ClusterSpec,
+    *,
+    kind_path: Path | None,
+    kubectl_path: Path | None,
+    env: Mapping[str, str],
+) -> Cluster:
+    """Bring up (or attach to) the session's cluster per ``spec.mode``."""
+    if spec.mode is ClusterMode.EXISTING:
+        if not spec.kubeconfig.is_file():
+            raise BadInput(f"--botkube-kubeconfig: {spec.kubeconfig} does not exist")
+        return Cluster(
+            name=spec.context or "existing",
+            kubeconfig=spec.kubeconfig,
+            context=spec.context,
+            created=False,
+            mode=spec.mode,
+            env=env,
+        )
+    if kind_path is None:
+        raise EnvironmentUnavailable("kind is needed for --botkube-cluster-mode " + spec.mode)
+    spec.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+    kind = make_kind_cluster(spec.name, spec.kubeconfig, kind_path, kubectl_path, env)
+    kind.image = spec.node_image
+    if spec.mode is ClusterMode.REUSE:
+        names = kind.cluster_names(spec.command_timeout)
+        if spec.name not in names:
+            raise EnvironmentUnavailable(
+                f"--botkube-cluster-mode reuse: no kind cluster named {spec.name!r} "
+                f"(kind get clusters: {', '.join(names) or 'none'}); create it with "
+                f"`kind create cluster --name {spec.name} --image {spec.node_image}` "
+                "or use --botkube-cluster-mode create"
+            )
+        kind.export_kubeconfig(spec.command_timeout)
+    else:
+        try:
+            kind.create(
+                spec.config_file,
+                wait_seconds=spec.create_timeout,
+                command_timeout=spec.command_timeout,
+            )
+        except CommandFailed as exc:
+            raise EnvironmentUnavailable(f"kind could not create the cluster: {exc}") from None
+    return Cluster(
+        name=spec.name,
+        kubeconfig=spec.kubeconfig,
+        context=spec.context or kind_context(spec.name),
+        created=bool(kind.created_by_us),
+        mode=spec.mode,
+        kind=kind,
+        env=env,
+    )
+
+
+def stop_cluster(cluster: Cluster, keep: KeepPolicy, failed: bool) -> str:
+    """Delete the cluster if we created it and the policy allows; say what was done."""
+    if not cluster.created or cluster.kind is None:
+        return f"cluster {cluster.name!r} left running (the suite did not create it)"
+    if keep.keeps(failed):
+        return (
+            f"cluster {cluster.name!r} kept (keep policy {keep.value}: {flag_names('keep')}); "
+            "delete it with "
+            f"`kind delete cluster --name {cluster.name}`"
+        )
+    cluster.kind.delete()
+    return f"cluster {cluster.name!r} deleted"
+
+
+def default_kubeconfig(env: Mapping[str, str]) -> Path:
+    """The kubeconfig kubectl would use: the first file in $KUBECONFIG, else ~/.kube/config."""
+    value = env.get("KUBECONFIG", "")
+    first = value.split(os.pathsep)[0] if value else ""
+    return Path(first) if first else Path.home() / ".kube" / "config"

@@ -1,0 +1,258 @@
+"""Finding and running the external tools (kind, helm, docker, kubectl).
+
+Every executable is looked up on the ``PATH`` of the environment mapping the caller passes
+(first), then in an explicit path given by the user, and only then downloaded: a pinned version
+whose SHA-256 is checked before the file is made executable. That order is what lets the offline
+rehearsal put stand-in executables first on ``PATH`` and have the real code run them, with no
+patching.
+
+Every subprocess goes through :func:`run`: an argv list (never a shell, never a joined string),
+a timeout, and an environment that is a *copy* (``os.environ`` is never mutated). A failing
+command becomes :class:`CommandFailed` naming the argv, the exit status and the tail of stderr.
+
+Pinned downloads (checked against the projects' release pages, see the README):
+
+- kind v0.29.0:
+  ``https://github.com/kubernetes-sigs/kind/releases/download/v0.29.0/kind-{os}-{arch}``
+- helm v3.17.2: ``https://get.helm.sh/helm-v3.17.2-{os}-{arch}.tar.gz``
+  (the binary is ``{os}-{arch}/helm`` inside)
+
+Docker is never downloaded: without a running daemon the live suite cannot run at all.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_botkube.errors import BotkubeReproError, EnvironmentUnavailable
+from pytest_botkube.live.download import DownloadFailed, WrongDigest, download_file
+
+KIND_VERSION = "v0.29.0"
+HELM_VERSION = "v3.17.2"
+
+# sha256 of the release assets, per (os, arch). Source: the kind v0.29.0 and helm v3.17.2
+# GitHub release pages (helm lists them in its release notes; kind ships *.sha256sum assets).
+KIND_SHA256: dict[tuple[str, str], str] = {
+    ("linux", "amd64"): "c72eda46430f065fb45c5f70e7c957cc9209402ef309294821978677c8fb3284",
+    ("linux", "arm64"): "03d45095dbd9cc1689f179a3e5e5da24b77c2d1b257d7645abf1b4174bebcf2a",
+    ("darwin", "amd64"): "3eb0d4de25b854f34ea8ce8a3cbe15054fc03bc962b03e96fd10664b829fb6ed",
+    ("darwin", "arm64"): "314d8f1428842fd1ba2110fd0052a0f0b3ab5773ab1bdcdad1ff036e913310c9",
+}
+HELM_SHA256: dict[tuple[str, str], str] = {
+    ("linux", "amd64"): "90c28792a1eb5fb0b50028e39ebf826531ebfcf73f599050dbd79bab2f277241",
+    ("linux", "arm64"): "d78d76ec7625a94991e887ac049d93f44bd70e4876200b945f813c9e1ed1df7c",
+    ("darwin", "amd64"): "3e240238c7a3a10efd37b8e16615b28e94ba5db5957247bb42009ba6d52f76e9",
+    ("darwin", "arm64"): "b843cebcbebc9eccb1e43aba9cca7693d32e9f2c4a35344990e3b7b381933948",
+}
+
+HOW_TO_GET = {
+    "docker": "install Docker (https://docs.docker.com/engine/install/) and start the daemon",
+    "kind": (
+        f"install kind {KIND_VERSION} (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)"
+        " or pass --botkube-kind PATH"
+    ),
+    "helm": (
+        f"install Helm {HELM_VERSION} (https://helm.sh/docs/intro/install/)"
+        " or pass --botkube-helm PATH"
+    ),
+}
+
+DOWNLOAD_TIMEOUT = 120.0
+_STDERR_TAIL = 800
+
+
+class CommandFailed(BotkubeReproError):
+    """An external command exited non-zero or timed out."""
+
+    def __init__(self, argv: Sequence[str], message: str, stdout: str = "", stderr: str = ""):
+        super().__init__(message)
+        self.argv = list(argv)
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def _tail(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _STDERR_TAIL else "..." + text[-_STDERR_TAIL:]
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    input_text: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` (no shell) with a timeout and a copy of ``env``; return its output.
+
+    ``check`` raises :class:`CommandFailed` on a non-zero exit. A timeout always raises.
+    """
+    args = [str(a) for a in argv]
+    try:
+        done = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=dict(env) if env is not None else None,
+            input=input_text,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        raise CommandFailed(
+            args, f"`{' '.join(args)}` timed out after {timeout:g}s: {_tail(err)}", stderr=err
+        ) from None
+    except OSError as exc:
+        raise CommandFailed(args, f"`{args[0]}` could not be started: {exc}") from None
+    if check and done.returncode != 0:
+        raise CommandFailed(
+            args,
+            f"`{' '.join(args)}` exited with status {done.returncode}: "
+            f"{_tail(done.stderr or done.stdout)}",
+            stdout=done.stdout,
+            stderr=done.stderr,
+        )
+    return done
+
+
+def host_platform() -> tuple[str, str]:
+    """(os, arch) in the release assets' spelling: ``linux``/``darwin``, ``amd64``/``arm64``."""
+    system = platform.system().lower()
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        machine, machine
+    )
+    return system, arch
+
+
+def which(name: str, env: Mapping[str, str]) -> Path | None:
+    """``name`` on the PATH of ``env`` (not of this process), or None."""
+    found = shutil.which(name, path=env.get("PATH", ""))
+    return Path(found) if found else None
+
+
+def download_url(tool: str, os_name: str, arch: str) -> str:
+    if tool == "kind":
+        return (
+            f"https://github.com/kubernetes-sigs/kind/releases/download/{KIND_VERSION}/"
+            f"kind-{os_name}-{arch}"
+        )
+    if tool == "helm":
+        return f"https://get.helm.sh/helm-{HELM_VERSION}-{os_name}-{arch}.tar.gz"
+    raise ValueError(f"no pinned download for {tool}")
+
+
+def download(tool: str, cache_dir: Path) -> Path:
+    """Download the pinned ``tool`` into ``cache_dir`` (once), verifying its SHA-256."""
+    os_name, arch = host_platform()
+    pins = {"kind": KIND_SHA256, "helm": HELM_SHA256}[tool]
+    version = {"kind": KIND_VERSION, "helm": HELM_VERSION}[tool]
+    expected = pins.get((os_name, arch))
+    if expected is None:
+        raise EnvironmentUnavailable(
+            f"no pinned {tool} {version} download for {os_name}/{arch}: {HOW_TO_GET[tool]}"
+        )
+    target = cache_dir / f"{tool}-{version}-{os_name}-{arch}"
+    if target.is_file() and os.access(target, os.X_OK):
+        return target
+    url = download_url(tool, os_name, arch)
+    fetched = target.with_name(target.name + ".download")  # the file as served
+    try:
+        download_file(url, fetched, timeout=DOWNLOAD_TIMEOUT, expected=("sha256", expected))
+    except (DownloadFailed, ValueError) as exc:
+        raise EnvironmentUnavailable(
+            f"{tool} not found on PATH and the download of {url} failed ({exc}): {HOW_TO_GET[tool]}"
+        ) from None
+    except WrongDigest as exc:
+        raise EnvironmentUnavailable(
+            f"{url} has sha256 {exc.actual}, expected {expected}; refusing to run it: "
+            f"{HOW_TO_GET[tool]}"
+        ) from None
+    try:
+        if tool == "helm":
+            member = f"{os_name}-{arch}/helm"
+            partial = target.with_name(target.name + ".partial")
+            with tarfile.open(fetched, mode="r:gz") as archive:
+                extracted = archive.extractfile(member)
+                if extracted is None:
+                    raise EnvironmentUnavailable(f"{url} has no {member}: {HOW_TO_GET[tool]}")
+                with extracted, partial.open("wb") as out:
+                    shutil.copyfileobj(extracted, out)
+        else:
+            partial = fetched
+        partial.chmod(0o755)
+        partial.replace(target)
+    finally:
+        fetched.unlink(missing_ok=True)
+    return target
+
+
+@dataclass(frozen=True)
+class Toolbox:
+    """The executables a live run uses; ``kubectl`` is optional (only pytest-kind's helper
+    ``KindCluster.kubectl`` uses it, the suite itself talks to the API with the client)."""
+
+    docker: Path
+    kind: Path | None
+    helm: Path
+    kubectl: Path | None
+    env: Mapping[str, str]
+
+
+def find_tool(
+    name: str,
+    env: Mapping[str, str],
+    explicit: str | None = None,
+    *,
+    cache_dir: Path | None = None,
+    allow_download: bool = False,
+) -> Path:
+    """An explicit path, else ``name`` on PATH, else a pinned download (kind, helm only).
+
+    Raises :class:`EnvironmentUnavailable` naming the tool and how to get it.
+    """
+    if explicit:
+        path = Path(explicit)
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+        resolved = which(explicit, env)
+        if resolved is not None:
+            return resolved
+        raise EnvironmentUnavailable(f"{name} executable {explicit!r} does not exist")
+    found = which(name, env)
+    if found is not None:
+        return found
+    if allow_download and cache_dir is not None and name in ("kind", "helm"):
+        return download(name, cache_dir)
+    hint = HOW_TO_GET.get(name, f"install {name}")
+    raise EnvironmentUnavailable(f"{name} not found on PATH: {hint}")
+
+
+def check_docker(docker: Path, env: Mapping[str, str], timeout: float = 20.0) -> str:
+    """The server version when a Docker daemon answers; else EnvironmentUnavailable.
+
+    argv: ``docker version --format {{.Server.Version}}``
+    """
+    try:
+        done = run(
+            [str(docker), "version", "--format", "{{.Server.Version}}"], timeout=timeout, env=env
+        )
+    except CommandFailed as exc:
+        raise EnvironmentUnavailable(
+            f"no Docker daemon answers ({exc}): {HOW_TO_GET['docker']}"
+        ) from None
+    version = done.stdout.strip()
+    if not version:
+        raise EnvironmentUnavailable(
+            f"`docker version` printed no server version: {HOW_TO_GET['docker']}"
+        )
+    return version

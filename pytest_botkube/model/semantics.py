@@ -1,0 +1,1078 @@
+"""What the ``botkube/kubernetes`` source plugin does with a config, version by version.
+
+Restated from upstream ``internal/source/kubernetes`` (router.go, registration.go, source.go) at
+v1.13.0 and v1.14.0:
+
+* The agent starts a source only when an enabled platform (or an enabled action) binds it, and only
+  if its ``botkube/kubernetes`` entry is ``enabled``. Every started kubernetes source is handed to
+  ONE plugin process, which builds one routing table over all of them.
+* Building the table reads each resource's effective event types: the resource's own
+  ``event.types`` if non-empty, otherwise the source-level ``event.types`` (replace, no union);
+  ``all`` becomes create, update, delete, error. Up to v1.13.0 this reads the source-level
+  ``event`` through a pointer the plugin never defaults, so a source with ``resources`` and no
+  ``event`` panics (nil dereference, exit status 2) before any informer exists. v1.14.0 checks it.
+* Informers: a resource gets one if any started source gives it ``create``, ``update`` or
+  ``delete``, spelled exactly so. Only those types are turned into a GroupVersionResource and
+  checked against discovery: a malformed or unserved type makes the process log and ``os.Exit(1)``.
+  ``error`` registers one informer on core ``v1/events`` and forwards only ``Warning`` Events
+  whose involvedObject is such a resource (the resource's own type string is never checked).
+  ``normal``, ``warning``, ``info`` and any other spelling have no informer path at all.
+* Matching a change or Event to a source: the resource-level ``event`` replaces the source-level
+  one as a whole when it defines any reason or message constraint; then reason, message, resource
+  name, namespace, annotations and labels must pass. For a Warning Event the labels are the core
+  Event object's own (controllers set none), so any ``labels`` filter drops every ``error``
+  event. Object changes carry an empty reason and no message, so a ``reason.include`` or
+  ``message.include`` that does not match ``""`` drops them.
+* A crash or exit takes the whole process down: every kubernetes source stops delivering.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from pytest_botkube.model.apis import check_type
+from pytest_botkube.model.config import (
+    PLUGIN_NAME,
+    Constraints,
+    EventSpec,
+    KubernetesConfig,
+    ResourceSpec,
+    SourceSpec,
+    ValuesModel,
+    read_values,
+)
+from pytest_botkube.model.events import Forwarding, Happening
+from pytest_botkube.model.versions import (
+    DEFAULT_KUBERNETES_VERSION,
+    FIRST_FIXED_VERSION,
+    format_kubernetes_version,
+    has_nil_event_panic,
+    normalize_botkube_version,
+    parse_kubernetes_version,
+    route_lookup_ignores_case,
+    source_url,
+)
+from pytest_botkube.yamlio import KeyPath, YamlDocument, format_key_path
+
+Severity = Literal["error", "warning", "info"]
+ProcessVerdict = Literal["crash", "exit", "healthy"]
+SourceVerdict = Literal["crash", "exit", "healthy", "inactive"]
+
+INFORMER_TYPES: tuple[str, ...] = ("create", "update", "delete", "error")
+OBJECT_ACTIONS: tuple[str, ...] = ("create", "update", "delete")
+
+ISSUE_NIL_EVENT = "https://github.com/kubeshop/botkube/issues/1474"
+ISSUE_ONE_PROCESS = "https://github.com/kubeshop/botkube/issues/1080"
+K8S_DEPRECATION_GUIDE = "https://kubernetes.io/docs/reference/using-api/deprecation-guide/"
+DOCS_KUBERNETES_SOURCE = "https://docs.botkube.io/configuration/source/kubernetes"
+
+#: Reasons of core Events that Kubernetes controllers emit with type Normal.
+NORMAL_REASONS: frozenset[str] = frozenset(
+    {
+        "SuccessfulRescale",
+        "ScalingReplicaSet",
+        "SuccessfulCreate",
+        "SuccessfulDelete",
+        "Scheduled",
+        "Pulling",
+        "Pulled",
+        "Created",
+        "Started",
+        "Killing",
+        "Completed",
+        "SawCompletedJob",
+        "NodeReady",
+        "RegisteredNode",
+        "LeaderElection",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing ``lint`` has to say, under a code that never changes meaning."""
+
+    code: str
+    name: str
+    severity: Severity
+    path: KeyPath
+    message: str
+    fix: str
+    upstream: str
+    where: str = ""  # "file:line: key.path", filled in by analyze()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "path": format_key_path(self.path),
+            "where": self.where,
+            "message": self.message,
+            "fix": self.fix,
+            "upstream": self.upstream,
+        }
+
+
+@dataclass
+class SourceReport:
+    name: str
+    enabled: bool
+    bound: bool
+    verdict: SourceVerdict
+    informers: dict[str, list[str]]
+    findings: list[Finding]
+    origin: str = "values"
+    started: bool = False
+    cause: ProcessVerdict | None = None  # what this source itself does to the process
+    carriers: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "enabled": self.enabled,
+            "bound": self.bound,
+            "verdict": self.verdict,
+            "informers": {k: list(v) for k, v in self.informers.items()},
+            "findings": [f.to_json() for f in self.findings],
+            "origin": self.origin,
+            "started": self.started,
+            "cause": self.cause,
+            "bound_by": list(self.carriers),
+        }
+
+
+@dataclass(frozen=True)
+class _Route:
+    """One (source, resource entry, raw event type) row of the plugin's routing table."""
+
+    source: str
+    resource: str
+    raw_type: str
+    type_path: KeyPath
+    entry: ResourceSpec | None  # None for a recommendation route
+    event: EventSpec | None  # after the override rule
+    namespaces: Constraints | None
+    name: Constraints
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    update_fields: tuple[str, ...] = ()
+
+
+@dataclass
+class Analysis:
+    """The model's prediction for one values file on one BotKube and Kubernetes version."""
+
+    file: str
+    botkube_version: str
+    kubernetes_version: str
+    verdict: ProcessVerdict
+    sources: list[SourceReport]
+    findings: list[Finding]  # about the file as a whole (bindings, partial overlay)
+    model: ValuesModel
+    _routes: list[_Route] = field(default_factory=list, repr=False)
+    _table: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _configs: dict[str, KubernetesConfig] = field(default_factory=dict, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the process fails or the agent refuses the config; 0 otherwise."""
+        if self.verdict != "healthy":
+            return 1
+        every = [*self.findings, *(f for s in self.sources for f in s.findings)]
+        return 1 if any(f.severity == "error" for f in every) else 0
+
+    def source(self, name: str) -> SourceReport:
+        for report in self.sources:
+            if report.name == name:
+                return report
+        raise KeyError(name)
+
+    def all_findings(self) -> list[Finding]:
+        return [*self.findings, *(f for s in self.sources for f in s.findings)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "botkube_version": self.botkube_version,
+            "kubernetes_version": self.kubernetes_version,
+            "verdict": self.verdict,
+            "partial_overlay": self.model.partial_overlay,
+            "sources": [s.to_json() for s in self.sources],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+# --------------------------------------------------------------------------- matching helpers
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def allows(constraints: Constraints, value: str) -> bool:
+    """Upstream ``IsAllowed``: exclude first (blank entries skipped), then include; exact or regexp.
+
+    A pattern Go cannot compile makes the route error out, which drops the event: modelled as no.
+    """
+    for pattern in constraints.exclude:
+        if not pattern.strip():
+            continue
+        if pattern == value:
+            return False
+        compiled = _compiled(pattern)
+        if compiled is None or compiled.search(value):
+            return False
+    for pattern in constraints.include:
+        if pattern == value:
+            return True
+        compiled = _compiled(pattern)
+        if compiled is not None and compiled.search(value):
+            return True
+    return False
+
+
+def expand_types(types: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for t in types:
+        out.extend(INFORMER_TYPES if t == "all" else (t,))
+    return out
+
+
+def effective_types(
+    source_event: EventSpec | None, resource_event: EventSpec
+) -> list[tuple[str, KeyPath]]:
+    """The resource's types if any, else the source's (replace, not union); ``all`` expanded."""
+    if resource_event.types:
+        chosen = zip(resource_event.types, resource_event.types_paths, strict=True)
+    elif source_event is not None:
+        chosen = zip(source_event.types, source_event.types_paths, strict=True)
+    else:
+        return []
+    out: list[tuple[str, KeyPath]] = []
+    for raw, path in chosen:
+        out.extend((t, path) for t in expand_types([raw]))
+    return out
+
+
+def effective_event(source_event: EventSpec | None, resource_event: EventSpec) -> EventSpec | None:
+    """Any reason/message constraint at resource level replaces the source-level ``event`` whole."""
+    return resource_event if resource_event.constraints_defined else source_event
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+class _Analyzer:
+    def __init__(self, model: ValuesModel, version: str, kube: tuple[int, int]) -> None:
+        self.model = model
+        self.doc: YamlDocument = model.document
+        self.version = version
+        self.kube = kube
+        self.kube_text = format_kubernetes_version(kube)
+        self.panics = has_nil_event_panic(version)
+        self.ignore_case = route_lookup_ignores_case(version)
+        self.findings: dict[str, list[Finding]] = {}
+        self.doc_findings: list[Finding] = []
+        self._seen: set[tuple[str, str, KeyPath]] = set()
+
+    # -- findings ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        source: str | None,
+        code: str,
+        name: str,
+        severity: Severity,
+        path: KeyPath,
+        message: str,
+        fix: str,
+        upstream: str,
+    ) -> None:
+        key = (source or "", code, path)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        finding = Finding(code, name, severity, path, message, fix, upstream, self.doc.where(path))
+        if source is None:
+            self.doc_findings.append(finding)
+        else:
+            self.findings.setdefault(source, []).append(finding)
+
+    def url(self, path: str, line: int | None = None) -> str:
+        return source_url(self.version, path, line)
+
+    # -- routing table ----------------------------------------------------------------------
+
+    def routes_for(self, spec: SourceSpec, config: KubernetesConfig) -> list[_Route]:
+        routes: list[_Route] = []
+        for entry in config.resources:
+            event = effective_event(config.event, entry.event)
+            namespaces = entry.namespaces if entry.namespaces.defined else config.namespaces
+            labels = entry.labels or config.labels
+            annotations = entry.annotations or config.annotations
+            for raw, path in effective_types(config.event, entry.event):
+                routes.append(
+                    _Route(
+                        spec.name,
+                        entry.type,
+                        raw,
+                        path,
+                        entry,
+                        event,
+                        namespaces,
+                        entry.name,
+                        labels,
+                        annotations,
+                        entry.update_fields if raw == "update" else (),
+                    )
+                )
+        for resource, raw in config.recommendations.resources().items():
+            routes.append(
+                _Route(
+                    spec.name,
+                    resource,
+                    raw,
+                    (*config.path, "recommendations"),
+                    None,
+                    None,
+                    config.namespaces,
+                    Constraints(),
+                    {},
+                    {},
+                )
+            )
+        return routes
+
+    def matches(self, raw: str, wanted: str) -> bool:
+        return raw == wanted or (self.ignore_case and raw.lower() == wanted)
+
+    def reaches(self, route: _Route, wanted: str, table: Mapping[str, set[str]]) -> bool:
+        """Does ``route`` receive ``wanted`` (a lower-case informer type) in this process?"""
+        if not self.matches(route.raw_type, wanted):
+            return False
+        registered = table.get(route.resource, set())
+        if wanted == "error":
+            return "error" in registered
+        return bool(registered & set(OBJECT_ACTIONS))
+
+    # -- the whole file ---------------------------------------------------------------------
+
+    def run(self) -> Analysis:
+        model = self.model
+        specs = [s for s in model.sources.values() if s.plugin_key is not None]
+        specs.sort(key=lambda s: (s.origin != "values",))
+        started = [s for s in specs if s.enabled and model.bound(s.name) and s.config is not None]
+        started_names = {s.name for s in started}
+
+        routes: list[_Route] = []
+        configs: dict[str, KubernetesConfig] = {}
+        for spec in specs:
+            if spec.config is not None:
+                configs[spec.name] = spec.config
+        per_source_routes = {
+            spec.name: self.routes_for(spec, configs[spec.name])
+            for spec in specs
+            if spec.name in configs
+        }
+        table: dict[str, set[str]] = {}
+        for name in started_names:
+            for route in per_source_routes[name]:
+                table.setdefault(route.resource, set()).add(route.raw_type)
+                routes.append(route)
+
+        crash_causes = self.crash_causes(started)
+        exit_causes = self.exit_causes(started, per_source_routes, table)
+        verdict: ProcessVerdict = "crash" if crash_causes else "exit" if exit_causes else "healthy"
+
+        self.binding_findings(specs)
+        for spec in specs:
+            self.source_findings(
+                spec, spec.name in started_names, per_source_routes.get(spec.name, []), table
+            )
+
+        reports: list[SourceReport] = []
+        for spec in specs:
+            is_started = spec.name in started_names
+            own: ProcessVerdict | None = (
+                "crash"
+                if spec.name in crash_causes
+                else "exit"
+                if spec.name in exit_causes
+                else None
+            )
+            if is_started and verdict != "healthy" and own is None:
+                culprits = sorted(crash_causes or exit_causes)
+                what = "panics" if verdict == "crash" else "exits with status 1"
+                self.add(
+                    spec.name,
+                    "BK030",
+                    "collateral-damage",
+                    "error",
+                    spec.plugin_path,
+                    f"this source is fine on its own, but it runs in the one botkube/kubernetes "
+                    f"plugin process, which {what} because of {', '.join(culprits)}; it delivers "
+                    "nothing while that lasts",
+                    f"fix {', '.join(culprits)}; every kubernetes source shares the process",
+                    ISSUE_ONE_PROCESS,
+                )
+            informers = self.informers_of(
+                per_source_routes.get(spec.name, []), spec, table, is_started
+            )
+            reports.append(
+                SourceReport(
+                    name=spec.name,
+                    enabled=spec.enabled,
+                    bound=model.bound(spec.name),
+                    verdict=verdict if is_started else "inactive",
+                    informers=informers,
+                    findings=self.findings.get(spec.name, []),
+                    origin=spec.origin,
+                    started=is_started,
+                    cause=own,
+                    carriers=model.carriers(spec.name)
+                    or (
+                        ["partial overlay"]
+                        if model.partial_overlay and spec.name in model.overlay_sources
+                        else []
+                    ),
+                )
+            )
+        if not started:
+            self.add(
+                None,
+                "BK024",
+                "no-kubernetes-source-started",
+                "info",
+                ("communications",) if not model.partial_overlay else ("sources",),
+                "no enabled botkube/kubernetes source is bound to an enabled platform, so the "
+                "plugin process is never started",
+                "bind a source under an enabled platform's bindings.sources",
+                self.url("internal/source/scheduler.go", 170),
+            )
+        return Analysis(
+            file=self.doc.name,
+            botkube_version=self.version,
+            kubernetes_version=self.kube_text,
+            verdict=verdict,
+            sources=reports,
+            findings=self.doc_findings,
+            model=model,
+            _routes=routes,
+            _table=table,
+            _configs=configs,
+        )
+
+    def informers_of(
+        self, routes: list[_Route], spec: SourceSpec, table: Mapping[str, set[str]], started: bool
+    ) -> dict[str, list[str]]:
+        """Lower-case informer types per resource this source receives (as if started)."""
+        if not started:
+            # What the source would get if it ran alone with its own table.
+            table = {}
+            for route in routes:
+                table.setdefault(route.resource, set()).add(route.raw_type)
+        out: dict[str, set[str]] = {}
+        for route in routes:
+            got = out.setdefault(route.resource, set())
+            got.update(t for t in INFORMER_TYPES if self.reaches(route, t, table))
+        return {resource: sorted(types) for resource, types in out.items()}
+
+    # -- crash and exit ---------------------------------------------------------------------
+
+    def crash_causes(self, started: list[SourceSpec]) -> set[str]:
+        causes: set[str] = set()
+        for spec in started:
+            cfg = spec.config
+            if cfg is None or cfg.event is not None or not cfg.resources:
+                continue
+            if self.panics:
+                causes.add(spec.name)
+                self.add(
+                    spec.name,
+                    "BK001",
+                    "nil-event-panic",
+                    "error",
+                    (*cfg.path, "event"),
+                    f"source has {len(cfg.resources)} resources but no top-level config.event: "
+                    f"BotKube {self.version} dereferences the missing event in mergeResourceEvents "
+                    "and the botkube/kubernetes plugin panics (SIGSEGV, exit status 2) before any "
+                    "informer starts; the agent restarts it until the restart threshold, then "
+                    "deactivates it",
+                    "add a top-level config.event with types (e.g. types: [create, delete, error]),"
+                    f" or upgrade to {FIRST_FIXED_VERSION}",
+                    ISSUE_NIL_EVENT,
+                )
+        return causes
+
+    def exit_causes(
+        self,
+        started: list[SourceSpec],
+        per_source: Mapping[str, list[_Route]],
+        table: Mapping[str, set[str]],
+    ) -> set[str]:
+        causes: set[str] = set()
+        informed = {r for r, types in table.items() if types & set(OBJECT_ACTIONS)}
+        for spec in started:
+            for route in per_source[spec.name]:
+                if route.resource not in informed or route.raw_type not in OBJECT_ACTIONS:
+                    continue
+                check = check_type(route.resource, self.kube)
+                path = (*route.entry.path, "type") if route.entry else route.type_path
+                if check.status in {"malformed", "not-served"}:
+                    causes.add(spec.name)
+                    better = f"; use {check.replacement}" if check.replacement else ""
+                    if check.status == "malformed":
+                        code, name = "BK003", "malformed-type"
+                        fix = "write the type as version/resource (core) or group/version/resource"
+                    else:
+                        code, name = "BK002", "unserved-api-version"
+                        fix = f"use an API version Kubernetes {self.kube_text} serves{better}"
+                    self.add(
+                        spec.name,
+                        code,
+                        name,
+                        "error",
+                        path,
+                        f"type {route.resource!r} gets an informer ({route.raw_type}) but "
+                        f"{check.detail}: the plugin logs 'Unable to parse resource' and "
+                        "exits with status 1 about 2 s after start, on every restart, taking "
+                        "every kubernetes source with it",
+                        fix,
+                        ISSUE_ONE_PROCESS,
+                    )
+                elif check.status == "singular":
+                    self.add(
+                        spec.name,
+                        "BK006",
+                        "singular-resource-name",
+                        "warning",
+                        path,
+                        f"type {route.resource!r}: {check.detail}; nothing is delivered for it",
+                        f"use the plural: {check.replacement}"
+                        if check.replacement
+                        else "use the plural",
+                        K8S_DEPRECATION_GUIDE,
+                    )
+                elif check.status == "custom" and spec.origin == "values":
+                    self.add(
+                        spec.name,
+                        "BK004",
+                        "custom-resource-unchecked",
+                        "info",
+                        path,
+                        f"type {route.resource!r} is not a built-in API: if its CRD is not "
+                        "installed when the plugin starts, the plugin exits with status 1",
+                        "install the CRD before BotKube, or drop the resource",
+                        ISSUE_ONE_PROCESS,
+                    )
+        return causes
+
+    # -- bindings -----------------------------------------------------------------------------
+
+    def binding_findings(self, specs: list[SourceSpec]) -> None:
+        model = self.model
+        for binding in model.bindings:
+            if binding.source not in model.sources:
+                self.add(
+                    None,
+                    "BK022",
+                    "unknown-bound-source",
+                    "error",
+                    binding.path,
+                    f"{binding.carrier} binds source {binding.source!r}, which no values file "
+                    "defines: the agent's config validation rejects the whole configuration and "
+                    "BotKube does not start",
+                    f"define sources.{binding.source} or remove it from the bindings",
+                    self.url("pkg/config/validator.go", 362),
+                )
+        for spec in specs:
+            if spec.origin != "values":
+                continue
+            if model.partial_overlay and spec.name in model.overlay_sources:
+                self.add(
+                    spec.name,
+                    "BK021",
+                    "partial-overlay",
+                    "info",
+                    spec.path,
+                    "the file has no communications section, so it is read as a partial overlay: "
+                    "this source is treated as bound (the chart's default sources are not)",
+                    "add communications.<group>.<platform>.bindings.sources to lint bindings too",
+                    self.url("helm/botkube/values.yaml"),
+                )
+            if not spec.enabled:
+                given = spec.enabled_given
+                self.add(
+                    spec.name,
+                    "BK023",
+                    "plugin-disabled",
+                    "info" if given else "warning",
+                    (*spec.plugin_path, "enabled"),
+                    "botkube/kubernetes is disabled here, so the source never starts"
+                    if given
+                    else "botkube/kubernetes has no 'enabled' key, which defaults to false: the "
+                    "source never starts",
+                    "set enabled: true",
+                    self.url("internal/source/scheduler.go", 258),
+                )
+            elif not model.bound(spec.name):
+                self.add(
+                    spec.name,
+                    "BK020",
+                    "unbound-source",
+                    "warning",
+                    spec.path,
+                    "no enabled platform or action binds this source, so the agent never starts it "
+                    "(it cannot crash, and it delivers nothing)",
+                    f"add {spec.name!r} to an enabled platform's bindings.sources",
+                    self.url("internal/source/scheduler.go", 170),
+                )
+
+    # -- per source config findings -------------------------------------------------------------
+
+    def source_findings(
+        self,
+        spec: SourceSpec,
+        started: bool,
+        routes: list[_Route],
+        process_table: Mapping[str, set[str]],
+    ) -> None:
+        cfg = spec.config
+        if cfg is None or spec.origin != "values":
+            return
+        name = spec.name
+        if cfg.event is None and cfg.resources:
+            if not self.panics:
+                self.add(
+                    name,
+                    "BK008",
+                    "nil-event-tolerated",
+                    "info",
+                    (*cfg.path, "event"),
+                    f"no top-level config.event: fine on {self.version}, but BotKube v1.13.0 and "
+                    "older panic on this source",
+                    "add a top-level config.event.types to stay portable",
+                    ISSUE_NIL_EVENT,
+                )
+            elif not started:
+                self.add(
+                    name,
+                    "BK001",
+                    "nil-event-panic",
+                    "warning",
+                    (*cfg.path, "event"),
+                    f"not started now, but once bound this source panics BotKube {self.version}'s "
+                    "botkube/kubernetes plugin: it has resources and no top-level config.event",
+                    "add a top-level config.event with types before binding it",
+                    ISSUE_NIL_EVENT,
+                )
+        table: Mapping[str, set[str]] = process_table
+        if not started:
+            own: dict[str, set[str]] = {}
+            for route in routes:
+                own.setdefault(route.resource, set()).add(route.raw_type)
+            table = own
+        for event in self.event_blocks(cfg):
+            self.reason_findings(name, event)
+        for constraints in self.constraint_blocks(cfg):
+            if constraints.exclude and not constraints.include:
+                self.add(
+                    name,
+                    "BK018",
+                    "exclude-without-include",
+                    "warning",
+                    constraints.path,
+                    "exclude without include rejects every value: upstream checks exclude, then "
+                    "include, and refuses what no include matched",
+                    "add include: ['.*'] next to the exclude list",
+                    self.url("internal/source/kubernetes/config/config.go", 133),
+                )
+        for entry in cfg.resources:
+            self.entry_findings(name, cfg, entry, [r for r in routes if r.entry is entry], table)
+
+    def event_blocks(self, cfg: KubernetesConfig) -> list[EventSpec]:
+        blocks = [cfg.event] if cfg.event is not None else []
+        blocks.extend(entry.event for entry in cfg.resources)
+        return blocks
+
+    def constraint_blocks(self, cfg: KubernetesConfig) -> list[Constraints]:
+        blocks: list[Constraints] = [cfg.namespaces] if cfg.namespaces is not None else []
+        for event in self.event_blocks(cfg):
+            blocks.extend((event.reason, event.message))
+        for entry in cfg.resources:
+            blocks.extend((entry.namespaces, entry.name))
+        return blocks
+
+    def reason_findings(self, source: str, event: EventSpec) -> None:
+        for i, reason in enumerate(event.reason.include):
+            if reason in NORMAL_REASONS:
+                hpa = " (the HPA's scaling Event)" if reason == "SuccessfulRescale" else ""
+                self.add(
+                    source,
+                    "BK012",
+                    "normal-events-never-forwarded",
+                    "warning",
+                    (*event.reason.path, "include", i),
+                    f"{reason!r}{hpa} is the reason of a Normal-type core Event; no BotKube "
+                    "version forwards Normal Events (only Warning Events, through the 'error' "
+                    "type), so this include entry can never match",
+                    "expect create/delete of the object or Warning reasons under 'error' instead",
+                    ISSUE_NIL_EVENT,
+                )
+        for constraints in (event.reason, event.message):
+            for kind in ("include", "exclude"):
+                for i, pattern in enumerate(getattr(constraints, kind)):
+                    if pattern.strip() and _compiled(pattern) is None:
+                        self.add(
+                            source,
+                            "BK016",
+                            "invalid-regex",
+                            "warning",
+                            (*constraints.path, kind, i),
+                            f"{pattern!r} is not a valid regular expression: every event checked "
+                            "against it is dropped with an error",
+                            "fix the pattern (Go RE2 syntax)",
+                            self.url("internal/source/kubernetes/config/config.go"),
+                        )
+
+    def entry_findings(
+        self,
+        source: str,
+        cfg: KubernetesConfig,
+        entry: ResourceSpec,
+        routes: list[_Route],
+        table: Mapping[str, set[str]],
+    ) -> None:
+        router = "internal/source/kubernetes/router.go"
+        delivered: set[str] = set()
+        for route in routes:
+            got = {t for t in INFORMER_TYPES if self.reaches(route, t, table)}
+            delivered |= got
+            raw = route.raw_type
+            if got or raw in INFORMER_TYPES:
+                continue
+            lowered = raw.lower()
+            if lowered == "normal":
+                self.add(
+                    source,
+                    "BK012",
+                    "normal-events-never-forwarded",
+                    "warning",
+                    route.type_path,
+                    f"type {raw!r} has no informer path: BotKube never forwards Normal-type core "
+                    "Events (e.g. the HPA's SuccessfulRescale), in any version",
+                    "use create/update/delete for object changes and 'error' for Warning Events",
+                    ISSUE_NIL_EVENT,
+                )
+            elif lowered in {*INFORMER_TYPES, "all"}:
+                self.add(
+                    source,
+                    "BK010",
+                    "no-informer-type",
+                    "warning",
+                    route.type_path,
+                    f"type {raw!r} is case-sensitive at informer registration: it registers "
+                    f"nothing and is silently ignored (write {lowered!r})",
+                    f"write {lowered!r}",
+                    self.url(router, 290),
+                )
+            elif lowered in {"warning", "info"}:
+                self.add(
+                    source,
+                    "BK010",
+                    "no-informer-type",
+                    "warning",
+                    route.type_path,
+                    f"type {raw!r} has no informer path and is silently ignored; Warning Events "
+                    "reach a sink only through the 'error' type",
+                    "use 'error' for Warning Events",
+                    self.url(router, 290),
+                )
+            else:
+                self.add(
+                    source,
+                    "BK010",
+                    "no-informer-type",
+                    "warning",
+                    route.type_path,
+                    f"type {raw!r} is not a BotKube event type; it registers nothing",
+                    "use create, update, delete, error or all",
+                    self.url(router, 290),
+                )
+        if not delivered:
+            why = (
+                "it has no event types (no resource-level types and no source-level event.types)"
+                if not routes
+                else "none of its effective types registers an informer"
+            )
+            self.add(
+                source,
+                "BK015",
+                "resource-without-informer",
+                "warning",
+                entry.path,
+                f"{entry.type!r} gets no informer from this source: {why}, so nothing is ever "
+                "delivered for it",
+                "give it create/update/delete for object changes or error for Warning Events",
+                self.url(router, 290),
+            )
+        event = effective_event(cfg.event, entry.event)
+        actions = sorted(delivered & set(OBJECT_ACTIONS))
+        informed = bool(table.get(entry.type, set()) & set(OBJECT_ACTIONS))
+        if "error" in delivered and not informed:
+            check = check_type(entry.type, self.kube)
+            if check.status in {"malformed", "not-served"}:
+                self.add(
+                    source,
+                    "BK005",
+                    "unchecked-type-never-matches",
+                    "warning",
+                    (*entry.path, "type"),
+                    f"type {entry.type!r}: {check.detail}; with only 'error' it is never "
+                    "checked (no exit), but no Warning Event can ever match it",
+                    f"use {check.replacement}" if check.replacement else "fix the type",
+                    ISSUE_ONE_PROCESS,
+                )
+        if "error" in delivered and (entry.labels or cfg.labels):
+            kind = entry.type.rsplit("/", 1)[-1]
+            self.add(
+                source,
+                "BK025",
+                "labels-filter-drops-warning-events",
+                "warning",
+                (*entry.path, "labels") if entry.labels else (*cfg.path, "labels"),
+                f"a Warning Event about {kind} is matched against the labels of the core Event "
+                f"object itself, not of the {kind}; Kubernetes controllers emit Events without "
+                "labels, so this labels filter drops every 'error' event of this resource",
+                "drop the labels filter here, or watch 'error' in a resource entry without labels",
+                self.url("internal/source/kubernetes/k8sutil/resource.go", 34),
+            )
+        if event is not None and actions:
+            if event.reason.defined and not allows(event.reason, ""):
+                self.add(
+                    source,
+                    "BK011",
+                    "reason-filter-drops-resource-events",
+                    "warning",
+                    event.reason.path,
+                    f"object changes ({', '.join(actions)}) of {entry.type} carry an empty reason, "
+                    "so these reason constraints drop every one of them",
+                    "move the reason filter to a resource that only uses 'error', or drop it",
+                    self.url("internal/source/kubernetes/registration.go", 141),
+                )
+            if event.message.defined and not allows(event.message, ""):
+                self.add(
+                    source,
+                    "BK013",
+                    "message-filter-drops-resource-events",
+                    "warning",
+                    event.message.path,
+                    f"object changes ({', '.join(actions)}) of {entry.type} carry no message, so "
+                    "these message constraints drop every one of them",
+                    "move the message filter to a resource that only uses 'error', or drop it",
+                    self.url("internal/source/kubernetes/registration.go", 141),
+                )
+        if (
+            entry.event.constraints_defined
+            and cfg.event is not None
+            and cfg.event.constraints_defined
+        ):
+            self.add(
+                source,
+                "BK014",
+                "resource-event-replaces-source-event",
+                "info",
+                entry.event.path,
+                "this resource defines its own reason/message constraints, so the source-level "
+                "event's reason and message constraints do not apply to it at all (replace, not "
+                "merge)",
+                "repeat the source-level constraints here if they should still apply",
+                self.url(router, 324),
+            )
+        if entry.type == "v1/nodes" and cfg.node_events_checker and actions:
+            self.add(
+                source,
+                "BK017",
+                "node-changes-filtered",
+                "info",
+                entry.path,
+                "the nodeEventsChecker filter (on by default) drops Node object changes, which "
+                "carry no NodeReady/NodeNotReady reason",
+                "set config.filters.nodeEventsChecker: false to get Node object changes",
+                self.url("internal/source/kubernetes/filterengine/filters/node_event_checker.go"),
+            )
+        recommended = cfg.recommendations.resources()
+        if entry.type in recommended and "create" in delivered:
+            self.add(
+                source,
+                "BK019",
+                "recommendations-take-over-create",
+                "info",
+                entry.path,
+                f"recommendations are on for {entry.type}, so its create events from this source "
+                "are forwarded only when a recommendation fires",
+                "turn the recommendation off or watch creates from another source",
+                self.url("internal/source/kubernetes/recommendation/resource_events.go"),
+            )
+
+
+def analyze(
+    doc: YamlDocument | Mapping[str, Any],
+    botkube_version: str,
+    kubernetes_version: str | None = None,
+) -> Analysis:
+    """Predict what BotKube ``botkube_version`` does with a values overlay (see module doc)."""
+    version = normalize_botkube_version(botkube_version)
+    kube = parse_kubernetes_version(kubernetes_version or DEFAULT_KUBERNETES_VERSION)
+    model = read_values(doc, version)
+    return _Analyzer(model, version, kube).run()
+
+
+# --------------------------------------------------------------------------- forwarding
+
+
+def _route_passes(
+    route: _Route, reason: str, messages: list[str], name: str, namespace: str, core_event: bool
+) -> str:
+    """Upstream ``matchEvent`` for one route: '' when it passes, else why not.
+
+    Labels are checked for core Events only: those are matched against the Event object's own
+    labels, which controllers never set. An object change carries the object's labels, which a
+    ``Happening`` does not record, so a labels or annotations filter is not judged for it.
+    """
+    event = route.event
+    if event is not None and event.reason.defined and not allows(event.reason, reason):
+        shown = repr(reason) if reason else "an empty reason"
+        return f"{shown} does not pass the reason filter at {format_key_path(event.reason.path)}"
+    if event is not None and event.message.defined:
+        candidates = messages or [""]
+        if not any(allows(event.message, m) for m in candidates):
+            return f"the message does not pass the filter at {format_key_path(event.message.path)}"
+    if route.name.defined and not allows(route.name, name):
+        return f"name {name!r} does not pass the name filter at {format_key_path(route.name.path)}"
+    if (
+        route.namespaces is not None
+        and route.namespaces.defined
+        and not allows(route.namespaces, namespace)
+    ):
+        return (
+            f"namespace {namespace!r} does not pass the namespace filter at "
+            f"{format_key_path(route.namespaces.path)}"
+        )
+    if core_event and route.labels:
+        return (
+            "the route's labels filter is matched against the core Event's own labels, and "
+            "Events carry none"
+        )
+    return ""
+
+
+def _decide(analysis: Analysis, analyzer: _Analyzer, source: str, happening: Happening) -> str:
+    """'' when ``source`` forwards the happening, else one clause saying why not."""
+    cfg = analysis._configs[source]
+    mine = [r for r in analysis._routes if r.source == source and r.resource == happening.resource]
+    if not mine:
+        return f"{source} does not watch {happening.resource}"
+    wanted = "error" if happening.is_core_event else str(happening.action)
+    reaching = [r for r in mine if analyzer.reaches(r, wanted, analysis._table)]
+    if not reaching:
+        spelled = sorted({r.raw_type for r in mine})
+        if wanted == "error" or not any(analyzer.matches(r.raw_type, wanted) for r in mine):
+            return (
+                f"{source}'s effective types for {happening.resource} are {spelled}, which do not "
+                f"give it an informer for {wanted!r}"
+            )
+        return (
+            f"{source} asks for {wanted!r} on {happening.resource} but no source registers that "
+            "informer with an exact lower-case type"
+        )
+    if not happening.is_core_event:
+        if happening.resource == "v1/nodes" and cfg.node_events_checker:
+            return f"{source}'s nodeEventsChecker filter drops Node object changes"
+        if wanted == "create" and happening.resource in cfg.recommendations.resources():
+            return (
+                f"{source} has recommendations on for {happening.resource}, so its creates are "
+                "forwarded only when a recommendation fires"
+            )
+    reason = happening.reason if happening.is_core_event else ""
+    messages = [happening.message] if happening.is_core_event else []
+    why = ""
+    for route in reaching:
+        why = _route_passes(
+            route, reason, messages, happening.name, happening.namespace, happening.is_core_event
+        )
+        if not why:
+            return ""
+    return f"{source}: {why}"
+
+
+def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
+    """Would BotKube deliver ``happening``, through which sources, or why not."""
+    what = happening.describe()
+    if analysis.verdict != "healthy":
+        culprits = sorted(s.name for s in analysis.sources if s.cause is not None)
+        how = (
+            "panics in mergeResourceEvents"
+            if analysis.verdict == "crash"
+            else "exits with status 1 at informer registration"
+        )
+        return Forwarding(
+            False,
+            (),
+            f"{what}: not delivered, the botkube/kubernetes plugin process {how} "
+            f"(caused by {', '.join(culprits)}), so no kubernetes source delivers anything",
+        )
+    if happening.is_core_event and happening.event_type != "Warning":
+        return Forwarding(
+            False,
+            (),
+            f"{what}: not delivered, BotKube never forwards {happening.event_type}-type core "
+            "Events (only Warning Events, through the 'error' type), in any version",
+        )
+    started = [s.name for s in analysis.sources if s.started]
+    if not started:
+        return Forwarding(
+            False, (), f"{what}: not delivered, no botkube/kubernetes source is started"
+        )
+    analyzer = _Analyzer(
+        analysis.model,
+        analysis.botkube_version,
+        parse_kubernetes_version(analysis.kubernetes_version),
+    )
+    delivered: list[str] = []
+    reasons: list[str] = []
+    for name in started:
+        why = _decide(analysis, analyzer, name, happening)
+        if why:
+            reasons.append(why)
+        else:
+            delivered.append(name)
+    if delivered:
+        names = ", ".join(sorted(delivered))
+        return Forwarding(True, tuple(sorted(delivered)), f"{what}: delivered by {names}")
+    watching = [r for r in reasons if "does not watch" not in r]
+    shown = watching or reasons
+    return Forwarding(False, (), f"{what}: not delivered; " + "; ".join(shown))
+
+
+__all__ = [
+    "DEFAULT_KUBERNETES_VERSION",
+    "PLUGIN_NAME",
+    "Analysis",
+    "Finding",
+    "SourceReport",
+    "allows",
+    "analyze",
+    "effective_event",
+    "effective_types",
+    "forwarding",
+]

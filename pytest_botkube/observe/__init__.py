@@ -1,1 +1,0 @@
-"""What the suite observes of a running BotKube: the webhook receiver."""

@@ -1,0 +1,369 @@
+"""The ``--botkube-*`` settings as data: names, defaults, environment variables and parsing.
+
+Without pytest, so that ``botkube-repro run`` (which offers the same settings without the
+prefix) loads neither pytest nor the plugin; :mod:`pytest_botkube.plugin.options` registers
+them with pytest and adds the ini keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal["str", "path", "float", "int", "bool", "list", "choice"]
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # the setting, also the ini key: botkube_<name>
+    flag: str  # --botkube-...
+    help: str
+    kind: Kind = "str"
+    default: Any = None
+    env: str | None = None
+    choices: tuple[str, ...] = ()
+    metavar: str | None = None
+
+    @property
+    def ini(self) -> str:
+        return f"botkube_{self.name}"
+
+    @property
+    def dest(self) -> str:
+        return f"botkube_{self.name}"
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "scenario",
+        "--botkube-scenario",
+        "run only these scenarios (file stem in scenarios/); repeat or comma-separate",
+        kind="list",
+        env="BOTKUBE_SCENARIO",
+        metavar="NAME",
+    ),
+    Option(
+        "values",
+        "--botkube-values",
+        "a user's Helm values file, run as an ad-hoc scenario (needs --botkube-version)",
+        kind="path",
+        env="BOTKUBE_VALUES",
+        metavar="FILE",
+    ),
+    Option(
+        "version",
+        "--botkube-version",
+        "BotKube chart version for --botkube-values (e.g. v1.13.0)",
+        env="BOTKUBE_VERSION",
+        metavar="V",
+    ),
+    Option(
+        "chart_repo",
+        "--botkube-chart-repo",
+        "Helm repository URL of the BotKube chart",
+        default="https://charts.botkube.io",
+        env="BOTKUBE_CHART_REPO",
+        metavar="URL",
+    ),
+    Option(
+        "chart",
+        "--botkube-chart",
+        "chart name in the chart repository",
+        default="botkube",
+        env="BOTKUBE_CHART",
+        metavar="NAME",
+    ),
+    Option(
+        "chart_dir",
+        "--botkube-chart-dir",
+        "a local chart directory instead of the repository (e.g. a checkout's helm/botkube)",
+        kind="path",
+        env="BOTKUBE_CHART_DIR",
+        metavar="DIR",
+    ),
+    Option(
+        "image",
+        "--botkube-image",
+        "agent image to test (e.g. a candidate fix build); loaded with `kind load docker-image`",
+        env="BOTKUBE_IMAGE",
+        metavar="REF",
+    ),
+    Option(
+        "cluster_mode",
+        "--botkube-cluster-mode",
+        "create a kind cluster, reuse a kind cluster by name, or use an existing kubeconfig",
+        kind="choice",
+        default="create",
+        env="BOTKUBE_CLUSTER_MODE",
+        choices=("create", "reuse", "existing"),
+    ),
+    Option(
+        "cluster_name",
+        "--botkube-cluster-name",
+        "kind cluster name (create/reuse modes)",
+        default="botkube-repro",
+        env="BOTKUBE_CLUSTER_NAME",
+        metavar="NAME",
+    ),
+    Option(
+        "kubeconfig",
+        "--botkube-kubeconfig",
+        "kubeconfig of an existing cluster (existing mode; default $KUBECONFIG or ~/.kube/config)",
+        kind="path",
+        env="BOTKUBE_KUBECONFIG",
+        metavar="FILE",
+    ),
+    Option(
+        "context",
+        "--botkube-context",
+        "kubeconfig context (existing mode; default the current context)",
+        env="BOTKUBE_CONTEXT",
+        metavar="NAME",
+    ),
+    Option(
+        "node_image",
+        "--botkube-node-image",
+        "kind node image (default: a digest-pinned kindest/node for the pinned kind)",
+        env="BOTKUBE_NODE_IMAGE",
+        metavar="REF",
+    ),
+    Option(
+        "keep",
+        "--botkube-keep",
+        "keep a cluster the suite created: never, on-failure or always",
+        kind="choice",
+        default="never",
+        env="BOTKUBE_KEEP",
+        choices=("never", "on-failure", "always"),
+    ),
+    Option(
+        "artifacts",
+        "--botkube-artifacts",
+        "where failed tests leave agent logs, healthz, events, Helm values and pod descriptions",
+        kind="path",
+        default="botkube-artifacts",
+        env="BOTKUBE_ARTIFACTS",
+        metavar="DIR",
+    ),
+    Option(
+        "kind",
+        "--botkube-kind",
+        "kind executable (default: kind on PATH, else a pinned download)",
+        env="BOTKUBE_KIND",
+        metavar="PATH",
+    ),
+    Option(
+        "helm",
+        "--botkube-helm",
+        "helm executable (default: helm on PATH, else a pinned download)",
+        env="BOTKUBE_HELM",
+        metavar="PATH",
+    ),
+    Option(
+        "docker",
+        "--botkube-docker",
+        "docker executable (default: docker on PATH)",
+        env="BOTKUBE_DOCKER",
+        metavar="PATH",
+    ),
+    Option(
+        "no_download",
+        "--botkube-no-download",
+        "never download pinned kind/helm when they are not on PATH",
+        kind="bool",
+        default=False,
+        env="BOTKUBE_NO_DOWNLOAD",
+    ),
+    Option(
+        "health_interval",
+        "--botkube-health-interval",
+        "plugins.healthCheckInterval installed with every release (a Go duration, >= 1s)",
+        default="3s",
+        env="BOTKUBE_HEALTH_INTERVAL",
+        metavar="DURATION",
+    ),
+    Option(
+        "restart_threshold",
+        "--botkube-restart-threshold",
+        "plugins.restartPolicy.threshold installed with every release",
+        kind="int",
+        default=3,
+        env="BOTKUBE_RESTART_THRESHOLD",
+        metavar="N",
+    ),
+    Option(
+        "plugin_index",
+        "--botkube-plugin-index",
+        "plugins.repositories.botkube.url (a self-hosted plugin index for air-gapped runs)",
+        env="BOTKUBE_PLUGIN_INDEX",
+        metavar="URL",
+    ),
+    Option(
+        "receiver_bind",
+        "--botkube-receiver-bind",
+        "address the webhook receiver binds (default: kind network gateway / 127.0.0.1)",
+        env="BOTKUBE_RECEIVER_BIND",
+        metavar="ADDR",
+    ),
+    Option(
+        "receiver_host",
+        "--botkube-receiver-host",
+        "host the agent uses to reach the receiver (default: detected)",
+        env="BOTKUBE_RECEIVER_HOST",
+        metavar="HOST",
+    ),
+    Option(
+        "receiver_port",
+        "--botkube-receiver-port",
+        "receiver port (default 0: ephemeral)",
+        kind="int",
+        default=0,
+        env="BOTKUBE_RECEIVER_PORT",
+        metavar="PORT",
+    ),
+    Option(
+        "cluster_timeout",
+        "--botkube-cluster-timeout",
+        "seconds for `kind create cluster --wait`",
+        kind="float",
+        default=300.0,
+        metavar="S",
+    ),
+    Option(
+        "install_timeout",
+        "--botkube-install-timeout",
+        "seconds for `helm upgrade --install --wait --timeout`",
+        kind="float",
+        default=300.0,
+        metavar="S",
+    ),
+    Option(
+        "start_timeout",
+        "--botkube-start-timeout",
+        "seconds to wait for the agent pod and the kubernetes plugin to start",
+        kind="float",
+        default=120.0,
+        metavar="S",
+    ),
+    Option(
+        "start_grace",
+        "--botkube-start-grace",
+        "seconds between seeing the plugin start and creating the workload (BotKube ignores "
+        "objects and Events older than its start)",
+        kind="float",
+        default=3.0,
+        env="BOTKUBE_START_GRACE",
+        metavar="S",
+    ),
+    Option(
+        "event_timeout",
+        "--botkube-event-timeout",
+        "seconds to wait for the HPA rescale and for each expected delivery",
+        kind="float",
+        default=90.0,
+        metavar="S",
+    ),
+    Option(
+        "health_timeout",
+        "--botkube-health-timeout",
+        "seconds to wait for the plugin to reach its expected status",
+        kind="float",
+        default=120.0,
+        metavar="S",
+    ),
+    Option(
+        "quiet_window",
+        "--botkube-quiet-window",
+        "seconds during which deliveries that must not arrive are watched for",
+        kind="float",
+        default=20.0,
+        metavar="S",
+    ),
+    Option(
+        "teardown_timeout",
+        "--botkube-teardown-timeout",
+        "seconds for `helm uninstall --wait` and for the namespace deletion",
+        kind="float",
+        default=120.0,
+        metavar="S",
+    ),
+    Option(
+        "require_cluster",
+        "--botkube-require-cluster",
+        "fail instead of skip when Docker, kind, helm or the cluster are unavailable (for CI)",
+        kind="bool",
+        default=False,
+        env="BOTKUBE_REQUIRE_CLUSTER",
+    ),
+)
+
+BY_NAME = {option.name: option for option in OPTIONS}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used; the message names where it came from."""
+
+
+def _to_bool(raw: str, where: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingError(f"{where}: expected yes/no, got {raw!r}")
+
+
+def convert(option: Option, raw: Any, where: str) -> Any:
+    """Turn a raw string (or the CLI's already-typed value) into the setting's type."""
+    if raw is None:
+        return None
+    if option.kind == "bool":
+        return raw if isinstance(raw, bool) else _to_bool(str(raw), where)
+    if option.kind == "list":
+        items = raw if isinstance(raw, list) else [raw]
+        out: list[str] = []
+        for item in items:
+            out.extend(part.strip() for part in str(item).replace("\n", ",").split(","))
+        return tuple(part for part in out if part)
+    if option.kind in ("float", "int"):
+        try:
+            number: float = float(raw) if option.kind == "float" else int(raw)
+        except (TypeError, ValueError):
+            raise SettingError(f"{where}: expected a number, got {raw!r}") from None
+        if number < 0:
+            raise SettingError(f"{where}: must be >= 0, got {raw!r}")
+        return number
+    if option.kind == "path":
+        return Path(str(raw)).expanduser()
+    text = str(raw).strip()
+    if option.kind == "choice" and text not in option.choices:
+        raise SettingError(f"{where}: expected one of {', '.join(option.choices)}, got {raw!r}")
+    return text or None
+
+
+def given(
+    option: Option, cli_value: Any, cli_where: str, environ: Mapping[str, str]
+) -> tuple[Any, str] | None:
+    """The raw value from the command line, else from the option's environment variable (when
+    set and not empty), with where it came from for :func:`convert`; None when neither is."""
+    if cli_value is not None:
+        return cli_value, cli_where
+    if option.env and environ.get(option.env):
+        return environ[option.env], f"environment variable {option.env}"
+    return None
+
+
+def cli_flag(option: Option) -> str:
+    """``--botkube-keep`` as ``botkube-repro run`` spells it: ``--keep``."""
+    return "--" + option.flag.removeprefix("--botkube-")
+
+
+def flag_names(name: str) -> str:
+    """Both spellings, for messages that reach pytest users and ``botkube-repro run`` users."""
+    option = BY_NAME[name]
+    return f"{option.flag} (botkube-repro run: {cli_flag(option)})"
