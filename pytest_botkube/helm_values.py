@@ -18,6 +18,7 @@ names. Layers, later wins:
    and ``config.provider.identifier`` emptied (either would make the chart skip the config this
    module writes), ``LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES=debug`` kept in ``extraEnv`` (a user's
    ``extraEnv`` list would otherwise replace the chart's and hide the plugin's panic trace), and
+   the agent's liveness budget (``deployment.livenessProbe``: see :func:`liveness_probe`), and
    the optional plugin index URL and image override;
 4. the chart's own default sources (``k8s-all-events`` ...) that the scenario neither defines nor
    binds are switched off, so the plugin process runs exactly the scenario's sources. Unbound
@@ -48,6 +49,7 @@ bound to the webhook; other source plugins stay unbound and never start.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -88,6 +90,23 @@ CHART_DEFAULT_CONTEXT: dict[str, Any] = {
         }
     }
 }
+
+#: The agent's liveness budget the suite installs, in seconds: the default ``helm --wait``
+#: budget (``--botkube-install-timeout``). The chart's own (v1.4.0 to v1.14.0: every 2 s, 35
+#: failures, so ~70 s; v1.1.0 to v1.3.0: 15 s x 5) is shorter than a slow plugin download:
+#: /healthz answers only once the plugins were fetched and started, so the kubelet would kill
+#: a healthy agent that is still downloading, and the run would fail for the wrong reason.
+DEFAULT_LIVENESS_BUDGET = 300.0
+LIVENESS_PERIOD_SECONDS = 2
+
+
+def liveness_probe(budget_seconds: float) -> dict[str, int]:
+    """``deployment.livenessProbe`` keys giving the agent ``budget_seconds`` before the kubelet
+    restarts it: the period is set too (the chart's default differs between versions), and
+    the threshold never drops below the chart's 35."""
+    threshold = max(35, math.ceil(budget_seconds / LIVENESS_PERIOD_SECONDS))
+    return {"periodSeconds": LIVENESS_PERIOD_SECONDS, "failureThreshold": threshold}
+
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
@@ -308,6 +327,7 @@ def build_values(
     plugin_index_url: str | None = None,
     image: tuple[str, str] | None = None,
     release_name: str | None = None,
+    liveness_budget: float = DEFAULT_LIVENESS_BUDGET,
 ) -> dict[str, Any]:
     """The complete values file for one run; see the module docstring for every rule."""
     if isinstance(scenario_or_overlay, Scenario):
@@ -375,6 +395,7 @@ def build_values(
         "existingCommunicationsSecretName": "",
         "config": {"provider": {"identifier": ""}},
         "plugins": plugins,
+        "deployment": {"livenessProbe": liveness_probe(liveness_budget)},
     }
     if image is not None:
         repo, tag = image

@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_botkube.helm_values import KUBERNETES_PLUGIN, build_values, values_yaml
+from pytest_botkube.helm_values import (
+    DEFAULT_LIVENESS_BUDGET,
+    KUBERNETES_PLUGIN,
+    build_values,
+    values_yaml,
+)
 from pytest_botkube.live.helm import ChartSource, Helm
 from pytest_botkube.live.kube import Kube, KubeError
 from pytest_botkube.live.wait import WaitFailed, wait_until
@@ -58,6 +63,7 @@ def split_image(ref: str) -> tuple[str, str]:
 class HealthSettings:
     interval: str = "3s"
     threshold: int = 3
+    liveness_budget: float = DEFAULT_LIVENESS_BUDGET  # seconds the kubelet lets /healthz fail
 
 
 @dataclass
@@ -247,6 +253,7 @@ def plan_release(
         plugin_index_url=plugin_index_url,
         image=split_image(image) if image else None,
         release_name=namespace,
+        liveness_budget=health.liveness_budget,
     )
     return Release(
         scenario=scenario,

@@ -291,7 +291,8 @@ def live_config(s: RunSettings, work_dir: Path) -> LiveConfig:
 def health_settings(s: RunSettings) -> HealthSettings:
     from pytest_botkube.live.release import HealthSettings
 
-    return HealthSettings(interval=s.health_interval, threshold=s.restart_threshold)
+    # The agent may take as long to become ready as helm --wait waits for it.
+    return HealthSettings(s.health_interval, s.restart_threshold, s.install_timeout)
 
 
 def chart_source(s: RunSettings) -> ChartSource:

@@ -488,3 +488,20 @@ def test_values_command_names_rbac_after_the_release(capsys):
     assert main(["values", "crash-v1.13.0"]) == 0
     default = yaml.safe_load(capsys.readouterr().out)
     assert "bk-crash-v1-13-0-botkube-plugins-default" in default["rbac"]["groups"]
+
+
+def test_agent_liveness_budget_covers_the_install_wait():
+    """The chart's 35 x 2 s would let the kubelet kill an agent still downloading its plugins;
+    the suite gives it the helm --wait budget, and never less than the chart's threshold."""
+    values = build_values({"sources": {"k8s-hpa": k8s()}}, receiver_url=URL)
+    assert values["deployment"]["livenessProbe"] == {"periodSeconds": 2, "failureThreshold": 150}
+    short = build_values({}, receiver_url=URL, liveness_budget=10)
+    assert short["deployment"]["livenessProbe"]["failureThreshold"] == 35
+    odd = build_values({}, receiver_url=URL, liveness_budget=301)
+    assert odd["deployment"]["livenessProbe"]["failureThreshold"] == 151
+
+
+def test_a_scenario_cannot_shorten_the_liveness_budget():
+    overlay = {"deployment": {"livenessProbe": {"failureThreshold": 1, "timeoutSeconds": 4}}}
+    probe = build_values(overlay, receiver_url=URL)["deployment"]["livenessProbe"]
+    assert probe == {"failureThreshold": 150, "periodSeconds": 2, "timeoutSeconds": 4}
