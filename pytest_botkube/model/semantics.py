@@ -480,7 +480,13 @@ class _Analyzer:
             table = {}
             for route in routes:
                 table.setdefault(route.resource, set()).add(route.raw_type)
+        # Every resource the source names is a key, ``[]`` when it gets no informer (an empty
+        # effective type list leaves no route at all, but the resource is still part of the
+        # contract): a consumer can tell "watched, nothing registered" from "not configured".
         out: dict[str, set[str]] = {}
+        if spec.config is not None:
+            for entry in spec.config.resources:
+                out.setdefault(entry.type, set())
         for route in routes:
             got = out.setdefault(route.resource, set())
             got.update(t for t in INFORMER_TYPES if self.reaches(route, t, table))

@@ -606,3 +606,24 @@ def test_no_labels_filter_no_labels_finding(tmp_path: Path):
     config = f"event: {{types: [create, error]}}\nresources:\n  - type: {HPA}\n"
     analysis = lint(tmp_path, values(source("hpa", config)), "v1.14.0")
     assert "BK025" not in codes(analysis)
+
+
+@pytest.mark.parametrize("version", ["v1.13.0", "v1.14.0"])
+def test_every_configured_resource_is_a_key_of_informers(tmp_path: Path, version: str):
+    """A resource whose effective type list is empty (no types anywhere) or whose types register
+    nothing still maps to ``[]``: the JSON contract names every resource the source lists."""
+    config = """
+        event:
+          types: []
+        resources:
+          - type: v1/pods
+          - type: apps/v1/deployments
+            event:
+              types: [Normal]
+          - type: v1/services
+            event:
+              types: [create]
+    """
+    analysis = lint(tmp_path, values(source("s", config)), version)
+    informers = analysis.to_json()["sources"][0]["informers"]
+    assert informers == {"v1/pods": [], "apps/v1/deployments": [], "v1/services": ["create"]}
