@@ -12,12 +12,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from pytest_botkube.cli._progress import StatusLine
 from pytest_botkube.cli.values import add_target_argument, resolve_target
 from pytest_botkube.errors import BadInput, ExitCode
-from pytest_botkube.reproduce.runner import RunSettings, execute, plan_runs
+from pytest_botkube.report.records import disagreements, verdict_table_text, write_bundle
+from pytest_botkube.reproduce.pipeline import Runner, RunOutcome, RunSettings
+from pytest_botkube.reproduce.plan import PlannedRun, plan_runs
 from pytest_botkube.settings import OPTIONS, Option, SettingError, cli_flag, convert, given
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
@@ -129,3 +136,84 @@ def run(args: argparse.Namespace) -> int:
         command_line=_command_line(args),
     )
     return int(ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.PROBLEM)
+
+
+# -- the whole command: runs, verdict, bundle ------------------------------------------------------
+
+
+def render_outcomes(outcomes: Sequence[RunOutcome]) -> str:
+    """The end of a run: the verdict table, then per run its judge, problems and delivery diff."""
+    records = [o.record for o in outcomes]
+    parts = ["", verdict_table_text(records).rstrip("\n")]
+    for outcome in outcomes:
+        record = outcome.record
+        mark = "ok" if outcome.ok else "MISMATCH"
+        parts.append("")
+        parts.append(
+            f"== {record.name} (BotKube {record.botkube_version}): {mark}, judged by "
+            f"{outcome.plan.judged_by}"
+        )
+        parts += [f"   problem: {p}" for p in outcome.problems]
+        if outcome.plan.by_model:
+            parts += [f"   model disagrees: {p}" for p in disagreements(record)]
+        if outcome.diff is not None and record.diagnosis:  # the agent log's health sentence
+            parts.append(f"   diagnosis: {record.diagnosis[0]}")
+        if record.known_issue:
+            parts.append(f"   upstream: {record.known_issue} {record.known_issue_title}".rstrip())
+        if outcome.diff is not None and outcome.diff.rows:
+            parts.append("   delivery diff:")
+            parts += [f"     {line}" for line in outcome.diff.render_text().splitlines()]
+    bad = [o.record.name for o in outcomes if not o.ok]
+    parts.append("")
+    if bad:
+        parts.append(f"result: MISMATCH in {', '.join(bad)} ({len(bad)}/{len(outcomes)} runs)")
+    else:
+        parts.append(f"result: all {len(outcomes)} runs matched their expectations")
+    from pytest_botkube.redact import redact_text
+
+    return redact_text("\n".join(parts) + "\n")
+
+
+def execute(
+    plans: Sequence[PlannedRun],
+    settings: RunSettings,
+    *,
+    environ: Mapping[str, str],
+    report_dir: Path | None = None,
+    err: TextIO | None = None,
+    out: TextIO | None = None,
+    live: bool | None = None,
+    command_line: Sequence[str] = (),
+) -> list[RunOutcome]:
+    """Run ``plans`` on one cluster, print the verdict, write the bundle; the outcomes."""
+    err = err if err is not None else sys.stderr
+    out = out if out is not None else sys.stdout
+    progress = StatusLine(err, live=live)
+    work_dir = Path(tempfile.mkdtemp(prefix="botkube-repro-"))
+    outcomes: list[RunOutcome] = []
+    keep_work = False
+    try:
+        runner = Runner(settings, progress, environ=environ, work_dir=work_dir,
+                        collect_artifacts=report_dir is not None)  # fmt: skip
+        if command_line:
+            progress.say("botkube-repro run " + " ".join(command_line))
+        try:
+            outcomes = runner.run_all(plans)
+        except KeyboardInterrupt:
+            progress.say("interrupted: cleaned up (releases uninstalled, cluster per --keep)")
+            raise
+        keep_work = "kept" in runner.cluster_message
+        out.write(render_outcomes(outcomes))
+        out.flush()
+        if report_dir is not None:
+            transcript = work_dir / "run.log"
+            transcript.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
+            report = write_bundle(report_dir, [o.record for o in outcomes], [transcript])
+            out.write(f"report: {report}\n")
+        if keep_work:
+            out.write(f"kubeconfig of the kept cluster: {work_dir}\n")
+    finally:
+        progress.close()
+        if not keep_work:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    return outcomes

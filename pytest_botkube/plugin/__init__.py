@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from pytest_botkube.live.workload import Workload
     from pytest_botkube.plugin.session import ClusterHolder
     from pytest_botkube.reproduce.judge import Health
-    from pytest_botkube.reproduce.runner import ReceiverEndpoint
+    from pytest_botkube.reproduce.pipeline import ReceiverEndpoint
     from pytest_botkube.scenario import Scenario
 
 MARKERS = (

@@ -29,8 +29,8 @@ from pytest_botkube.live.release import HealthSettings, Release
 from pytest_botkube.live.tools import CommandFailed
 from pytest_botkube.live.workload import Workload, create, prepare
 from pytest_botkube.plugin.options import BY_NAME, Settings
-from pytest_botkube.reproduce import runner
-from pytest_botkube.reproduce.runner import ReceiverEndpoint
+from pytest_botkube.reproduce import pipeline
+from pytest_botkube.reproduce.pipeline import ReceiverEndpoint
 from pytest_botkube.scenario import Scenario, adhoc_scenario, find_scenario, scenario_names
 
 VALUES_PREFIX = "values:"  # a scenario parameter naming a user's values file (ad-hoc run)
@@ -97,18 +97,18 @@ def load_scenario_param(param: str, settings: Settings) -> Scenario:
 # -- the session: cluster and receiver --------------------------------------------------------
 
 
-def run_settings(settings: Settings) -> runner.RunSettings:
+def run_settings(settings: Settings) -> pipeline.RunSettings:
     """The live settings in the typed form ``botkube-repro run`` uses, so that the session's
-    pieces (cluster, receiver, release) are built by the same functions (runner.py)."""
+    pieces (cluster, receiver, release) are built by the same functions (pipeline.py)."""
     values: dict[str, Any] = {}
-    for f in fields(runner.RunSettings):
+    for f in fields(pipeline.RunSettings):
         kind = BY_NAME[f.name].kind
         values[f.name] = settings.path(f.name) if kind == "path" else getattr(settings, f.name)
-    return runner.RunSettings(**values)
+    return pipeline.RunSettings(**values)
 
 
 def live_config(settings: Settings, work_dir: Path) -> live.LiveConfig:
-    return runner.live_config(run_settings(settings), work_dir)
+    return pipeline.live_config(run_settings(settings), work_dir)
 
 
 class ClusterHolder:
@@ -239,7 +239,7 @@ def attached_environment(
 def receiver_endpoint(settings: Settings, env: live.LiveEnvironment) -> Iterator[ReceiverEndpoint]:
     with contextlib.ExitStack() as stack:
         try:
-            endpoint = stack.enter_context(runner.open_receiver(run_settings(settings), env))
+            endpoint = stack.enter_context(pipeline.open_receiver(run_settings(settings), env))
         except (BadInput, EnvironmentUnavailable, CommandFailed) as exc:
             fail(f"webhook receiver: {exc}")
         yield endpoint
@@ -267,11 +267,11 @@ class LiveTest:
 
 
 def health_settings(settings: Settings) -> HealthSettings:
-    return runner.health_settings(run_settings(settings))
+    return pipeline.health_settings(run_settings(settings))
 
 
 def chart_source(settings: Settings) -> ChartSource:
-    return runner.chart_source(run_settings(settings))
+    return pipeline.chart_source(run_settings(settings))
 
 
 def release(
@@ -283,7 +283,7 @@ def release(
     workdir: Path,
 ) -> Iterator[Release]:
     try:
-        planned = runner.plan_live_release(
+        planned = pipeline.plan_live_release(
             run_settings(settings), scenario, env, endpoint.url, workdir
         )
     except (BadInput, ValueError) as exc:
@@ -297,7 +297,7 @@ def release(
             try:
                 planned.install(float(settings.install_timeout))
             except CommandFailed as exc:
-                hint = runner.install_failure_hint(str(exc))
+                hint = pipeline.install_failure_hint(str(exc))
                 fail(f"helm install of {scenario.name} failed: {exc}{hint}")
             planned.wait_plugin_started(
                 float(settings.start_timeout), grace=float(settings.start_grace)

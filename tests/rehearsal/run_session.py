@@ -24,7 +24,7 @@ from doubles import agent
 from doubles.fixtures import make_sandbox
 from doubles.kubeapi import KubeApiDouble
 
-from pytest_botkube.reproduce.runner import workaround_values
+from pytest_botkube.reproduce.plan import workaround_values
 from pytest_botkube.scenario import freeze, load_scenarios
 
 

@@ -27,7 +27,7 @@ from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.recorder import Call
 from doubles.standins._common import FAIL_ENV
 
-from pytest_botkube.reproduce.runner import workaround_values
+from pytest_botkube.reproduce.plan import workaround_values
 from pytest_botkube.scenario import Scenario, freeze, load_scenarios
 
 SCENARIOS = {s.name: s for s in load_scenarios()}

@@ -11,16 +11,15 @@ import time
 
 import pytest
 
+from pytest_botkube.cli._progress import StatusLine as Progress
 from pytest_botkube.errors import BadInput
 from pytest_botkube.model.semantics import analyze
-from pytest_botkube.reproduce.runner import (
-    Progress,
+from pytest_botkube.reproduce.pipeline import (
     RunSettings,
     install_failure_hint,
-    plan_runs,
     plugin_download_failure,
-    workaround_values,
 )
+from pytest_botkube.reproduce.plan import plan_runs, workaround_values
 from pytest_botkube.scenario import adhoc_scenario, find_scenario, freeze, thaw
 
 

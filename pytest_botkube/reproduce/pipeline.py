@@ -1,21 +1,11 @@
-"""``botkube-repro run``: the live reproduction as one command, with progress on stderr.
+"""The live sequence both front-ends share: cluster, receiver, release, workload, observation,
+judgement, teardown.
 
-The same phases as the pytest fixtures (cluster, receiver, release, workload, observation,
-teardown), composed from the cluster layer without pytest, so a maintainer with a bug report
-gets one table instead of a test session. Several runs share one cluster and one receiver and
-go one after the other, each in its own namespace and release (``--compare`` versions, the
-``--with-workaround`` config).
-
-Which expectations a run is judged by:
-
-- the scenario's own run: the scenario file's ``expect``;
-- a variant (another version, the workaround): a shipped scenario with the same values and
-  version if there is one (``crash-v1.13.0`` on v1.14.0 is ``fixed-v1.14.0``), else the model's
-  prediction (``lint``): any disagreement is a mismatch;
-- a user's values file: none; the run must complete (disagreements are still flagged).
-
-Interrupting (Ctrl-C) unwinds through the same ``finally`` blocks: the release is uninstalled,
-its namespace deleted and the cluster stopped per the keep policy.
+``botkube-repro run`` and the pytest fixtures build the cluster, the receiver and the release
+with the same functions here; progress goes to a :class:`Progress` (the command draws a status
+line, see ``cli/_progress.py``; pytest stays quiet). Interrupting (Ctrl-C) unwinds through the
+same ``finally`` blocks: the release is uninstalled, its namespace deleted and the cluster
+stopped per the keep policy.
 """
 
 from __future__ import annotations
@@ -23,37 +13,23 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
-import sys
-import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pytest_botkube.bundled import scenarios_dir
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live.receiver import WebhookReceiver
 from pytest_botkube.live.wait import WaitFailed, hold_for, wait_until
 from pytest_botkube.model.events import Happening
 from pytest_botkube.model.semantics import Analysis, analyze, forwarding
-from pytest_botkube.model.versions import has_nil_event_panic
 from pytest_botkube.readers.health import HealthVerdict, Healthz, parse_healthz
 from pytest_botkube.readers.logs import LogSummary
-from pytest_botkube.report.records import RunRecord, disagreements, verdict_table_text, write_bundle
+from pytest_botkube.report.records import RunRecord, disagreements
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff, delivery_diff
-from pytest_botkube.scenario import (
-    DeliveryExpectation,
-    Scenario,
-    freeze,
-    load_scenarios,
-    normalize_version,
-    thaw,
-)
+from pytest_botkube.reproduce.plan import PlannedRun
+from pytest_botkube.scenario import DeliveryExpectation, Scenario
 from pytest_botkube.settings import BY_NAME as OPTION_DEFAULTS
-from pytest_botkube.yamlio import format_key_path
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
     from pytest_botkube.live.environment import LiveConfig, LiveEnvironment
@@ -62,10 +38,7 @@ if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with t
     from pytest_botkube.live.release import HealthSettings, Release
     from pytest_botkube.live.workload import Workload
 
-#: The event types the upstream maintainer's workaround on issue #1474 adds (and lint suggests).
-WORKAROUND_TYPES: tuple[str, ...] = ("create", "delete", "error")
-_NIL_EVENT = "nil-event-panic"  # lint's finding names for a source without top-level event
-_NIL_EVENT_TOLERATED = "nil-event-tolerated"
+
 #: helm's words when the chart repository cannot be reached (exit 3, not a BotKube problem).
 _NETWORK = re.compile(
     r"no such host|dial tcp|connection refused|i/o timeout|network is unreachable|"
@@ -94,132 +67,6 @@ def plugin_download_failure(log_text: str) -> str | None:
     if binary is not None:
         return f"the plugin {binary['plugin']!r} from its index"
     return None
-
-
-# -- the workaround, a pure transform -----------------------------------------------------------
-
-
-def workaround_values(
-    values: Mapping[str, Any], types: Sequence[str] = WORKAROUND_TYPES
-) -> tuple[dict[str, Any], list[str]]:
-    """``values`` with a top-level ``config.event.types`` on every kubernetes source that has
-    ``resources:`` but no top-level ``event`` (what lint reports as BK001/BK008), and the key
-    paths it added. The caller's mapping is not modified."""
-    out: dict[str, Any] = thaw(values)
-    analysis = analyze(out, "v1.13.0")  # the panicking version names every affected source
-    added: list[str] = []
-    for finding in analysis.all_findings():
-        if finding.name not in (_NIL_EVENT, _NIL_EVENT_TOLERATED):
-            continue
-        *parents, last = finding.path
-        node: Any = out
-        for key in parents:
-            child = node.get(key) if isinstance(node, dict) else None
-            if not isinstance(child, dict):
-                child = {}
-                node[key] = child
-            node = child
-        if isinstance(node.get(last), dict) and node[last].get("types"):
-            continue
-        node[last] = {**(node.get(last) or {}), "types": list(types)}
-        added.append(format_key_path(finding.path) + ".types")
-    return out, sorted(set(added))
-
-
-# -- what to run ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlannedRun:
-    """One install: these values on this version, judged by ``judged_by``."""
-
-    scenario: Scenario  # name is the run's label; expect None = judged by the model or ad hoc
-    judged_by: str
-    by_model: bool = False  # no scenario expectations: a model disagreement is a mismatch
-    note: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.scenario.name
-
-
-def _shipped_match(values: Mapping[str, Any], version: str) -> Scenario | None:
-    try:
-        shipped = load_scenarios(scenarios_dir())
-    except BadInput:
-        return None
-    plain = thaw(values)
-    for scenario in shipped:
-        if scenario.botkube_version == version and thaw(scenario.values) == plain:
-            return scenario
-    return None
-
-
-def _variant(
-    base: Scenario, label: str, version: str, values: Mapping[str, Any], note: str
-) -> PlannedRun:
-    match = _shipped_match(values, version)
-    if match is not None:
-        scenario = replace(
-            base,
-            name=label,
-            botkube_version=version,
-            values=freeze(thaw(values)),
-            expect=match.expect,
-            upstream=match.upstream or base.upstream,
-        )
-        return PlannedRun(scenario, f"scenario {match.name} (same values and version)", note=note)
-    scenario = replace(
-        base, name=label, botkube_version=version, values=freeze(thaw(values)), expect=None
-    )
-    if base.adhoc:
-        return PlannedRun(scenario, "ad hoc: the run completes", note=note)
-    return PlannedRun(
-        scenario, "the model (lint): any disagreement fails", by_model=True, note=note
-    )
-
-
-def plan_runs(
-    base: Scenario, compare: Sequence[str] = (), with_workaround: bool = False
-) -> list[PlannedRun]:
-    """The runs one command makes: ``base``, then each ``compare`` version, then the workaround
-    on every version whose model says the original values panic."""
-    versions = [base.botkube_version]
-    for raw in compare:
-        try:
-            version = normalize_version(raw)
-        except BadInput as exc:
-            raise BadInput(f"--compare {raw}: {exc}") from None
-        if version not in versions:
-            versions.append(version)
-    primary = base.botkube_version
-    runs = [
-        PlannedRun(
-            base,
-            f"scenario {base.name}" if not base.adhoc else "ad hoc: the run completes",
-        )
-    ]
-    for version in versions[1:]:
-        runs.append(_variant(base, f"{base.name}@{version}", version, base.values, ""))
-    if with_workaround:
-        fixed, added = workaround_values(base.values)
-        if not added:
-            raise BadInput(
-                "--with-workaround: every kubernetes source with resources already has a "
-                "top-level config.event; there is nothing to work around"
-            )
-        note = "workaround: added " + ", ".join(added) + f" = {list(WORKAROUND_TYPES)}"
-        for version in versions:
-            if not has_nil_event_panic(version):
-                continue
-            label = f"{base.name}+workaround" + ("" if version == primary else f"@{version}")
-            runs.append(_variant(base, label, version, fixed, note))
-        if len(runs) == len(versions):
-            raise BadInput(
-                f"--with-workaround: none of {', '.join(versions)} has the nil-event panic the "
-                "workaround is for; add --compare v1.13.0"
-            )
-    return runs
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -264,7 +111,7 @@ class RunSettings:
     teardown_timeout: float = _default("teardown_timeout")
 
 
-# -- the session's pieces, shared with the pytest fixtures (fixtures.py) --------------------------
+# -- the session's pieces, shared with the pytest fixtures (plugin/) ----------------------------
 
 
 def live_config(s: RunSettings, work_dir: Path) -> LiveConfig:
@@ -396,133 +243,33 @@ def open_receiver(
         receiver.stop()
 
 
-# -- progress ---------------------------------------------------------------------------------
-
-
-class Progress:
-    """One line per phase with its duration; while a phase runs, a status line that a terminal
-    redraws every second (elapsed time, live plugin restarts) and that a log file gets as plain
-    lines when it changes, plus a heartbeat, so that no minute passes silently."""
-
-    def __init__(
-        self,
-        stream: TextIO,
-        *,
-        live: bool | None = None,
-        heartbeat: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.stream = stream
-        self.live = stream.isatty() if live is None else live
-        self.heartbeat = heartbeat
-        self.clock = clock
-        self.started = clock()
-        self.lines: list[str] = []  # the final lines, for the bundle's transcript
-        self._lock = threading.Lock()
-        self._phase: str | None = None
-        self._phase_start = 0.0
-        self._status = ""
-        self._printed = ""  # the last status written as a plain line
-        self._last_plain = 0.0
-        self._stop = threading.Event()
-        self._ticker: threading.Thread | None = None
-
-    def _stamp(self) -> str:
-        return f"[{self.clock() - self.started:6.1f}s]"
-
-    def _write(self, text: str) -> None:
-        with self._lock:
-            if self.live:
-                self.stream.write("\r\x1b[K")
-            self.stream.write(text + "\n")
-            self.stream.flush()
-            self.lines.append(text)
-            self._redraw_locked()
-
-    def _redraw_locked(self) -> None:
-        if not self.live or self._phase is None:
-            return
-        took = self.clock() - self._phase_start
-        status = f": {self._status}" if self._status else ""
-        self.stream.write(f"\r\x1b[K  .. {self._phase}{status} ({took:.0f}s)")
-        self.stream.flush()
-
-    def say(self, text: str) -> None:
-        self._write(f"{self._stamp()} {text}")
-
-    def section(self, text: str) -> None:
-        """A heading line (a new run): the next status is printed even if it reads the same."""
-        with self._lock:
-            self._printed = ""
-        self.say(text)
-
-    def status(self) -> str:
-        """The last live status (what a wait that gives up last observed)."""
-        return self._status or "nothing read yet"
-
-    def update(self, status: str) -> None:
-        """The current phase's live status (e.g. ``k8s-hpa-events Running, restarts 2/3``)."""
-        with self._lock:
-            self._status = status
-            if self.live:
-                self._redraw_locked()
-                return
-            # a log gets a line when the state changes, not again for the next phase
-            changed = status != self._printed
-            self._printed = status
-        if changed:
-            self._plain(status)
-
-    def _plain(self, status: str) -> None:
-        took = self.clock() - self._phase_start
-        self._last_plain = self.clock()
-        self.say(f"  .. {self._phase}: {status} ({took:.0f}s)")
-
-    def _tick(self) -> None:
-        while not self._stop.wait(1.0):
-            with self._lock:
-                phase, status = self._phase, self._status
-                if self.live:
-                    self._redraw_locked()
-                    continue
-            if phase is not None and self.clock() - self._last_plain >= self.heartbeat:
-                self._plain(f"still waiting{', ' + status if status else ''}")
-
-    @contextlib.contextmanager
-    def phase(self, name: str, what: str = "") -> Iterator[PhaseResult]:
-        result = PhaseResult(what)
-        with self._lock:
-            self._phase, self._phase_start, self._status = name, self.clock(), ""
-            self._last_plain = self.clock()
-            if self._ticker is None:
-                self._ticker = threading.Thread(target=self._tick, daemon=True)
-                self._ticker.start()
-            self._redraw_locked()
-        outcome = "FAILED"
-        try:
-            yield result
-            outcome = ""
-        except KeyboardInterrupt:
-            outcome = "INTERRUPTED"
-            raise
-        finally:
-            took = self.clock() - self._phase_start
-            with self._lock:
-                self._phase = None
-            text = result.text or "done"
-            if outcome:
-                text = f"{outcome} ({result.text})" if result.text else outcome
-            self.say(f"  {name:<16} {text} ({took:.1f}s)")
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join(timeout=2)
+# -- progress: a callback, drawn by the front-end -----------------------------------------------
 
 
 @dataclass
 class PhaseResult:
     text: str = ""
+
+
+class Progress(Protocol):
+    """Where the pipeline reports its phases and live status (``botkube-repro run`` draws a
+    status line; the pytest fixtures report nothing)."""
+
+    def phase(self, name: str, what: str = "") -> contextlib.AbstractContextManager[PhaseResult]:
+        """A phase, timed; the block sets ``PhaseResult.text`` to its one-line result."""
+        ...
+
+    def update(self, status: str) -> None:
+        """The current phase's live status (e.g. ``k8s-hpa-events Running, restarts 2/3``)."""
+
+    def say(self, text: str) -> None: ...
+
+    def section(self, text: str) -> None:
+        """A heading line (a new run)."""
+
+    def status(self) -> str:
+        """The last live status (what a wait that gives up last observed)."""
+        ...
 
 
 # -- one run ----------------------------------------------------------------------------------
@@ -957,84 +704,3 @@ class Runner:
         except WaitFailed:
             return "not every predicted delivery arrived (see the delivery diff)"
         return "every delivery the model predicts arrived"
-
-
-# -- the whole command --------------------------------------------------------------------------
-
-
-def render_outcomes(outcomes: Sequence[RunOutcome]) -> str:
-    """The end of a run: the verdict table, then per run its judge, problems and delivery diff."""
-    records = [o.record for o in outcomes]
-    parts = ["", verdict_table_text(records).rstrip("\n")]
-    for outcome in outcomes:
-        record = outcome.record
-        mark = "ok" if outcome.ok else "MISMATCH"
-        parts.append("")
-        parts.append(
-            f"== {record.name} (BotKube {record.botkube_version}): {mark}, judged by "
-            f"{outcome.plan.judged_by}"
-        )
-        parts += [f"   problem: {p}" for p in outcome.problems]
-        if outcome.plan.by_model:
-            parts += [f"   model disagrees: {p}" for p in disagreements(record)]
-        if outcome.diff is not None and record.diagnosis:  # the agent log's health sentence
-            parts.append(f"   diagnosis: {record.diagnosis[0]}")
-        if record.known_issue:
-            parts.append(f"   upstream: {record.known_issue} {record.known_issue_title}".rstrip())
-        if outcome.diff is not None and outcome.diff.rows:
-            parts.append("   delivery diff:")
-            parts += [f"     {line}" for line in outcome.diff.render_text().splitlines()]
-    bad = [o.record.name for o in outcomes if not o.ok]
-    parts.append("")
-    if bad:
-        parts.append(f"result: MISMATCH in {', '.join(bad)} ({len(bad)}/{len(outcomes)} runs)")
-    else:
-        parts.append(f"result: all {len(outcomes)} runs matched their expectations")
-    from pytest_botkube.redact import redact_text
-
-    return redact_text("\n".join(parts) + "\n")
-
-
-def execute(
-    plans: Sequence[PlannedRun],
-    settings: RunSettings,
-    *,
-    environ: Mapping[str, str],
-    report_dir: Path | None = None,
-    err: TextIO | None = None,
-    out: TextIO | None = None,
-    live: bool | None = None,
-    command_line: Sequence[str] = (),
-) -> list[RunOutcome]:
-    """Run ``plans`` on one cluster, print the verdict, write the bundle; the outcomes."""
-    err = err if err is not None else sys.stderr
-    out = out if out is not None else sys.stdout
-    progress = Progress(err, live=live)
-    work_dir = Path(tempfile.mkdtemp(prefix="botkube-repro-"))
-    outcomes: list[RunOutcome] = []
-    keep_work = False
-    try:
-        runner = Runner(settings, progress, environ=environ, work_dir=work_dir,
-                        collect_artifacts=report_dir is not None)  # fmt: skip
-        if command_line:
-            progress.say("botkube-repro run " + " ".join(command_line))
-        try:
-            outcomes = runner.run_all(plans)
-        except KeyboardInterrupt:
-            progress.say("interrupted: cleaned up (releases uninstalled, cluster per --keep)")
-            raise
-        keep_work = "kept" in runner.cluster_message
-        out.write(render_outcomes(outcomes))
-        out.flush()
-        if report_dir is not None:
-            transcript = work_dir / "run.log"
-            transcript.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
-            report = write_bundle(report_dir, [o.record for o in outcomes], [transcript])
-            out.write(f"report: {report}\n")
-        if keep_work:
-            out.write(f"kubeconfig of the kept cluster: {work_dir}\n")
-    finally:
-        progress.close()
-        if not keep_work:
-            shutil.rmtree(work_dir, ignore_errors=True)
-    return outcomes
