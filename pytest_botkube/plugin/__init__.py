@@ -1,6 +1,8 @@
 """pytest wiring only: options, ini keys, markers, fixtures and the report hook.
 
-Fixture bodies live in :mod:`pytest_botkube.plugin.session`, imported inside the fixtures, so that
+Fixture bodies live in focused modules (``cluster``: the session's cluster and receiver;
+``release``: per test; ``matrix``: the scenario parameter; ``xdist``: the handoff to workers),
+imported inside the fixtures, so that
 ``pytest --help`` and test runs that use no BotKube fixture never load the cluster layer or the
 kubernetes client. Shape as pytest-httpserver's: expensive session objects (the cluster, the
 receiver server) and cheap per-test handles (the receiver, reset around every test).
@@ -34,16 +36,15 @@ controller.
 
 from __future__ import annotations
 
-import json
-import os
 import tempfile
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_botkube.plugin.options import SettingError, Settings, add_options, settings_from_config
+from pytest_botkube.plugin.xdist import WORKERINPUT_KEY, XdistController
 
 if TYPE_CHECKING:
     from pytest_botkube.live.environment import LiveEnvironment
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from pytest_botkube.live.receiver import WebhookReceiver
     from pytest_botkube.live.release import Release
     from pytest_botkube.live.workload import Workload
-    from pytest_botkube.plugin.session import ClusterHolder
+    from pytest_botkube.plugin.cluster import ClusterHolder
     from pytest_botkube.reproduce.judge import Health
     from pytest_botkube.reproduce.pipeline import ReceiverEndpoint
     from pytest_botkube.scenario import Scenario
@@ -65,8 +66,6 @@ MARKERS = (
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 SESSION_KEY = pytest.StashKey["ClusterSession"]()
-#: What pytest-xdist's controller puts in each worker's ``workerinput``.
-WORKERINPUT_KEY = "botkube_cluster"
 #: Shown for each e2e test in the terminal summary (the JUnit XML carries all botkube_*).
 SUMMARY_PROPERTIES = (
     "botkube_version",
@@ -134,7 +133,7 @@ class ClusterSession:
     """The session's side of the cluster (a plugin object): who owns it, its end, the summary.
 
     In the owning process (a plain run or xdist's controller) it keeps a
-    :class:`~pytest_botkube.plugin.session.ClusterHolder`, created on first need; in a worker it
+    :class:`~pytest_botkube.plugin.cluster.ClusterHolder`, created on first need; in a worker it
     knows where the controller's handoff is.
     """
 
@@ -152,7 +151,7 @@ class ClusterSession:
     @property
     def holder(self) -> ClusterHolder:
         if self._holder is None:
-            from pytest_botkube.plugin.session import ClusterHolder
+            from pytest_botkube.plugin.cluster import ClusterHolder
 
             self._holder = ClusterHolder(self.settings, lambda: _work_dir(self.config))
         return self._holder
@@ -161,7 +160,7 @@ class ClusterSession:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if self.worker is None or self.worker_id is None:
             return
-        from pytest_botkube.plugin.session import selected_file, write_json
+        from pytest_botkube.plugin.xdist import selected_file, write_json
 
         live = sum(1 for item in session.items if item.get_closest_marker("botkube_e2e"))
         write_json(selected_file(Path(self.worker["dir"]), self.worker_id), {"live": live})
@@ -197,62 +196,6 @@ class ClusterSession:
             terminalreporter.write_line(f"botkube: {self.outcome}")
 
 
-class XdistController:
-    """pytest-xdist's controller: the cluster once, for every worker (registered only when
-    xdist is installed, so its hooks are known)."""
-
-    def __init__(self, session: ClusterSession) -> None:
-        self.session = session
-        self.directory: Path | None = None
-        self.decided = False
-
-    def pytest_configure_node(self, node: Any) -> None:
-        if self.directory is None:
-            self.directory = self.session.holder.work_dir
-        from pytest_botkube.live.environment import planned_kubeconfig
-        from pytest_botkube.plugin.session import live_config
-
-        settings = self.session.settings
-        config = live_config(settings, self.directory)
-        node.workerinput[WORKERINPUT_KEY] = {
-            "dir": str(self.directory),
-            "cluster_name": config.cluster_name,
-            "kubeconfig": str(planned_kubeconfig(config, dict(os.environ))),
-        }
-
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
-        """Runs before the scheduler hands any test out: the handoff exists before a worker
-        can need it. Every worker collects the same items, so the first answer decides."""
-        if self.decided or self.directory is None:
-            return
-        if self.session.config.getoption("setupplan", False):
-            return  # --setup-plan runs no fixture: no cluster either
-        from pytest_botkube.plugin.session import HANDOFF_FILE, selected_file, write_json
-
-        path = selected_file(self.directory, str(node.workerinput["workerid"]))
-        try:
-            live = int(json.loads(path.read_text(encoding="utf-8"))["live"])
-        except (OSError, ValueError, KeyError):
-            live = 0
-        self.decided = True
-        if not live:
-            return
-        reporter = self.session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.ensure_newline()
-            reporter.write_line(f"botkube: preparing the cluster for {live} live tests")
-        record = self.session.holder.handoff_record()
-        write_json(self.directory / HANDOFF_FILE, record)
-        if reporter is not None:
-            cluster = record["cluster"]
-            reason = record["problem"] or record["error"]
-            reporter.write_line(
-                f"botkube: cluster {cluster['name']!r} ready for the workers"
-                if cluster is not None
-                else f"botkube: no cluster: {reason}"
-            )
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -261,7 +204,7 @@ def pytest_runtest_makereport(
     if report.failed and report.when in ("setup", "call"):
         names = getattr(item, "fixturenames", ())
         if "botkube_release" in names:
-            from pytest_botkube.plugin import session as fixtures
+            from pytest_botkube.plugin import release as fixtures
 
             test = item.stash.get(fixtures.RELEASE_KEY, None)
             if test is not None:
@@ -283,11 +226,11 @@ def botkube_settings(pytestconfig: pytest.Config) -> Settings:
 def botkube_environment(
     botkube_settings: Settings, pytestconfig: pytest.Config
 ) -> Iterator[LiveEnvironment]:
-    from pytest_botkube.plugin import session as fixtures
+    from pytest_botkube.plugin.xdist import attached_environment
 
     session = pytestconfig.stash[SESSION_KEY]
     if session.worker is not None:
-        yield from fixtures.attached_environment(botkube_settings, session.worker)
+        yield from attached_environment(botkube_settings, session.worker)
     else:
         yield session.holder.environment()  # deleted in pytest_sessionfinish, not here
 
@@ -301,16 +244,16 @@ def botkube_cluster(botkube_environment: LiveEnvironment) -> Cluster:
 def botkube_receiver_endpoint(
     botkube_settings: Settings, botkube_environment: LiveEnvironment
 ) -> Iterator[ReceiverEndpoint]:
-    from pytest_botkube.plugin import session as fixtures
+    from pytest_botkube.plugin.cluster import receiver_endpoint
 
-    yield from fixtures.receiver_endpoint(botkube_settings, botkube_environment)
+    yield from receiver_endpoint(botkube_settings, botkube_environment)
 
 
 @pytest.fixture
 def botkube_receiver(botkube_receiver_endpoint: ReceiverEndpoint) -> Iterator[WebhookReceiver]:
-    from pytest_botkube.plugin import session as fixtures
+    from pytest_botkube.plugin.cluster import reset_receiver
 
-    yield from fixtures.reset_receiver(botkube_receiver_endpoint)
+    yield from reset_receiver(botkube_receiver_endpoint)
 
 
 @pytest.fixture
@@ -327,9 +270,9 @@ def botkube_scenario_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def botkube_scenario(botkube_scenario_name: str, botkube_settings: Settings) -> Scenario:
-    from pytest_botkube.plugin import session as fixtures
+    from pytest_botkube.plugin.matrix import load_scenario_param
 
-    return fixtures.load_scenario_param(botkube_scenario_name, botkube_settings)
+    return load_scenario_param(botkube_scenario_name, botkube_settings)
 
 
 @pytest.fixture
@@ -342,7 +285,7 @@ def botkube_release(
     botkube_receiver: WebhookReceiver,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Release]:
-    from pytest_botkube.plugin import session as fixtures
+    from pytest_botkube.plugin import release as fixtures
 
     # Not tmp_path: its teardown fails after a Ctrl-C in the call phase (it looks up the call
     # report, which an interrupted test never gets), and this teardown must stay clean.
@@ -359,7 +302,7 @@ def botkube_release(
 
 @pytest.fixture
 def botkube_workload(botkube_release: Release) -> Workload:
-    from pytest_botkube.plugin import session as fixtures
+    from pytest_botkube.plugin import release as fixtures
 
     return fixtures.workload(botkube_release)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_botkube.plugin import SETTINGS_KEY
-from pytest_botkube.plugin.session import scenario_id, selected_scenarios
+from pytest_botkube.plugin.matrix import scenario_id, selected_scenarios
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

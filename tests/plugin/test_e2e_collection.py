@@ -101,7 +101,8 @@ if what == "import":
     import pytest_botkube.plugin  # noqa: F401
 else:
     pytest.main(["--help"])
-heavy = ["kubernetes", "pytest_botkube.live.kube", "pytest_botkube.plugin.session",
+heavy = ["kubernetes", "pytest_botkube.live.kube", "pytest_botkube.plugin.cluster",
+         "pytest_botkube.plugin.release",
          "pytest_botkube.live.environment", "pytest_botkube.live.receiver"]
 print("LOADED=" + json.dumps([m for m in heavy if m in sys.modules]))
 """

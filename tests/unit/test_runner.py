@@ -198,8 +198,8 @@ def test_install_hint_only_for_an_object_another_release_owns():
 
 
 def test_the_pytest_settings_and_the_run_settings_agree_on_every_default(tmp_path):
+    from pytest_botkube.plugin.cluster import run_settings
     from pytest_botkube.plugin.options import BY_NAME, Settings
-    from pytest_botkube.plugin.session import run_settings
 
     defaults = {name: option.default for name, option in BY_NAME.items()}
     assert run_settings(Settings(resolved=defaults, rootdir=tmp_path)) == RunSettings()
