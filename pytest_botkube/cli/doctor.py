@@ -35,13 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pytest_botkube.doctor.examine import examine, render_json, render_text
-    from pytest_botkube.doctor.inspect import KubeReader
+    from pytest_botkube.doctor.examine import examine_cluster
+    from pytest_botkube.doctor.render import render_json, render_text
 
-    reader = KubeReader.connect(args.kubeconfig, args.context)
-    try:
-        report = examine(reader, namespace=args.namespace, release=args.release)
-    finally:
-        reader.close()
+    report = examine_cluster(args.kubeconfig, args.context, args.namespace, args.release)
     sys.stdout.write(render_json(report) + "\n" if args.format == "json" else render_text(report))
     return int(report.exit_code)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from pytest_botkube.doctor.examine import AccessDenied, ClusterUnreachable, ReadFailed
+from pytest_botkube.doctor.reader import AccessDenied, ClusterUnreachable, ReadFailed
 from pytest_botkube.errors import BadInput
 from pytest_botkube.live.kube import STREAM_TIMEOUT, Kube, KubeError, cause_of, status_message
 

@@ -14,7 +14,7 @@ from pytest_botkube.cli import main
 def test_doctor_never_imports_the_kubernetes_client_until_it_connects() -> None:
     code = (
         "import sys\n"
-        "from pytest_botkube import cli\nfrom pytest_botkube.doctor import examine\n"
+        "from pytest_botkube import cli\nfrom pytest_botkube.doctor import examine, render\n"
         "cli.build_parser()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'urllib3')))\n"
     )

@@ -9,8 +9,23 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_botkube.doctor import examine as doctor
+from pytest_botkube.doctor.discovery import (
+    botkube_container,
+    find_botkube,
+    image_tag,
+    running_version,
+)
+from pytest_botkube.doctor.pod import DEFAULT_HEALTH_PORT, PodState, health_port, pick_pod
+from pytest_botkube.doctor.reader import AccessDenied, BotkubeNotFound, ReadFailed
+from pytest_botkube.doctor.running_config import (
+    ObjectKey,
+    config_files,
+    env_overlay,
+    read_running_config,
+    scrub,
+)
 from pytest_botkube.errors import BadInput, ExitCode
+from pytest_botkube.helm_values import deep_merge
 
 PATHS = (
     "/config/global_config.yaml,/config/comm_config.yaml,"
@@ -99,7 +114,7 @@ class DictReader:
         self.calls.append(("list_deployments", namespace or "*", selector))
         if namespace is None:
             if self.forbid_cluster_list:
-                raise doctor.AccessDenied("list", "deployments", None)
+                raise AccessDenied("list", "deployments", None)
             return [d for items in self.deployments.values() for d in items]
         return list(self.deployments.get(namespace, []))
 
@@ -117,7 +132,7 @@ class DictReader:
         return self.secrets.get(name)
 
     def get_healthz(self, namespace: str, pod: str, port: int) -> bytes:
-        raise doctor.ReadFailed("no pods here")
+        raise ReadFailed("no pods here")
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> Iterator[str]:
         return iter(())
@@ -194,13 +209,13 @@ def chart_reader(**overrides: Any) -> DictReader:
     ],
 )
 def test_image_tag(image: str, tag: str | None) -> None:
-    assert doctor.image_tag(image) == tag
+    assert image_tag(image) == tag
 
 
 def test_version_falls_back_to_chart_label_when_image_is_pinned_by_digest() -> None:
     dep = chart_deployment(image="ghcr.io/kubeshop/botkube@sha256:" + "c" * 64)
-    container = doctor.botkube_container(dep)
-    assert doctor.running_version(dep, container) == "v1.13.0"
+    container = botkube_container(dep)
+    assert running_version(dep, container) == "v1.13.0"
 
 
 def test_container_found_by_image_when_renamed() -> None:
@@ -208,7 +223,7 @@ def test_container_found_by_image_when_renamed() -> None:
     containers = dep["spec"]["template"]["spec"]["containers"]
     containers[0]["name"] = "agent"
     containers.insert(0, {"name": "sidecar", "image": "busybox:1"})
-    assert doctor.botkube_container(dep)["name"] == "agent"
+    assert botkube_container(dep)["name"] == "agent"
 
 
 # --------------------------------------------------------------------------- config files
@@ -223,7 +238,7 @@ def test_config_files_follow_volumes_and_load_underscore_files_last() -> None:
         }
     ]
     dep = chart_deployment(env=env)
-    files = doctor.config_files(dep, doctor.botkube_container(dep))
+    files = config_files(dep, botkube_container(dep))
     assert [f.path for f in files] == [
         "/config/global_config.yaml",
         "/config/comm_config.yaml",
@@ -259,21 +274,21 @@ def test_config_files_honour_items_and_sub_path() -> None:
         },
         {"name": "single", "configMap": {"name": "mine", "optional": True}},
     ]
-    files = doctor.config_files(dep, doctor.botkube_container(dep))
-    assert files[0].candidates == (doctor.ObjectKey("Secret", "my-comms", "comm_config.yaml"),)
-    assert files[1].candidates == (doctor.ObjectKey("ConfigMap", "mine", "whole.yaml", True),)
+    files = config_files(dep, botkube_container(dep))
+    assert files[0].candidates == (ObjectKey("Secret", "my-comms", "comm_config.yaml"),)
+    assert files[1].candidates == (ObjectKey("ConfigMap", "mine", "whole.yaml", True),)
 
 
 def test_remote_config_is_named_not_guessed() -> None:
     dep = chart_deployment(env=[{"name": "CONFIG_PROVIDER_IDENTIFIER", "value": "abc"}])
     with pytest.raises(BadInput, match="Botkube Cloud"):
-        doctor.config_files(dep, doctor.botkube_container(dep))
+        config_files(dep, botkube_container(dep))
 
 
 def test_missing_config_paths_is_bad_input_naming_the_deployment() -> None:
     dep = chart_deployment(env=[])
     with pytest.raises(BadInput, match=r"botkube/botkube: .*BOTKUBE_CONFIG_PATHS"):
-        doctor.config_files(dep, doctor.botkube_container(dep))
+        config_files(dep, botkube_container(dep))
 
 
 # --------------------------------------------------------------------------- merge
@@ -282,7 +297,7 @@ def test_missing_config_paths_is_bad_input_naming_the_deployment() -> None:
 def test_deep_merge_replaces_lists_and_leaves_inputs_alone() -> None:
     base = {"a": {"list": [1, 2], "keep": 1}, "b": 1}
     overlay = {"a": {"list": [3]}, "c": {"d": 1}}
-    merged = doctor.deep_merge(base, overlay)
+    merged = deep_merge(base, overlay)
     assert merged == {"a": {"list": [3], "keep": 1}, "b": 1, "c": {"d": 1}}
     assert base == {"a": {"list": [1, 2], "keep": 1}, "b": 1}
     assert overlay == {"a": {"list": [3]}, "c": {"d": 1}}
@@ -297,13 +312,13 @@ def test_env_overlay_maps_names_like_the_agent() -> None:
             {"name": "OTHER", "value": "x"},
         ]
     }
-    assert doctor.env_overlay(container) == {"settings": {"healthPort": "3000"}}
+    assert env_overlay(container) == {"settings": {"healthPort": "3000"}}
 
 
 def test_running_config_merges_like_the_agent_and_outlines_the_secret() -> None:
     reader = chart_reader()
     dep = chart_deployment()
-    running = doctor.read_running_config(reader, "botkube", dep, doctor.botkube_container(dep))
+    running = read_running_config(reader, "botkube", dep, botkube_container(dep))
     comms = running.data["communications"]["default-group"]
     # _runtime_state.yaml, loaded last, replaced the channel's bindings list.
     assert comms["socketSlack"]["channels"]["default"]["bindings"] == {
@@ -327,7 +342,7 @@ def test_running_config_merges_like_the_agent_and_outlines_the_secret() -> None:
 
 def test_scrub_replaces_every_occurrence_in_nested_data() -> None:
     data = {"log": [f"POST {WEBHOOK} failed"], WEBHOOK: 1, "n": 3}
-    clean = doctor.scrub(data, {WEBHOOK})
+    clean = scrub(data, {WEBHOOK})
     assert WEBHOOK not in json.dumps(clean)
     assert clean["n"] == 3
 
@@ -336,8 +351,8 @@ def test_missing_config_map_names_what_was_looked_for() -> None:
     reader = chart_reader()
     del reader.config_maps["botkube-startup-config"]
     dep = chart_deployment()
-    with pytest.raises(doctor.BotkubeNotFound) as info:
-        doctor.read_running_config(reader, "botkube", dep, doctor.botkube_container(dep))
+    with pytest.raises(BotkubeNotFound) as info:
+        read_running_config(reader, "botkube", dep, botkube_container(dep))
     assert "/startup-config/_startup_state.yaml" in str(info.value)
     assert "ConfigMap botkube/botkube-startup-config" in str(info.value)
     assert info.value.exit_code == ExitCode.ENVIRONMENT
@@ -350,7 +365,7 @@ def test_invalid_yaml_in_the_secret_never_quotes_it() -> None:
     )
     dep = chart_deployment()
     with pytest.raises(BadInput) as info:
-        doctor.read_running_config(reader, "botkube", dep, doctor.botkube_container(dep))
+        read_running_config(reader, "botkube", dep, botkube_container(dep))
     assert "Secret botkube/botkube-communication-secret key comm_config.yaml" in str(info.value)
     assert TOKEN not in str(info.value)
 
@@ -360,14 +375,14 @@ def test_invalid_yaml_in_the_secret_never_quotes_it() -> None:
 
 def test_find_lists_all_namespaces_by_the_chart_labels() -> None:
     reader = chart_reader()
-    target = doctor.find_botkube(reader, None, None)
+    target = find_botkube(reader, None, None)
     assert (target.namespace, target.name, target.release) == ("botkube", "botkube", "botkube")
     assert reader.calls[0] == ("list_deployments", "*", "app=botkube,component=controller")
 
 
 def test_find_falls_back_to_likely_namespaces_when_cluster_list_is_forbidden() -> None:
     reader = chart_reader(forbid_cluster_list=True, context_namespace="ops")
-    target = doctor.find_botkube(reader, None, "botkube")
+    target = find_botkube(reader, None, "botkube")
     assert target.name == "botkube"
     listed = [c[1] for c in reader.calls if c[0] == "list_deployments"]
     assert listed == ["*", "ops", "botkube"]
@@ -375,8 +390,8 @@ def test_find_falls_back_to_likely_namespaces_when_cluster_list_is_forbidden() -
 
 def test_not_found_says_what_and_where() -> None:
     reader = DictReader()
-    with pytest.raises(doctor.BotkubeNotFound) as info:
-        doctor.find_botkube(reader, "monitoring", "bk")
+    with pytest.raises(BotkubeNotFound) as info:
+        find_botkube(reader, "monitoring", "bk")
     message = str(info.value)
     assert message == (
         f"no BotKube found in {reader.where}: looked for Deployments labelled "
@@ -392,7 +407,7 @@ def test_two_installs_ask_the_user_to_choose() -> None:
     other["metadata"]["namespace"] = "team-b"
     reader = DictReader(deployments={"botkube": [chart_deployment()], "team-b": [other]})
     with pytest.raises(BadInput, match=r"botkube/botkube, team-b/botkube.*--namespace"):
-        doctor.find_botkube(reader, None, None)
+        find_botkube(reader, None, None)
 
 
 # --------------------------------------------------------------------------- pod and port
@@ -417,9 +432,9 @@ def test_pick_pod_prefers_the_newest_running_pod() -> None:
         ),
         _pod("pending", "2024-01-03T00:00:00Z", phase="Pending"),
     ]
-    state = doctor.pick_pod(pods, "botkube")
-    assert state == doctor.PodState("new", "Running", True, 3, 1, "Error")
-    assert doctor.pick_pod([], "botkube") is None
+    state = pick_pod(pods, "botkube")
+    assert state == PodState("new", "Running", True, 3, 1, "Error")
+    assert pick_pod([], "botkube") is None
 
 
 def test_health_port_prefers_the_config_then_the_probe() -> None:
@@ -427,6 +442,6 @@ def test_health_port_prefers_the_config_then_the_probe() -> None:
         "ports": [{"name": "health", "containerPort": 2200}],
         "livenessProbe": {"httpGet": {"path": "/healthz", "port": "health"}},
     }
-    assert doctor.health_port(container, {"settings": {"healthPort": "3000"}}) == 3000
-    assert doctor.health_port(container, {}) == 2200
-    assert doctor.health_port({}, {}) == doctor.DEFAULT_HEALTH_PORT
+    assert health_port(container, {"settings": {"healthPort": "3000"}}) == 3000
+    assert health_port(container, {}) == 2200
+    assert health_port({}, {}) == DEFAULT_HEALTH_PORT
