@@ -22,7 +22,9 @@ from typing import Any, TextIO
 from pytest_botkube.cli._progress import StatusLine
 from pytest_botkube.cli.values import add_target_argument, resolve_target
 from pytest_botkube.errors import BadInput, ExitCode
-from pytest_botkube.report.records import disagreements, verdict_table_text, write_bundle
+from pytest_botkube.report.bundle import write_bundle
+from pytest_botkube.report.records import disagreements
+from pytest_botkube.report.render import verdict_table_text
 from pytest_botkube.reproduce.pipeline import Runner, RunOutcome, RunSettings
 from pytest_botkube.reproduce.plan import PlannedRun, plan_runs
 from pytest_botkube.settings import OPTIONS, Option, SettingError, cli_flag, convert, given

@@ -1,33 +1,19 @@
-"""The verdict table and the bug-report bundle (``report.md`` plus redacted raw artifacts).
-
-Pure rendering: ``botkube-repro run`` and the pytest suite fill ``RunRecord``s from what they
-observed; this module turns them into a fixed-width table for a terminal and into Markdown a
-maintainer can paste into a GitHub issue. Everything that leaves goes through ``redact``; the
-bundle is meant for public issues.
-
-The model's static prediction (``lint``) is shown beside what was observed. A disagreement is not a
-detail: it means the model of BotKube or the scenario is wrong, so it is flagged loudly in both
-renderings.
+"""What one live run established (``RunRecord``), in the forms it travels in: JSON (a pytest
+worker, the bundle), flat ``botkube_*`` properties (JUnit XML), and its disagreements with the
+model's prediction. Filled by the judge (``reproduce/judge.py``); rendered by ``report/render.py``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pytest_botkube import __version__
 from pytest_botkube.readers.logs import Panic, PluginTimeline
-from pytest_botkube.redact import redact_file, redact_text, redact_values
-from pytest_botkube.reproduce.delivery_diff import DeliveryDiff
-
-LOUD = "!! MODEL DISAGREES !!"
+from pytest_botkube.redact import redact_text, redact_values
 
 
 @dataclass(frozen=True)
@@ -54,21 +40,6 @@ class DeliveryRow:
         if self.disagreement:
             return False
         return self.expected is None or self.expected == self.delivered
-
-
-def rows_from_diff(diff: DeliveryDiff) -> tuple[tuple[DeliveryRow, ...], tuple[str, ...]]:
-    """The verdict module's delivery diff as report rows, plus the unmatched deliveries."""
-    rows = tuple(
-        DeliveryRow(
-            happening=row.what(),
-            delivered=row.delivered,
-            expected=None if row.forwarding is None else row.forwarding.delivered,
-            why=row.why(),
-            disagreement=row.disagreement,
-        )
-        for row in diff.rows
-    )
-    return rows, tuple(delivery.describe() for delivery in diff.unmatched)
 
 
 def panic_signature(panic: Panic | None) -> str:
@@ -169,12 +140,12 @@ def record_properties(record: RunRecord) -> list[tuple[str, str]]:
         ("botkube_kubernetes_version", record.kubernetes_version),
         ("botkube_node_image", record.node_image),
         ("botkube_plugin_status", record.observed_status or "?"),
-        ("botkube_plugin_restarts", _restarts(record)),
-        ("botkube_plugin_exit_statuses", _statuses(record.exit_statuses)),
+        ("botkube_plugin_restarts", restarts_text(record)),
+        ("botkube_plugin_exit_statuses", statuses_text(record.exit_statuses)),
         ("botkube_panic", record.panic),
-        ("botkube_happened", _happened_count(record)),
-        ("botkube_delivered", _delivered_count(record)),
-        ("botkube_predicted", _predicted(record)),
+        ("botkube_happened", happened_count(record)),
+        ("botkube_delivered", delivered_count(record)),
+        ("botkube_predicted", predicted_text(record)),
         ("botkube_model_disagreements", "; ".join(disagreements(record))),
         ("botkube_known_issue", record.known_issue),
     ]
@@ -192,8 +163,8 @@ def disagreements(record: RunRecord) -> list[str]:
         seen = sorted(set(record.exit_statuses))
         if sorted(set(pred.exit_statuses)) != seen:
             out.append(
-                f"plugin exit statuses: predicted {_statuses(pred.exit_statuses)}, "
-                f"observed {_statuses(record.exit_statuses)}"
+                f"plugin exit statuses: predicted {statuses_text(pred.exit_statuses)}, "
+                f"observed {statuses_text(record.exit_statuses)}"
             )
     for row in record.diff:
         if row.agrees:
@@ -207,7 +178,7 @@ def disagreements(record: RunRecord) -> list[str]:
     return out
 
 
-def _statuses(statuses: Sequence[int]) -> str:
+def statuses_text(statuses: Sequence[int]) -> str:
     """``(2, 2, 2)`` -> ``2 x3``; ``()`` -> ``none``."""
     if not statuses:
         return "none"
@@ -215,305 +186,25 @@ def _statuses(statuses: Sequence[int]) -> str:
     return ", ".join(f"{s} x{n}" if n > 1 else str(s) for s, n in sorted(counts.items()))
 
 
-def _restarts(record: RunRecord) -> str:
+def restarts_text(record: RunRecord) -> str:
     if record.restarts is None:
         return "?"
     return f"{record.restarts}/{record.threshold}" if record.threshold else str(record.restarts)
 
 
-def _predicted(record: RunRecord) -> str:
+def predicted_text(record: RunRecord) -> str:
     pred = record.predicted
     if pred is None:
         return "-"
-    exits = f", exit {_statuses(pred.exit_statuses)}" if pred.exit_statuses else ""
+    exits = f", exit {statuses_text(pred.exit_statuses)}" if pred.exit_statuses else ""
     return f"{pred.status or '?'}{exits}"
 
 
-def _delivered_count(record: RunRecord) -> str:
+def delivered_count(record: RunRecord) -> str:
     if record.diff:
         return str(sum(1 for row in record.diff if row.delivered))
     return str(len(record.delivered))
 
 
-def _happened_count(record: RunRecord) -> str:
+def happened_count(record: RunRecord) -> str:
     return str(len(record.diff) if record.diff else len(record.happenings))
-
-
-_COLUMNS = (
-    "run",
-    "BotKube",
-    "plugin",
-    "restarts",
-    "exits",
-    "panic",
-    "happened",
-    "delivered",
-    "predicted",
-    "model",
-)
-
-
-def _row(record: RunRecord) -> list[str]:
-    return [
-        record.name,
-        record.botkube_version,
-        record.observed_status or "?",
-        _restarts(record),
-        _statuses(record.exit_statuses),
-        record.panic or "-",
-        _happened_count(record),
-        _delivered_count(record),
-        _predicted(record),
-        LOUD if disagreements(record) else ("agrees" if record.predicted else "-"),
-    ]
-
-
-def verdict_table_text(records: Sequence[RunRecord]) -> str:
-    """Fixed-width table for a terminal, followed by every disagreement spelled out."""
-    rows = [list(_COLUMNS), *(_row(r) for r in records)]
-    rows = [[redact_text(cell) for cell in row] for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    out = [line(rows[0]), line(["-" * w for w in widths]), *(line(r) for r in rows[1:])]
-    for record in records:
-        for problem in disagreements(record):
-            out.append(f"{LOUD} {record.name}: {redact_text(problem)}")
-    return "\n".join(out) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    lines = [
-        "| " + " | ".join(_cell(h) for h in header) + " |",
-        "|" + "|".join("---" for _ in header) + "|",
-    ]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def verdict_table_markdown(records: Sequence[RunRecord]) -> str:
-    rows = []
-    for record in records:
-        row = _row(record)
-        if disagreements(record):
-            row[-1] = f"**{LOUD}**"
-        rows.append(row)
-    return _md_table(_COLUMNS, rows)
-
-
-def _fence(text: str, lang: str = "") -> str:
-    """A code block whose fence is longer than any backtick run inside it."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
-
-
-def _versions_table(records: Sequence[RunRecord]) -> str:
-    header = ("run", "BotKube", "chart", "kind", "node image", "Kubernetes")
-    rows = [
-        (
-            r.name,
-            r.botkube_version,
-            r.chart_version or r.botkube_version,
-            r.kind_version or "?",
-            r.node_image or "?",
-            r.kubernetes_version or "?",
-        )
-        for r in records
-    ]
-    return _md_table(header, rows)
-
-
-def _issue_link(record: RunRecord) -> str:
-    url = record.known_issue
-    match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+)/?", url)
-    label = f"{match.group(1)}#{match.group(2)}" if match else url
-    title = f": {record.known_issue_title}" if record.known_issue_title else ""
-    return f"[{label}]({url}){title}"
-
-
-def _run_section(record: RunRecord, values_file: str | None, artifact_files: Sequence[str]) -> str:
-    parts = [f"## {record.name} (BotKube {record.botkube_version})"]
-    problems = disagreements(record)
-    if problems:
-        parts.append(
-            "> [!CAUTION]\n> **"
-            + LOUD
-            + "** The model of BotKube predicted something other than what this run showed; "
-            "the model or the scenario is wrong:\n" + "\n".join(f"> - {p}" for p in problems)
-        )
-    if record.expectations_met is not None:
-        met = "met" if record.expectations_met else "**NOT met**"
-        parts.append(f"Scenario expectations: {met}.")
-    pred = record.predicted
-    parts.append(
-        _md_table(
-            ("", "predicted (lint)", "observed"),
-            [
-                ("plugin status", pred.status if pred else "-", record.observed_status or "?"),
-                (
-                    "plugin exit statuses",
-                    _statuses(pred.exit_statuses) if pred else "-",
-                    _statuses(record.exit_statuses),
-                ),
-                ("restarts", "", _restarts(record)),
-                ("panic", "", record.panic or "none"),
-            ],
-        )
-    )
-    if pred and pred.summary:
-        parts.append(f"Model: {pred.summary}")
-    if record.diff:
-        rows = [
-            (
-                row.happening,
-                "-" if row.expected is None else ("delivered" if row.expected else "dropped"),
-                "delivered" if row.delivered else "not delivered",
-                row.why,
-                "agrees" if row.agrees else f"**{LOUD}**",
-            )
-            for row in record.diff
-        ]
-        parts.append(
-            "### Delivery diff\n\n"
-            + _md_table(("happened", "model", "observed", "why", "model vs run"), rows)
-        )
-        if record.unmatched:
-            parts.append(
-                "Deliveries matching nothing that happened:\n\n"
-                + "\n".join(f"- `{d}`" for d in record.unmatched)
-            )
-    else:
-        happened = "\n".join(f"- {h}" for h in record.happenings) or "- (nothing recorded)"
-        delivered = "\n".join(f"- {d}" for d in record.delivered) or "- (nothing)"
-        parts.append(f"### Happened\n\n{happened}\n\n### Delivered\n\n{delivered}")
-    if record.diagnosis:
-        parts.append("### Agent log diagnosis\n\n" + _fence("\n".join(record.diagnosis), "text"))
-    if record.known_issue:
-        parts.append(f"### Upstream issue\n\n{_issue_link(record)}")
-    if record.values:
-        dumped = yaml.safe_dump(redact_values(record.values), sort_keys=False)
-        also = f"; also <code>{values_file}</code>" if values_file else ""
-        parts.append(
-            f"<details><summary>Helm values used (redacted{also})</summary>\n\n"
-            f"{_fence(dumped, 'yaml')}\n\n</details>"
-        )
-    if artifact_files:
-        parts.append("Artifacts: " + ", ".join(f"`{a}`" for a in artifact_files))
-    return "\n\n".join(parts)
-
-
-def render_report(
-    records: Sequence[RunRecord],
-    *,
-    values_files: Mapping[str, str] | None = None,
-    artifact_files: Mapping[str, Sequence[str]] | None = None,
-    shared_artifacts: Sequence[str] = (),
-) -> str:
-    """``report.md`` text; every string in it has been through redaction."""
-    all_problems = [(r.name, p) for r in records for p in disagreements(r)]
-    parts = [
-        "# BotKube reproduction report",
-        f"Generated by pytest-botkube {__version__} (`botkube-repro`). Secrets in values and "
-        "logs are replaced by `<redacted>`.",
-    ]
-    if all_problems:
-        parts.append(
-            "> [!CAUTION]\n> **"
-            + LOUD
-            + "** A disagreement means the model of BotKube or the scenario is wrong; the observed "
-            "run wins.\n" + "\n".join(f"> - {name}: {p}" for name, p in all_problems)
-        )
-    parts.append("## Verdict\n\n" + verdict_table_markdown(records))
-    issues = sorted({(r.known_issue, r.known_issue_title) for r in records if r.known_issue})
-    if issues:
-        lines = [
-            "- " + _issue_link(RunRecord("", "", known_issue=u, known_issue_title=t))
-            for u, t in issues
-        ]
-        parts.append("Matches upstream:\n" + "\n".join(lines))
-    parts.append("## Versions\n\n" + _versions_table(records))
-    for record in records:
-        parts.append(
-            _run_section(
-                record,
-                (values_files or {}).get(record.name),
-                (artifact_files or {}).get(record.name, ()),
-            )
-        )
-    if shared_artifacts:
-        parts.append("## Artifacts\n\n" + "\n".join(f"- `{a}`" for a in shared_artifacts))
-    return redact_text("\n\n".join(parts) + "\n")
-
-
-def _slug(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "run"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    taken.add(slug)
-    return slug
-
-
-def _copy_redacted(source: Path, destination: Path, bundle: Path) -> list[str]:
-    """Copy a file or a directory tree, redacting every file; returns bundle-relative paths."""
-    copied: list[str] = []
-    if source.is_dir():
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                target = destination / path.relative_to(source)
-                redact_file(path, target)
-                copied.append(target.relative_to(bundle).as_posix())
-    elif source.is_file():
-        redact_file(source, destination)
-        copied.append(destination.relative_to(bundle).as_posix())
-    return copied
-
-
-def write_bundle(
-    directory: Path, records: Sequence[RunRecord], artifacts: Sequence[Path] = ()
-) -> Path:
-    """Write ``report.md``, the redacted values per run and the redacted raw artifacts.
-
-    Layout: ``report.md``, ``values/<run>.yaml``, ``artifacts/<run>/...`` for each run's own
-    artifacts and ``artifacts/shared/...`` for the others. Returns the path of ``report.md``.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
-    values_files: dict[str, str] = {}
-    artifact_files: dict[str, list[str]] = {}
-    for record in records:
-        slug = _slug(record.name, taken)
-        values_path = directory / "values" / f"{slug}.yaml"
-        values_path.parent.mkdir(parents=True, exist_ok=True)
-        values_path.write_text(
-            redact_text(yaml.safe_dump(redact_values(record.values), sort_keys=False)),
-            encoding="utf-8",
-        )
-        values_files[record.name] = values_path.relative_to(directory).as_posix()
-        files: list[str] = []
-        for source in record.artifacts:
-            files += _copy_redacted(source, directory / "artifacts" / slug / source.name, directory)
-        artifact_files[record.name] = files
-    shared: list[str] = []
-    for source in artifacts:
-        shared += _copy_redacted(
-            source, directory / "artifacts" / "shared" / source.name, directory
-        )
-    report = directory / "report.md"
-    report.write_text(
-        render_report(
-            records,
-            values_files=values_files,
-            artifact_files=artifact_files,
-            shared_artifacts=shared,
-        ),
-        encoding="utf-8",
-    )
-    return report

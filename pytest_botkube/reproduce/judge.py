@@ -24,7 +24,7 @@ from pytest_botkube.model.events import Happening
 from pytest_botkube.model.semantics import Analysis
 from pytest_botkube.readers.health import HealthVerdict, Healthz, health_verdict, parse_healthz
 from pytest_botkube.readers.logs import LogSummary
-from pytest_botkube.report.records import Prediction, RunRecord, observed_from_log, rows_from_diff
+from pytest_botkube.report.records import DeliveryRow, Prediction, RunRecord, observed_from_log
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff
 from pytest_botkube.scenario import DeliveryExpectation, PluginExpectation
 
@@ -236,6 +236,21 @@ class Health:
 
     def wait_for(self, status: str, timeout: float) -> tuple[Healthz, LogSummary, HealthVerdict]:
         return wait_for_plugin_status(self.release, status, timeout)
+
+
+def rows_from_diff(diff: DeliveryDiff) -> tuple[tuple[DeliveryRow, ...], tuple[str, ...]]:
+    """The delivery diff as the report's rows, plus the unmatched deliveries."""
+    rows = tuple(
+        DeliveryRow(
+            happening=row.what(),
+            delivered=row.delivered,
+            expected=None if row.forwarding is None else row.forwarding.delivered,
+            why=row.why(),
+            disagreement=row.disagreement,
+        )
+        for row in diff.rows
+    )
+    return rows, tuple(delivery.describe() for delivery in diff.unmatched)
 
 
 _PREDICTED = {

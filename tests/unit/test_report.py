@@ -12,8 +12,8 @@ import yaml
 from pytest_botkube.model.events import Forwarding, Happening
 from pytest_botkube.readers.logs import read_log_file
 from pytest_botkube.readers.payload import Delivery
+from pytest_botkube.report.bundle import write_bundle
 from pytest_botkube.report.records import (
-    LOUD,
     DeliveryRow,
     Prediction,
     RunRecord,
@@ -22,12 +22,10 @@ from pytest_botkube.report.records import (
     record_from_json,
     record_properties,
     record_to_json,
-    render_report,
-    rows_from_diff,
-    verdict_table_text,
-    write_bundle,
 )
+from pytest_botkube.report.render import LOUD, render_report, verdict_table_text
 from pytest_botkube.reproduce.delivery_diff import delivery_diff
+from pytest_botkube.reproduce.judge import rows_from_diff
 
 ISSUE = "https://github.com/kubeshop/botkube/issues/1474"
 HPA = "autoscaling/v2/horizontalpodautoscalers"
