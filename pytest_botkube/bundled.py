@@ -1,7 +1,11 @@
 """Where the project's scenario files and manifests live.
 
-They sit beside the package in a source checkout (the normal way to run the suite); an installed
-copy finds them through ``BOTKUBE_REPRO_HOME`` or the current directory.
+Found in this order: ``BOTKUBE_REPRO_HOME`` (a directory holding ``scenarios/`` and
+``manifests/``, e.g. a fork's own set), the source checkout the package sits in (an editable
+install, or the suite run from a clone), and the copy an installed wheel carries as package
+data (``pytest_botkube/data``, written by ``setup.py``'s build hook). Never the current
+directory: an installed ``botkube-repro`` finds the same files wherever it is started.
+A single scenario file anywhere is always usable by its path.
 """
 
 from __future__ import annotations
@@ -11,23 +15,28 @@ from collections.abc import Mapping
 from pathlib import Path
 
 HOME_ENV = "BOTKUBE_REPRO_HOME"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DATA = PACKAGE_DIR / "data"
 
 
-def project_home(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+def _has_both(directory: Path) -> bool:
+    return (directory / "scenarios").is_dir() and (directory / "manifests").is_dir()
+
+
+def project_home(environ: Mapping[str, str] | None = None) -> Path:
     """The directory holding ``scenarios/`` and ``manifests/``."""
     env = os.environ if environ is None else environ
     if env.get(HOME_ENV):
-        return Path(env[HOME_ENV])
-    start = Path.cwd() if cwd is None else cwd
-    for candidate in (start, *start.parents):
-        if (candidate / "scenarios").is_dir() and (candidate / "manifests").is_dir():
-            return candidate
-    return Path(__file__).resolve().parent.parent
+        return Path(env[HOME_ENV]).expanduser()
+    checkout = PACKAGE_DIR.parent
+    if _has_both(checkout) and (checkout / "pyproject.toml").is_file():
+        return checkout
+    return PACKAGE_DATA
 
 
-def scenarios_dir(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
-    return project_home(environ, cwd) / "scenarios"
+def scenarios_dir(environ: Mapping[str, str] | None = None) -> Path:
+    return project_home(environ) / "scenarios"
 
 
-def manifests_dir(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
-    return project_home(environ, cwd) / "manifests"
+def manifests_dir(environ: Mapping[str, str] | None = None) -> Path:
+    return project_home(environ) / "manifests"
