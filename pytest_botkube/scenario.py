@@ -511,7 +511,9 @@ def _parse_document(doc: YamlDocument, path: Path) -> Scenario:
 def load_scenario(path: Path | str) -> Scenario:
     """Read and validate one scenario file."""
     p = Path(path)
-    return _parse_document(load_yaml(p), p)
+    doc = load_yaml(p)
+    doc.refuse_key_notes()  # our own files: a key Helm would drop or rename is a mistake
+    return _parse_document(doc, p)
 
 
 def _scenario_files(directory: Path) -> list[Path]:

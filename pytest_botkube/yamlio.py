@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import math
+import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import yaml
 
@@ -38,6 +42,7 @@ class YamlDocument:
     name: str
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    notes: tuple[KeyNote, ...] = ()  # what Helm did to keys without a message
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """Line of ``path`` or of its nearest ancestor that has one."""
@@ -56,6 +61,18 @@ class YamlDocument:
 
     def error(self, path: Sequence[str | int], message: str) -> BadInput:
         return BadInput(f"{self.where(path)}: {message}")
+
+    def refuse_key_notes(self) -> None:
+        """For our own files (scenarios): a key Helm would silently drop or rename is an error."""
+        for note in self.notes:
+            key = format_key_path(note.path)
+            if note.kind == "not-a-string":
+                raise BadInput(
+                    f"{self.name}:{note.line}: {key}: key {note.written!r} is not a string "
+                    f"(Helm turns it into {note.path[-1]!r}); quote it"
+                )
+            lines = " and ".join(str(line) for line in (*note.dropped, note.line))
+            raise BadInput(f"{self.name}:{note.line}: {key}: duplicate key (lines {lines})")
 
 
 #: Nodes a document may expand to once aliases are followed; a realistic values file (1,000
@@ -106,7 +123,260 @@ def _check_aliases(root: yaml.Node, name: str) -> None:
                 stack.append((child, False))
 
 
+# --------------------------------------------------------------------------- Helm's reading
+# Helm reads a values file with sigs.k8s.io/yaml: go-yaml v2 decodes it (YAML 1.1 scalars, keys
+# of any scalar type, a repeated key silently overwritten, ``<<`` merges applied in order), then
+# every key is turned into a string for JSON. PyYAML differs on each point, so the document is
+# built here from the composed nodes the way Helm builds it, remembering what Helm does silently.
+
+_TAG = "tag:yaml.org,2002:"
+_PLAIN = "tag:pytest-botkube:plain"  # an untagged plain scalar: resolved below as go-yaml v2 does
+_HINTS = {**dict.fromkeys("+-", "S"), **dict.fromkeys("0123456789", "D")}
+_HINTS.update({**dict.fromkeys("yYnNtTfFoO~", "M"), ".": "."})
+_WORDS: dict[str, Any] = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE"), True),
+    **dict.fromkeys(("on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE"), False),
+    **dict.fromkeys(("off", "Off", "OFF"), False),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
+}
+_GO_INT = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _go_int(text: str) -> int | None:
+    """Go's ``strconv.ParseInt(text, 0, 64)``, then ``ParseUint``: 0x, 0o, 0b and a leading 0
+    (octal) prefixes; None when neither accepts it."""
+    match = _GO_INT.fullmatch(text)
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    prefix = digits[:2].lower()
+    if prefix in ("0x", "0o", "0b"):
+        value = int(digits[2:], {"0x": 16, "0o": 8, "0b": 2}[prefix])
+    elif len(digits) > 1 and digits[0] == "0":
+        value = int(digits[1:], 8)
+    else:
+        value = int(digits)
+    value = -value if sign == "-" else value
+    if _INT64[0] <= value <= _INT64[1] or (not sign and value < 2**64):
+        return value
+    return None
+
+
+def helm_scalar(text: str) -> Any:
+    """What go-yaml v2 (Helm's parser) makes of an untagged plain scalar: YAML 1.1 words
+    (``yes``, ``on``, ``y`` are true), Go integer syntax, floats, else the text. A timestamp stays
+    text, as Helm keeps it."""
+    hint = _HINTS.get(text[:1], "M" if not text else None)
+    if hint is None:
+        return text
+    if text in _WORDS:
+        return _WORDS[text]
+    if hint == ".":
+        return float(text) if _DOT_FLOAT.fullmatch(text) else text
+    if hint == "M":
+        return text
+    plain = text.replace("_", "")
+    number = _go_int(plain)
+    if number is not None:
+        return number
+    if _GO_FLOAT.fullmatch(plain):
+        value = float(plain)
+        return text if math.isinf(value) else value  # Go refuses an out-of-range float
+    return text
+
+
+def _float32_text(value: float) -> str:
+    """Go's ``strconv.FormatFloat(value, 'g', -1, 32)``, as sigs.k8s.io/yaml spells a float key."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):  # the shortest decimal that reads back as the same float32
+        mantissa, exponent = f"{single:.{digits - 1}e}".split("e")
+        if struct.unpack("f", struct.pack("f", float(f"{mantissa}e{exponent}")))[0] == single:
+            break
+    sign = "-" if mantissa.startswith("-") else ""
+    figures = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
+    exp = int(exponent)
+    if exp < -4 or exp >= 6:  # Go switches to %e from exponent 6 for the shortest form
+        rest = f".{figures[1:]}" if len(figures) > 1 else ""
+        return f"{sign}{figures[0]}{rest}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if exp < 0:
+        return f"{sign}0.{'0' * (-exp - 1)}{figures}"
+    whole, frac = figures[: exp + 1].ljust(exp + 1, "0"), figures[exp + 1 :]
+    return f"{sign}{whole}.{frac}" if frac else f"{sign}{whole}"
+
+
+def helm_key_text(key: Any) -> str:
+    """The string Helm makes of a decoded key: ``1`` -> ``"1"``, ``yes`` -> ``"true"``."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int):
+        return str(key)
+    if isinstance(key, float):
+        return _float32_text(key)
+    return str(key)
+
+
+NoteKind = Literal["duplicate", "not-a-string", "collision"]
+
+
+@dataclass(frozen=True)
+class KeyNote:
+    """Something Helm does to a key without saying so; ``line`` is the occurrence Helm keeps.
+
+    ``duplicate``: the same key more than once, Helm keeps the last (``dropped`` lines lose);
+    ``not-a-string``: a key Helm decodes as a number or boolean and turns into ``path[-1]``;
+    ``collision``: keys of different types that Helm turns into one string: it keeps one of them
+    *at random* (Go map order); this reader keeps the last, ``dropped`` lists the others.
+    """
+
+    kind: NoteKind
+    path: KeyPath
+    line: int
+    written: str
+    dropped: tuple[int, ...] = ()
+
+
+def _helm_resolve(
+    self: yaml.SafeLoader, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]
+) -> str:
+    """Tags every untagged plain scalar so that the builder resolves it the way Helm does."""
+    if kind is yaml.ScalarNode and implicit[0]:
+        return _PLAIN
+    return cast(str, _Loader.resolve(self, kind, value, implicit))  # type: ignore[no-untyped-call]
+
+
+_HelmLoader: type[yaml.SafeLoader] = type("_HelmLoader", (_Loader,), {"resolve": _helm_resolve})
+
+
+class _Builder:
+    """Builds Helm's view of a composed document, with the line of every kept key and item."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: dict[KeyPath, int] = {}
+        self.notes: dict[tuple[NoteKind, KeyPath, int], KeyNote] = {}
+
+    def fail(self, node: yaml.Node, message: str) -> BadInput:
+        mark = node.start_mark
+        return BadInput(f"{self.name}:{mark.line + 1}:{mark.column + 1}: {message}")
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _PLAIN:
+            return helm_scalar(text)
+        if not tag.startswith(_TAG) or tag == f"{_TAG}str":
+            return text  # go-yaml v2 keeps the text of a tag it does not resolve
+        kind = tag[len(_TAG) :]
+        if kind == "binary":
+            try:
+                return base64.b64decode(text, validate=False).decode("utf-8", "replace")
+            except ValueError:
+                raise self.fail(node, f"invalid YAML: cannot decode !!binary {text!r}") from None
+        value = helm_scalar(text)
+        if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        wanted = {"bool": bool, "int": int, "float": float, "null": type(None)}.get(kind)
+        if wanted is None or (type(value) is wanted):
+            return value if wanted is not None else text
+        raise self.fail(node, f"invalid YAML: cannot decode {text!r} as !!{kind}")
+
+    def typed_key(self, node: yaml.Node) -> tuple[str, Any]:
+        if not isinstance(node, yaml.ScalarNode):
+            what = "a mapping" if isinstance(node, yaml.MappingNode) else "a list"
+            raise self.fail(node, f"Helm refuses this file: {what} cannot be a key")
+        value = self.scalar(node)
+        if value is None:
+            raise self.fail(node, "Helm refuses this file: a null key (empty, ~ or null)")
+        if isinstance(value, float) and math.isnan(value):
+            return "nan", id(node)  # NaN is never equal to itself: each one is its own key
+        if isinstance(value, int) and not isinstance(value, bool) and value > _INT64[1]:
+            raise self.fail(node, f"Helm refuses this file: key {node.value} is too big")
+        return type(value).__name__, value
+
+    def entries(
+        self, node: yaml.MappingNode, path: KeyPath
+    ) -> dict[Any, tuple[yaml.Node, yaml.Node]]:
+        """go-yaml v2's map: keys in order, a repeated key overwrites, ``<<`` applies in place."""
+        out: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
+        explicit: set[Any] = set()
+        for key_node, value_node in node.value:
+            if (
+                isinstance(key_node, yaml.ScalarNode)
+                and key_node.value == "<<"
+                and (key_node.tag in (_PLAIN, f"{_TAG}merge"))
+            ):
+                for source in self.merge_sources(value_node):
+                    out.update(self.entries(source, path))
+                continue
+            key = self.typed_key(key_node)
+            if key in explicit:
+                first = out[key][0]
+                self.note(
+                    "duplicate",
+                    (*path, helm_key_text(key[1])),
+                    key_node,
+                    first.value,
+                    (first.start_mark.line + 1,),
+                )
+            explicit.add(key)
+            out[key] = (key_node, value_node)
+        return out
+
+    def merge_sources(self, node: yaml.Node) -> list[yaml.MappingNode]:
+        if isinstance(node, yaml.MappingNode):
+            return [node]
+        if isinstance(node, yaml.SequenceNode) and all(
+            isinstance(item, yaml.MappingNode) for item in node.value
+        ):
+            return list(reversed(node.value))  # earlier maps take precedence: applied last
+        raise self.fail(node, "invalid YAML: a << merge needs a mapping or a list of mappings")
+
+    def note(
+        self, kind: NoteKind, path: KeyPath, kept: yaml.Node, written: str, dropped: tuple[int, ...]
+    ) -> None:
+        line = kept.start_mark.line + 1
+        self.notes.setdefault((kind, path, line), KeyNote(kind, path, line, written, dropped))
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self.lines[(*path, index)] = item.start_mark.line + 1
+                items.append(self.build(item, (*path, index)))
+            return items
+        by_text: dict[str, list[tuple[Any, yaml.Node, yaml.Node]]] = {}
+        for key, (key_node, value_node) in self.entries(cast(yaml.MappingNode, node), path).items():
+            by_text.setdefault(helm_key_text(key[1]), []).append((key, key_node, value_node))
+        out: dict[str, Any] = {}
+        for text, group in by_text.items():
+            group.sort(key=lambda entry: entry[1].start_mark.index)
+            key, key_node, value_node = group[-1]
+            child = (*path, text)
+            if len(group) > 1:
+                dropped = tuple(k.start_mark.line + 1 for _, k, _ in group[:-1])
+                self.note("collision", child, key_node, key_node.value, dropped)
+            for other_key, other_node, _ in group:
+                if other_key[0] != "str":
+                    self.note("not-a-string", child, other_node, other_node.value, ())
+            self.lines[child] = key_node.start_mark.line + 1
+            out[text] = self.build(value_node, child)
+        return out
+
+
 def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
+    """Lines of PyYAML's reading (``helm=False``): the first occurrence of a key."""
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -125,13 +395,17 @@ def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
             _walk(item, path, lines)
 
 
-def parse_yaml(text: str, name: str) -> YamlDocument:
-    """Parse one YAML document; a syntax error becomes ``name:line:col: invalid YAML: ...``."""
-    loader = _Loader(text)
+def parse_yaml(text: str, name: str, *, helm: bool = True) -> YamlDocument:
+    """Parse one YAML document as Helm reads a values file (see above); a syntax error becomes
+    ``name:line:col: invalid YAML: ...``. What Helm does silently is in ``notes``.
+
+    ``helm=False`` reads it as PyYAML does (YAML 1.1 scalars, no key notes), for files a Go
+    program decodes into typed string fields (a plugin index), where the text of ``1111`` stays.
+    """
+    loader = _HelmLoader(text) if helm else _Loader(text)
     try:
-        # Compose once and build the data from that node: half the work of parsing twice.
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = None if helm or node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -141,12 +415,18 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         raise BadInput(f"{name}: invalid YAML: {exc}") from None
     finally:
         loader.dispose()
-    lines: dict[KeyPath, int] = {}
-    if node is not None:
-        if "&" in text:  # no anchor, no alias: the common case skips the check
-            _check_aliases(node, name)
+    if node is None:
+        return YamlDocument(name=name, data=None)
+    if "&" in text:  # no anchor, no alias: the common case skips the check
+        _check_aliases(node, name)
+    if not helm:
+        lines: dict[KeyPath, int] = {}
         _walk(node, (), lines)
-    return YamlDocument(name=name, data=data, lines=lines)
+        return YamlDocument(name=name, data=data, lines=lines)
+    builder = _Builder(name)
+    data = builder.build(node, ())
+    notes = sorted(builder.notes.values(), key=lambda n: (n.line, n.kind))
+    return YamlDocument(name=name, data=data, lines=builder.lines, notes=tuple(notes))
 
 
 def load_yaml(path: Path | str) -> YamlDocument:

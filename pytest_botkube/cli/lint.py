@@ -56,6 +56,7 @@ def _values_of(doc: YamlDocument) -> tuple[YamlDocument, str | None]:
     """A scenario file stands for its ``values`` overlay, keeping the file's line numbers."""
     if not looks_like_scenario(doc.data):
         return doc, None
+    doc.refuse_key_notes()  # a scenario is ours: what Helm would drop or rename is an error
     lines = {path[1:]: line for path, line in doc.lines.items() if path[:1] == ("values",)}
     version = doc.data.get("botkube_version")
     values = YamlDocument(doc.name, doc.data["values"], lines)

@@ -140,7 +140,7 @@ def _str_field(
 
 def parse_index(text: str, name: str) -> PluginIndex:
     """Parse and validate a plugin index; errors name the file, line and key path."""
-    doc = parse_yaml(text, name)
+    doc = parse_yaml(text, name, helm=False)  # BotKube decodes it into string fields
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise doc.error(("entries",), "a plugin index is a mapping with an `entries` list")

@@ -46,6 +46,7 @@ from pytest_botkube.model.config import (
     read_values,
 )
 from pytest_botkube.model.events import Forwarding, Happening
+from pytest_botkube.model.keys import file_findings
 from pytest_botkube.model.versions import (
     DEFAULT_KUBERNETES_VERSION,
     FIRST_FIXED_VERSION,
@@ -307,6 +308,13 @@ class _Analyzer:
         else:
             self.findings.setdefault(source, []).append(finding)
 
+    def reading_findings(self) -> None:
+        """How Helm reads the file (model/keys.py): under the source a key path names, if any."""
+        for f in file_findings(self.doc, self.version):
+            alias = f.path[1] if len(f.path) > 1 and f.path[0] == "sources" else None
+            source = alias if isinstance(alias, str) and alias in self.model.sources else None
+            self.add(source, f.code, f.name, f.severity, f.path, f.message, f.fix, f.upstream)
+
     def url(self, path: str, line: int | None = None) -> str:
         return source_url(self.version, path, line)
 
@@ -368,6 +376,7 @@ class _Analyzer:
 
     def run(self) -> Analysis:
         model = self.model
+        self.reading_findings()
         specs = [s for s in model.sources.values() if s.plugin_key is not None]
         specs.sort(key=lambda s: (s.origin != "values",))
         started = [s for s in specs if s.enabled and model.bound(s.name) and s.config is not None]
