@@ -1,0 +1,211 @@
+"""``botkube-repro triage`` over reports in the shapes maintainers receive (tests/data/reports,
+written for this suite in the shapes of upstream issue threads)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_botkube.cli import main
+from pytest_botkube.triage.triage import Triage, triage_report
+
+REPORTS = Path(__file__).parent.parent / "data" / "reports"
+
+
+def _triage(name: str, **kwargs: str) -> Triage:
+    path = REPORTS / f"{name}.md"
+    return triage_report(path.read_text(encoding="utf-8"), str(path), **kwargs)
+
+
+def _kinds(t: Triage) -> list[tuple[str, list[str]]]:
+    return [(c.kind, list(dict.fromkeys(c.used_for))) for c in t.blocks]
+
+
+def test_crash_report_with_a_partial_log():
+    t = _triage("crash-partial-log")
+    assert _kinds(t) == [("values", ["values"]), ("log", ["log", "version"])]
+    assert t.botkube.used == "v1.13.0"
+    assert t.botkube.found[0].kind == "prose"  # "Botkube v1.13.0" in the description
+    assert t.botkube.disagreement is None
+    assert t.kubernetes.used == "1.29"  # "EKS 1.29"
+    assert t.predicted == "crash"
+    assert t.seen == "crash"
+    assert t.agreement == "confirms"
+    assert "mergeResourceEvents" in t.agreement_why
+    assert t.known is not None
+    assert (t.known.issue.number, t.known.matched_by) == (1474, ("model", "log"))
+    assert t.known.issue.fixed_in == "v1.14.0"
+    assert t.workaround is not None
+    assert [c.path for c in t.workaround.changes] == [
+        "sources.hpa-scaling.botkube/kubernetes.config.event.types"
+    ]
+    assert t.workaround.verdict_after == "healthy"
+    assert t.by_version["v1.14.0"] == "healthy"
+    missing = [w for w in t.wanted if not w.delivered]
+    assert [w.what for w in missing] == [
+        "Normal SuccessfulRescale autoscaling/v2/horizontalpodautoscalers"
+    ]
+    assert "never forwards Normal-type core Events" in missing[0].why
+    assert t.exit_code == 1
+    # the finding names the report's own line of the source's config
+    finding = next(f for f in t.analysis.all_findings() if f.code == "BK001")  # type: ignore[union-attr]
+    assert finding.where.endswith(
+        "crash-partial-log.md:23: sources.hpa-scaling.botkube/kubernetes.config.event"
+    )
+
+
+def test_unserved_type_report_with_a_disagreeing_version():
+    t = _triage("unserved-type")
+    assert _kinds(t) == [
+        ("values", ["values"]),
+        ("values-file", ["version"]),
+        ("log", ["log", "version"]),
+        ("kubectl", []),
+    ]
+    # prose says 1.11.0, the helm command and the plugin path in the log say v1.12.0
+    assert t.botkube.used == "v1.12.0"
+    assert t.botkube.disagreement is not None
+    assert "v1.11.0 from the prose" in t.botkube.disagreement
+    assert t.kubernetes.used == "1.27"
+    assert (t.predicted, t.seen, t.agreement) == ("exit", "exit", "confirms")
+    assert t.known is not None
+    assert t.known.issue.number == 1080
+    assert t.workaround is not None
+    (change,) = t.workaround.changes
+    assert (change.was, change.value) == (
+        "autoscaling/v2beta2/horizontalpodautoscalers",
+        "autoscaling/v2/horizontalpodautoscalers",
+    )
+    assert t.workaround.verdict_after == "healthy"
+    assert all(w.delivered for w in t.wanted)
+    assert t.exit_code == 1
+
+
+def test_successful_rescale_question_without_a_log():
+    t = _triage("successfulrescale-question")
+    assert _kinds(t) == [("values", ["values"]), ("kubectl", ["version"])]
+    assert t.blocks[0].block.container == "indented"
+    assert t.botkube.used == "v1.14.0"  # the image tag in kubectl describe
+    assert t.botkube.found[0].kind == "image"
+    assert (t.predicted, t.seen, t.agreement) == ("healthy", None, "cannot tell")
+    assert t.known is None
+    assert t.workaround is None
+    missing = {w.what for w in t.wanted if not w.delivered}
+    assert "Normal SuccessfulRescale autoscaling/v2/horizontalpodautoscalers" in missing
+    assert t.exit_code == 0
+
+
+def test_stray_fence_report():
+    t = _triage("stray-fence")
+    assert _kinds(t) == [("values", ["values"]), ("log", ["log", "version"])]
+    repairs = t.blocks[0].all_repairs
+    assert "the closing fence is indented 20 columns" in repairs[0]
+    assert any("elision" in r for r in repairs)
+    assert any("HTML comment" in r for r in repairs)
+    assert all(r.startswith("block 1: ") for r in t.repairs[:3])
+    assert t.values is not None
+    hpa = t.values["sources"]["hpa-rescale"]["botkube/kubernetes"]["config"]
+    assert hpa["resources"][0]["event"]["reason"]["include"] == ["SuccessfulRescale"]
+    assert (t.botkube.used, t.predicted, t.seen, t.agreement) == (
+        "v1.13.0",
+        "crash",
+        "crash",
+        "confirms",
+    )
+    assert t.plugin_statuses() == {"botkube/kubernetes": "deactivated"}
+
+
+def test_correction_replaces_the_earlier_values_and_set_goes_on_top():
+    t = _triage("correction")
+    assert _kinds(t) == [("values", ["superseded"]), ("values", ["values"]), ("set", ["values"])]
+    assert t.values_blocks == [2, 3]
+    assert t.values_notes[0].startswith("block 2 replaces block 1: the text before it says")
+    assert t.values is not None
+    assert t.values["settings"] == {"clusterName": "prod-eu"}
+    assert t.values["analytics"] == {"disable": True}
+    # the first block alone would be healthy; the correction is the crash
+    assert t.predicted == "crash"
+    assert t.botkube.used == "v1.13.0"  # "Chart version v1.13.0"; "upgraded from v1.12.0" is not
+    assert t.botkube.disagreement is None
+    assert t.kubernetes.used == "1.30"
+    assert t.exit_code == 1
+
+
+def test_only_a_log():
+    t = _triage("only-log")
+    assert _kinds(t) == [("log", ["log", "version"])]
+    assert t.blocks[0].block.container == "details"
+    assert t.botkube.used == "v1.11.0"
+    assert (t.predicted, t.seen, t.agreement) == (None, "crash", "cannot tell")
+    assert t.known is not None
+    assert t.known.matched_by == ("log",)
+    assert t.exit_code == 1
+
+
+def test_the_override_wins_and_the_disagreement_is_said():
+    t = _triage("crash-partial-log", botkube_version="1.14.0")
+    assert t.botkube.used == "v1.14.0"
+    assert t.botkube.disagreement is not None
+    assert t.predicted == "healthy"
+    assert t.seen == "crash"
+    assert t.agreement == "contradicts"
+    assert t.exit_code == 1  # seen, even if not predicted
+
+
+def test_a_report_without_values_or_log_is_unusable():
+    t = triage_report("We'd love a Mattermost threads option!\n\n```\nfoo\n```\n", "feature.md")
+    assert not t.usable
+    assert t.exit_code == 2
+    assert "looked for Helm values" in t.nothing_usable()
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_cli_text_and_exit_codes(capsys: pytest.CaptureFixture[str]):
+    assert main(["triage", str(REPORTS / "crash-partial-log.md")]) == 1
+    out = capsys.readouterr().out
+    assert "known issue: kubeshop/botkube#1474 (model and log)" in out
+    assert (
+        "sources.hpa-scaling.botkube/kubernetes.config.event.types: [create, delete, error]" in out
+    )
+    assert "log vs prediction: CONFIRMS" in out
+    assert main(["triage", str(REPORTS / "successfulrescale-question.md")]) == 0
+
+
+def test_cli_json_contract(capsys: pytest.CaptureFixture[str]):
+    assert main(["triage", str(REPORTS / "unserved-type.md"), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "exit"
+    assert data["exit_code"] == 1
+    assert [b["kind"] for b in data["blocks"]] == ["values", "values-file", "log", "kubectl"]
+    assert data["botkube_version"]["used"] == "v1.12.0"
+    assert data["agreement"]["result"] == "confirms"
+    assert data["known_issue"]["ref"] == "kubeshop/botkube#1080"
+    assert data["workaround"]["changes"][0]["value"] == "autoscaling/v2/horizontalpodautoscalers"
+    assert data["prediction"]["verdict"] == "exit"
+    assert data["log"]["seen"] == "exit"
+
+
+def test_cli_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["triage", str(tmp_path / "missing.md")]) == 2
+    assert "missing.md: no such file" in capsys.readouterr().err
+    assert main(["triage", str(tmp_path)]) == 2
+    empty = tmp_path / "idea.md"
+    empty.write_text("Please add Teams threads.\n")
+    assert main(["triage", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2
+    assert "nothing to triage" in err
+    assert main(["triage", str(empty), "--botkube-version", "9.9.9"]) == 2
+    assert "unknown BotKube version" in capsys.readouterr().err
+
+
+def test_cli_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    import io
+    import sys
+
+    data = (REPORTS / "only-log.md").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["triage", "-"]) == 1
+    assert "v1.11.0" in capsys.readouterr().out
