@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 from pytest_botkube import bundled as resources
 from pytest_botkube.errors import BadInput
 from pytest_botkube.model.versions import normalize_botkube_version
+from pytest_botkube.text import describe_value
 from pytest_botkube.yamlio import KeyPath, YamlDocument, load_yaml
 
 PluginStatus = Literal["Running", "Deactivated"]
@@ -321,20 +322,7 @@ class _Reader:
         return value
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
+_type_name = describe_value
 
 
 _TOP_REQUIRED = ("name", "description", "upstream", "botkube_version", "values", "expect")

@@ -14,6 +14,8 @@ from typing import Any, Literal, cast
 import yaml
 
 from pytest_botkube.errors import BadInput
+from pytest_botkube.inputs import decode_text, input_name, read_input
+from pytest_botkube.text import clip
 
 KeyPath = tuple[str | int, ...]
 
@@ -375,6 +377,47 @@ class _Builder:
         return out
 
 
+#: Collections nested in one another. libyaml stops at 1,000; everything that reads the data
+#: (the builder above, the model, the merge, the dump, the redaction) walks it recursively, and
+#: Python's recursion limit comes first, so the reader refuses deeper files itself. A values
+#: file needs about ten levels.
+MAX_DEPTH = 100
+
+
+def _check_depth(root: yaml.Node, name: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, aliases followed (without recursion)."""
+    deepest: dict[int, int] = {}  # a node shared through an alias is walked again only deeper
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.ScalarNode) or deepest.get(id(node), 0) >= depth:
+            continue
+        if depth > MAX_DEPTH:
+            raise BadInput(
+                f"{name}:{node.start_mark.line + 1}: invalid YAML: nested deeper than "
+                f"{MAX_DEPTH} levels"
+            )
+        deepest[id(node)] = depth
+        stack.extend((child, depth + 1) for child in _children(node))
+
+
+# What YAML 1.1 accepts in a stream (tab, newline, carriage return, printable, NEL, ...).
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _reader_error(text: str, name: str, exc: yaml.YAMLError) -> BadInput:
+    """A character YAML does not allow, by line and column (the reader gives an offset)."""
+    found = _NOT_YAML.search(text)
+    if found is None:
+        return BadInput(f"{name}: invalid YAML: {clip(str(exc).splitlines()[0])}")
+    at = found.start()
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    char = found.group()
+    what = "a NUL byte" if char == "\0" else f"the control character U+{ord(char):04X}"
+    return BadInput(f"{name}:{line}:{column}: invalid YAML: {what} (YAML text cannot hold it)")
+
+
 def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
     """Lines of PyYAML's reading (``helm=False``): the first occurrence of a key."""
     if isinstance(node, yaml.MappingNode):
@@ -410,15 +453,20 @@ def parse_yaml(text: str, name: str, *, helm: bool = True) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         problem = exc.problem or exc.context or "unparseable"
-        raise BadInput(f"{where}: invalid YAML: {problem}") from None
+        raise BadInput(f"{where}: invalid YAML: {clip(problem)}") from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(text, name, exc) from None
     except yaml.YAMLError as exc:
-        raise BadInput(f"{name}: invalid YAML: {exc}") from None
+        raise BadInput(f"{name}: invalid YAML: {clip(str(exc).splitlines()[0])}") from None
+    except RecursionError:  # the pure-Python parser, without libyaml's own depth limit
+        raise BadInput(f"{name}: invalid YAML: nested deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
     if node is None:
         return YamlDocument(name=name, data=None)
     if "&" in text:  # no anchor, no alias: the common case skips the check
         _check_aliases(node, name)
+    _check_depth(node, name)
     if not helm:
         lines: dict[KeyPath, int] = {}
         _walk(node, (), lines)
@@ -430,14 +478,7 @@ def parse_yaml(text: str, name: str, *, helm: bool = True) -> YamlDocument:
 
 
 def load_yaml(path: Path | str) -> YamlDocument:
-    """Read and parse a YAML file; unreadable files are ``BadInput`` naming the path."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{p}: is a directory, not a YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{p}: cannot read: {exc}") from None
-    return parse_yaml(text, str(p))
+    """Read and parse a YAML file (``-``: standard input) through the input gate
+    (:mod:`pytest_botkube.inputs`: a regular file, under the size cap)."""
+    name = input_name(path)
+    return parse_yaml(decode_text(read_input(path, "a YAML file"), name), name)

@@ -99,7 +99,7 @@ def _parse_image(text: str | None) -> tuple[str, str] | None:
 def resolve_target(target: str, botkube_version: str | None) -> Scenario:
     """A scenario by name or file, or a values file run ad hoc on ``botkube_version``."""
     path = Path(target)
-    if not path.is_file():
+    if not path.exists():
         if botkube_version is not None:
             raise BadInput(
                 f"{target}: no such values file (--botkube-version applies to a values file)"

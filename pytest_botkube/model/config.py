@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pytest_botkube.model.versions import has_pagerduty
+from pytest_botkube.text import describe_value
 from pytest_botkube.yamlio import KeyPath, YamlDocument, format_key_path
 
 PLUGIN_NAME = "botkube/kubernetes"
@@ -495,18 +496,7 @@ class _Reader:
         )
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    return f"{type(value).__name__} ({value!r})"
+_kind = describe_value  # one wording for "got ..." in every message
 
 
 def _platform_lists(

@@ -29,6 +29,10 @@ def selected_scenarios(settings: Settings) -> list[str]:
     params = chosen or ([] if settings.values is not None else known)
     if settings.values is not None:
         params.append(f"{VALUES_PREFIX}{settings.path('values')}")
+    for param in params:
+        # Loaded here, at collection: a file that cannot be loaded is a collection error
+        # naming it, on any machine, not a skip hidden behind "no Docker".
+        load_scenario_param(param, settings)
     return params
 
 

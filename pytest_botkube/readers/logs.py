@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pytest_botkube.errors import BadInput
+from pytest_botkube.inputs import Readable, input_name, open_input
 
 PluginStatus = Literal["running", "crashing", "deactivated"]
 
@@ -691,7 +691,7 @@ def read_log(lines: Iterable[str]) -> LogSummary:
     return reader.summary
 
 
-def _read_stream(stream: BinaryIO) -> LogSummary:
+def _read_stream(stream: Readable) -> LogSummary:
     """``LogReader.feed`` inlined over undecoded lines: only lines the prefilter wants are
     decoded and parsed, and a line longer than MAX_LINE is read in pieces."""
     reader = LogReader()
@@ -711,22 +711,14 @@ def _read_stream(stream: BinaryIO) -> LogSummary:
 
 
 def read_log_file(path_or_dash: str | Path) -> LogSummary:
-    """Summarise a log file (``-`` reads standard input). Unreadable input raises BadInput."""
-    name = str(path_or_dash)
-    if name == "-":
-        summary = _read_stream(sys.stdin.buffer)
-        where = "standard input"
-    else:
+    """Summarise a log file (``-`` reads standard input) that passes the input gate
+    (:mod:`pytest_botkube.inputs`); unreadable input raises BadInput."""
+    where = input_name(path_or_dash)
+    with open_input(path_or_dash, "a log file") as stream:
         try:
-            with open(name, "rb") as stream:
-                summary = _read_stream(stream)
-        except FileNotFoundError:
-            raise BadInput(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise BadInput(f"{name}: is a directory, not a log file") from None
+            summary = _read_stream(stream)
         except OSError as exc:
-            raise BadInput(f"{name}: cannot read: {exc.strerror or exc}") from None
-        where = name
+            raise BadInput(f"{where}: cannot read: {exc.strerror or exc}") from None
     if not summary.looks_like_log:
         what = "is empty" if summary.lines == 0 else f"has {summary.lines} line(s) but"
         raise BadInput(f"{where}: {what} no BotKube agent log entry (JSON or logrus text)")

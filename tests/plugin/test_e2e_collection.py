@@ -127,7 +127,39 @@ def test_plugin_import_and_help_do_not_load_the_cluster_layer(tmp_path: Path, wh
 
 def test_a_scenario_file_outside_scenarios_dir_is_selectable_by_path(tmp_path: Path):
     mine = tmp_path / "my-report.yaml"
-    mine.write_text((ROOT / "scenarios" / "crash-v1.13.0.yaml").read_text(), encoding="utf-8")
+    shipped = (ROOT / "scenarios" / "crash-v1.13.0.yaml").read_text(encoding="utf-8")
+    # A scenario's name must match its file name (the loader refuses it otherwise).
+    mine.write_text(shipped.replace("name: crash-v1.13.0", "name: my-report"), encoding="utf-8")
     done = run_e2e(tmp_path, "--collect-only", "-q", "--botkube-scenario", str(mine))
     assert "tests/e2e/test_scenarios.py::test_scenario[my-report]" in done.stdout
     assert "1 test collected" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: broken\nexpect: [\n", "broken.yaml:3:1: invalid YAML"),
+        ("name: broken\ndescription: x\n", "broken.yaml: <root>: missing required key"),
+    ],
+)
+def test_a_scenario_that_cannot_be_loaded_is_a_collection_error(
+    tmp_path: Path, text: str, message: str
+):
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    # No docker on PATH: before, the loading happened in a fixture behind the environment's
+    # skip, and the run ended "1 skipped", exit 0.
+    done = run_e2e(tmp_path, "--botkube-scenario", str(scenario))
+    assert done.returncode == 2, done.stdout
+    assert "ERROR collecting tests/e2e/test_scenarios.py" in done.stdout
+    assert message in done.stdout
+    assert "Traceback" not in done.stdout
+    assert "skipped" not in done.stdout.splitlines()[-1]
+
+
+def test_an_adhoc_values_file_that_cannot_be_loaded_is_a_collection_error(tmp_path: Path):
+    values = tmp_path / "values.yaml"
+    values.write_text("sources: [\n", encoding="utf-8")
+    done = run_e2e(tmp_path, "--botkube-values", str(values), "--botkube-version", "v1.13.0")
+    assert done.returncode == 2, done.stdout
+    assert f"{values}:2:1: invalid YAML" in done.stdout
