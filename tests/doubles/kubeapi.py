@@ -198,6 +198,7 @@ class Release:
     fullname: str
     client_pid: int | None = None
     profile: BotkubeProfile | None = None
+    agent_violations: str = ""  # what the stand-in helm read from BOTKUBE_STANDIN_AGENT_VIOLATION
     revision: int = 1
     deployed: str = field(default_factory=now_rfc3339)
 
@@ -231,7 +232,9 @@ class DeliveryContext:
     events: tuple[dict[str, Any], ...]
 
 
-Payload = dict[str, Any] | Callable[[DeliveryContext], dict[str, Any] | None]
+Body = dict[str, Any]
+#: A body, or a function of the context giving none, one or several bodies (POSTed in order).
+Payload = Body | Callable[[DeliveryContext], Body | list[Body] | None]
 
 
 @dataclass(frozen=True)
@@ -1168,6 +1171,7 @@ class KubeApiDouble:
         create_namespace: bool = False,
         client_pid: int | None = None,
         revision: int = 1,
+        agent_violations: str = "",
     ) -> Release:
         """What ``helm install`` of the BotKube chart leaves in the cluster, scripted by profile."""
         fullname = str(values.get("fullnameOverride") or "")
@@ -1176,6 +1180,7 @@ class KubeApiDouble:
             fullname = release if name in release else f"{release}-{name}"
         rel = Release(namespace, release, chart, chart_version, values, fullname[:63], client_pid)
         rel.revision = revision
+        rel.agent_violations = agent_violations
         rel.profile = self._profile_for(rel)
         if rel.profile.install_error:
             raise ApiError(500, "InternalError", rel.profile.install_error)
@@ -1312,10 +1317,9 @@ class KubeApiDouble:
                     self._later(planned.delay, self._deliver, ctx, planned.payload)
 
     def _deliver(self, ctx: DeliveryContext, payload: Payload) -> None:
-        body = payload(ctx) if callable(payload) else payload
-        if body is None:
-            return
-        for url in ctx.release.webhook_urls():
+        made = payload(ctx) if callable(payload) else payload
+        bodies = [] if made is None else made if isinstance(made, list) else [made]
+        for body, url in ((b, u) for b in bodies for u in ctx.release.webhook_urls()):
             req = urllib.request.Request(
                 url,
                 data=json.dumps(body).encode(),
@@ -1418,6 +1422,7 @@ class KubeApiDouble:
                     create_namespace=bool(body.get("create_namespace")),
                     client_pid=body.get("client_pid"),
                     revision=int(body.get("revision", 1)),
+                    agent_violations=str(body.get("agent_violations") or ""),
                 )
                 return 200, "application/json", {"fullname": rel.fullname}
             if seg == ["helm", "uninstall"]:

@@ -4,14 +4,13 @@
         --with-workaround --report bug-1474 --no-download --quiet-window 2 --start-grace 0
 
 Runs the installed ``botkube-repro`` against the stand-ins and the API double, exactly as
-tests/rehearsal/test_run_command.py does (the scripted agent plays the shipped scenarios:
-crash-v1.13.0, fixed-v1.14.0 for the v1.14.0 run, workaround-v1.13.0 for the workaround run),
-in OUT_DIR/triage, and prints the session with stderr and stdout interleaved. Not a live run.
+tests/rehearsal/test_run_command.py does (the agent double behaves as the model predicts for
+the values each release was installed with), in OUT_DIR/triage, and prints the session with
+stderr and stdout interleaved. Not a live run.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import subprocess
@@ -24,28 +23,15 @@ from doubles import agent
 from doubles.fixtures import make_sandbox
 from doubles.kubeapi import KubeApiDouble
 
-from pytest_botkube.reproduce.plan import workaround_values
-from pytest_botkube.scenario import freeze, load_scenarios
-
 
 def main(out_dir: str, *args: str) -> int:
     root = Path(out_dir)
     shutil.rmtree(root, ignore_errors=True)
     work = root / "triage"
     work.mkdir(parents=True)
-    scenarios = {s.name: s for s in load_scenarios()}
-    patched, _ = workaround_values(scenarios["crash-v1.13.0"].values)
-    plays = {  # later globs win: the variants' namespaces also match the first
-        "crash-v1.13.0": scenarios["crash-v1.13.0"],
-        "crash-v1.13.0@v1.14.0": scenarios["fixed-v1.14.0"],
-        "crash-v1.13.0+workaround": dataclasses.replace(
-            scenarios["workaround-v1.13.0"], values=freeze(patched)
-        ),
-    }
     with KubeApiDouble(hpa_sync_delay=0.5) as double:
         sandbox = make_sandbox(root / "sandbox", double.url)
-        for name, scenario in plays.items():
-            double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario))
+        double.set_profile("*", agent.model_agent())
         env = dict(sandbox.env)
         env["PATH"] = os.pathsep.join([str(sandbox.bin_dir), str(Path(sys.executable).parent)])
         done = subprocess.run(

@@ -2,13 +2,12 @@
 
 The real command runs in a subprocess whose PATH holds only the stand-ins (as the e2e rehearsal
 does): the cluster layer finds them there, kind writes a kubeconfig pointing at the API double,
-the real kubernetes client, receiver, model and report do their work, and the scripted agent
-(doubles/agent.py) plays back a scenario's expectations for the namespaces the run creates.
+the real kubernetes client, receiver, model and report do their work, and the agent double
+(doubles/agent.py) behaves as the model predicts for the values each release was installed with.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import shutil
@@ -28,7 +27,7 @@ from doubles.recorder import Call
 from doubles.standins._common import FAIL_ENV
 
 from pytest_botkube.reproduce.plan import workaround_values
-from pytest_botkube.scenario import Scenario, freeze, load_scenarios
+from pytest_botkube.scenario import load_scenarios
 
 SCENARIOS = {s.name: s for s in load_scenarios()}
 # Small waits: the double answers at once; the quiet window only needs to see no delivery.
@@ -48,9 +47,9 @@ class Run:
     sandbox: Sandbox
     cwd: Path
 
-    def profile(self, name: str, scenario: Scenario, **kwargs: str) -> None:
-        """The agent of the run named ``name`` behaves as ``scenario`` expects."""
-        self.double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario, **kwargs))
+    def violate(self, *violations: str) -> None:
+        """The agent double injects ``violations`` (each may be scoped ``name@namespace-glob``)."""
+        self.sandbox.env[agent.VIOLATION_ENV] = ",".join(violations)
 
     def __call__(self, *args: str, fast: bool = True) -> subprocess.CompletedProcess[str]:
         # FAST first: a test's own option of the same name comes later and wins
@@ -68,15 +67,13 @@ class Run:
 @pytest.fixture
 def double() -> Iterator[KubeApiDouble]:
     with KubeApiDouble(hpa_sync_delay=0) as api:
+        api.set_profile("*", agent.model_agent())
         yield api
 
 
 @pytest.fixture
 def run(tmp_path: Path, double: KubeApiDouble) -> Run:
-    sandbox = make_sandbox(tmp_path / "sandbox", double.url)
-    for name, scenario in SCENARIOS.items():
-        double.set_profile(agent.namespace_glob(name), agent.profile_for(scenario))
-    return Run(double, sandbox, tmp_path)
+    return Run(double, make_sandbox(tmp_path / "sandbox", double.url), tmp_path)
 
 
 def _phase_lines(stderr: str) -> list[str]:
@@ -131,14 +128,8 @@ def test_scenario_run_prints_phases_live_restarts_and_the_verdict(run: Run):
 
 
 def test_compare_with_workaround_runs_three_releases_on_one_cluster(run: Run):
-    crash = SCENARIOS["crash-v1.13.0"]
-    fixed = SCENARIOS["fixed-v1.14.0"]
-    patched, added = workaround_values(crash.values)
+    _, added = workaround_values(SCENARIOS["crash-v1.13.0"].values)
     assert added == ["sources.k8s-hpa-events.botkube/kubernetes.config.event.types"]
-    # later profiles win: the variants' namespaces also match the crash glob
-    run.profile("crash-v1.13.0@v1.14.0", fixed)
-    workaround = dataclasses.replace(SCENARIOS["workaround-v1.13.0"], values=freeze(patched))
-    run.profile("crash-v1.13.0+workaround", workaround)
 
     done = run("crash-v1.13.0", "--compare", "v1.13.0", "v1.14.0", "--with-workaround")
     assert done.returncode == 0, done.stderr + done.stdout
@@ -193,12 +184,17 @@ def test_compare_with_workaround_runs_three_releases_on_one_cluster(run: Run):
 def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(run: Run, tmp_path: Path):
     crash = SCENARIOS["crash-v1.13.0"]
     values = crash.overlay()
+    # The reporter's own webhook binds both sources (the run swaps in its receiver's URL); a
+    # disabled platform binds nothing, so without it neither source would start at all.
     values["communications"] = {
-        "default-group": {"slack": {"enabled": False, "token": TOKEN, "channels": {}}}
-    }
+        "default-group": {
+            "slack": {"enabled": False, "token": TOKEN, "channels": {}},
+            "webhook": {"enabled": True, "url": "https://hooks.example.com/botkube",
+                        "bindings": {"sources": ["k8s-deployment-events", "k8s-hpa-events"]}},
+        }
+    }  # fmt: skip
     values_file = tmp_path / "reporter-values.yaml"
     values_file.write_text(yaml.safe_dump(values), encoding="utf-8")
-    run.profile("adhoc-reporter-values", crash)
     report_dir = tmp_path / "bundle"
 
     done = run(str(values_file), "--botkube-version", "v1.13.0", "--report", str(report_dir))
@@ -211,7 +207,7 @@ def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(run: Ru
         in (report)
     )
     assert "| v1.32.2 |" in report  # the API server's version, as the double answers
-    assert "| adhoc-reporter-values | v1.13.0 | Deactivated | 4/3 | 2 x5 | SIGSEGV" in report
+    assert "| adhoc-reporter-values | v1.13.0 | Deactivated | 4/3 | 2 x4 | SIGSEGV" in report
     assert "### Delivery diff" in report
     assert "### Agent log diagnosis" in report
     assert "panic in mergeResourceEvents (router.go:159)" in report
@@ -234,7 +230,7 @@ def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(run: Ru
 
 
 def test_mismatch_exits_1_and_still_cleans_up(run: Run):
-    run.profile("control-healthy-v1.13.0", SCENARIOS["control-healthy-v1.13.0"], violate="status")
+    run.violate("status")
     done = run("control-healthy-v1.13.0")
     assert done.returncode == 1, done.stderr + done.stdout
     assert "status Deactivated, expected Running" in done.stdout
@@ -245,10 +241,10 @@ def test_mismatch_exits_1_and_still_cleans_up(run: Run):
 
 def test_model_disagreement_fails_a_model_judged_run_loudly(run: Run):
     """The workaround run has no scenario of its own: the model judges it, and a plugin that
-    crashes anyway (the agent plays the crash) is a disagreement, shown loudly, exit 1."""
-    run.profile("crash-v1.13.0+workaround", SCENARIOS["crash-v1.13.0"])
-    # the predicted Deployment delivery never comes: wait 1 s for it, not the usual 5
-    done = run("crash-v1.13.0", "--with-workaround", "--event-timeout=1")
+    shows up deactivated anyway (injected into that run only) is a disagreement, shown loudly,
+    exit 1."""
+    run.violate(f"status@{agent.namespace_glob('crash-v1.13.0+workaround')}")
+    done = run("crash-v1.13.0", "--with-workaround")
     assert done.returncode == 1, done.stderr + done.stdout
     assert re.search(r"^crash-v1.13.0\+workaround .*!! MODEL DISAGREES !!$", done.stdout, re.M)
     assert ("!! MODEL DISAGREES !! crash-v1.13.0+workaround: plugin status: predicted Running, "
@@ -321,7 +317,7 @@ def test_environment_unavailable_exits_3_naming_what_is_missing(
 def test_ctrl_c_tears_down_and_exits_130(run: Run, moment: str, phase: str):
     """The double sends SIGINT to helm's parent (the run) while helm installs, or when the
     HPA is created."""
-    run.profile("crash-v1.13.0", SCENARIOS["crash-v1.13.0"], sigint_on=moment)
+    run.double.set_profile("*", agent.model_agent(sigint_on=moment))
     done = run("crash-v1.13.0")
     assert done.returncode == 130, done.stderr + done.stdout
     assert re.search(rf"{phase}\s+INTERRUPTED", done.stderr), done.stderr
@@ -372,11 +368,12 @@ def test_keep_policy_decides_the_cluster_and_releases_always_go(
     violate: str | None,
     kept: bool,
 ):
-    extra = how if isinstance(how, dict) else {}
+    extra = dict(how) if isinstance(how, dict) else {}
+    if violate:
+        extra[agent.VIOLATION_ENV] = violate
     sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra=extra)
     run = Run(double, sandbox, tmp_path)
     name = "control-healthy-v1.13.0"
-    run.profile(name, SCENARIOS[name], **({"violate": violate} if violate else {}))
     done = run(name, *(how if isinstance(how, list) else []))
     assert done.returncode == (1 if violate else 0), done.stderr + done.stdout
     _cleaned_up(run)

@@ -22,6 +22,8 @@ LOG_ENV = "BOTKUBE_STANDIN_LOG"  # JSON-lines file every stand-in appends its ar
 STATE_ENV = "BOTKUBE_STANDIN_STATE"  # directory with the stand-ins' shared state
 DOUBLE_ENV = "BOTKUBE_DOUBLE_URL"  # base URL of the Kubernetes API double
 FAIL_ENV = "BOTKUBE_STANDIN_FAIL"  # JSON {"tool sub command": "stderr message"} to fail on
+#: Violations the agent double injects into the releases helm installs (doubles/agent.py).
+AGENT_VIOLATION_ENV = "BOTKUBE_STANDIN_AGENT_VIOLATION"
 
 
 class UsageError(Exception):

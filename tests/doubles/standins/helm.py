@@ -9,7 +9,8 @@ The API server is the ``server`` of the kubeconfig helm would use (``--kubeconfi
 ``$KUBECONFIG``, else ``~/.kube/config``; context ``--kube-context`` else current-context), so
 the stand-in only works when the suite passes the right connection flags. An install copies
 every ``--values`` file and the merged values under ``<state>/helm/<namespace>/<release>/`` and
-asks the double (``POST /_double/helm/install``) to create the chart's objects.
+asks the double (``POST /_double/helm/install``) to create the chart's objects, passing on
+``BOTKUBE_STANDIN_AGENT_VIOLATION`` for the agent double (doubles/agent.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 import yaml
 
 from ._common import (
+    AGENT_VIOLATION_ENV,
     Flag,
     Parsed,
     UsageError,
@@ -244,6 +246,7 @@ def install(command: str, parsed: Parsed) -> int:
             "namespace": namespace, "release": release, "values": merged, "chart": chart,
             "version": version, "create_namespace": bool(parsed.get("create-namespace")),
             "client_pid": os.getppid(), "revision": revision,
+            "agent_violations": os.environ.get(AGENT_VIOLATION_ENV, ""),
         })  # fmt: skip
     out(f"NAME: {release}\nLAST DEPLOYED: {datetime.now(UTC):%a %b %d %H:%M:%S %Y}")
     out(f"NAMESPACE: {namespace}\nSTATUS: {'pending-install' if dry_run else 'deployed'}")
