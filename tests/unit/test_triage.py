@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from pytest_botkube.cli import main
+from pytest_botkube.reproduce.plan import plan_runs
+from pytest_botkube.scenario import load_scenario
 from pytest_botkube.triage.triage import Triage, triage_report
 
 REPORTS = Path(__file__).parent.parent / "data" / "reports"
@@ -209,3 +211,89 @@ def test_cli_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert main(["triage", "-"]) == 1
     assert "v1.11.0" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- --write-scenario
+
+WRITABLE = {
+    "crash-partial-log": ("crash-partial-log-v1.13.0", "crash"),
+    "unserved-type": ("unserved-type-v1.12.0", "exit"),
+    "successfulrescale-question": ("successfulrescale-question-v1.14.0", "healthy"),
+    "stray-fence": ("stray-fence-v1.13.0", "crash"),
+    "correction": ("correction-v1.13.0", "crash"),
+}
+
+
+@pytest.mark.parametrize("report", sorted(WRITABLE))
+def test_written_scenario_passes_the_loader_and_lint(
+    report: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    name, verdict = WRITABLE[report]
+    code = main(["triage", str(REPORTS / f"{report}.md"), "--write-scenario", str(tmp_path)])
+    assert code == (0 if verdict == "healthy" else 1)
+    out = capsys.readouterr().out
+    path = tmp_path / f"{name}.yaml"
+    scenario = load_scenario(path)
+    assert scenario.name == name
+    assert scenario.expect is not None
+    assert scenario.expect.verdict == verdict
+    # the values are the report's, as the triage took them
+    t = _triage(report)
+    assert scenario.overlay() == t.values
+    # every expectation says it is model-derived and names what it rests on
+    whys = [scenario.expect.plugin.why] + [
+        e.why for e in (*scenario.expect.delivered, *scenario.expect.not_delivered)
+    ]
+    assert all(w.startswith("Model-derived (lint on BotKube") for w in whys)
+    if verdict == "crash":
+        assert "finding BK001 nil-event-panic" in scenario.expect.plugin.why
+    if verdict == "exit":
+        assert "finding BK002 unserved-api-version" in scenario.expect.plugin.why
+    for repair in t.repairs:
+        assert repair in scenario.description
+    # lint reads the file and agrees with its expectation
+    assert main(["lint", str(path), "--format", "json"]) == (0 if verdict == "healthy" else 1)
+    assert json.loads(capsys.readouterr().out)["verdict"] == verdict
+    # the printed next step is a run the planner accepts
+    (step,) = [line for line in out.splitlines() if line.startswith("  next: ")]
+    argv = step.split("next: ", 1)[1].split()
+    assert argv[:3] == ["botkube-repro", "run", str(path)]
+    compare = argv[argv.index("--compare") + 1] if "--compare" in argv else None
+    runs = plan_runs(scenario, [compare] if compare else [], "--with-workaround" in argv)
+    if verdict == "crash":
+        assert compare == "v1.14.0"
+        assert [r.name for r in runs] == [name, f"{name}@v1.14.0", f"{name}+workaround"]
+    assert argv[-2:] == ["--report", f"{name}-report"]
+
+
+def test_scenario_expectations_follow_the_model_on_the_suite_workload(tmp_path: Path):
+    assert main(["triage", str(REPORTS / "successfulrescale-question.md"),
+                 "--write-scenario", str(tmp_path), "--format", "json"]) == 0  # fmt: skip
+    scenario = load_scenario(tmp_path / "successfulrescale-question-v1.14.0.yaml")
+    assert scenario.expect is not None
+    delivered = [dict(e.match) for e in scenario.expect.delivered]
+    not_delivered = [dict(e.match) for e in scenario.expect.not_delivered]
+    # the resource-level `types: [normal]` replaces the source-level list (no union), and
+    # normal has no informer: nothing about the HPA arrives, not even its create
+    assert delivered == []
+    assert {"Type": "create", "Kind": "HorizontalPodAutoscaler", "Name": "hpa-target"} in (
+        not_delivered
+    )
+    assert {
+        "Type": "error",
+        "Kind": "HorizontalPodAutoscaler",
+        "Name": "hpa-target",
+        "Reason": "FailedGetResourceMetric",
+    } in not_delivered
+    assert {"Kind": "HorizontalPodAutoscaler", "Reason": "SuccessfulRescale"} in not_delivered
+    assert {"Type": "create", "Kind": "Deployment", "Name": "hpa-target"} in not_delivered
+    assert scenario.expect.plugin.verdict == "healthy"
+
+
+def test_write_scenario_refuses_a_report_without_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    code = main(["triage", str(REPORTS / "only-log.md"), "--write-scenario", str(tmp_path)])
+    assert code == 2
+    assert "--write-scenario needs Helm values" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

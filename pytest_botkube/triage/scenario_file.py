@@ -1,0 +1,274 @@
+"""A triaged report as a scenario file (``triage --write-scenario``), built as data.
+
+The values are the report's, repaired only where the report itself was broken (each repair is
+listed in the description). Every expectation comes from the model on the suite's cluster
+(the kind node, Kubernetes 1.31) and the suite's workload (manifests/workload.yaml: a
+Deployment ``hpa-target`` and its HPA, which emits ``SuccessfulRescale`` and, without
+metrics-server, ``FailedGetResourceMetric``), and its ``why`` says so and names the finding it
+rests on: a scenario written here claims what the model predicts, not what anyone observed.
+Pure: the command writes the text and loads it back with the scenario loader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+import yaml
+
+from pytest_botkube.errors import BadInput
+from pytest_botkube.helm_values import build_values
+from pytest_botkube.model.events import Happening
+from pytest_botkube.model.semantics import Analysis, analyze, forwarding
+from pytest_botkube.model.versions import (
+    DEFAULT_KUBERNETES_VERSION,
+    OLDEST_KUBERNETES_MINOR,
+    has_nil_event_panic,
+    nil_event_panic_site,
+    parse_kubernetes_version,
+)
+from pytest_botkube.scenario import Scenario, freeze, thaw
+from pytest_botkube.triage.triage import Triage
+from pytest_botkube.yamlio import format_key_path
+
+#: The suite's workload, as the model sees it (manifests/workload.yaml; live/workload.py makes
+#: the same happenings from the cluster). ``$namespace`` is the run's namespace.
+WORKLOAD_NAME = "hpa-target"
+_HPA = "autoscaling/v2/horizontalpodautoscalers"
+_DEPLOYMENTS = "apps/v1/deployments"
+_KINDS = {_HPA: "HorizontalPodAutoscaler", _DEPLOYMENTS: "Deployment"}
+_RECEIVER = "http://192.0.2.1:18080/"  # a documentation address; only the bindings matter here
+
+
+def workload_happenings(namespace: str) -> tuple[Happening, ...]:
+    return (
+        Happening(_DEPLOYMENTS, WORKLOAD_NAME, namespace, action="create"),
+        Happening(_HPA, WORKLOAD_NAME, namespace, action="create"),
+        Happening(_HPA, WORKLOAD_NAME, namespace, event_type="Normal", reason="SuccessfulRescale"),
+        Happening(
+            _HPA, WORKLOAD_NAME, namespace, event_type="Warning", reason="FailedGetResourceMetric"
+        ),
+    )
+
+
+@dataclass
+class ScenarioDraft:
+    name: str
+    data: dict[str, Any]
+    run_options: list[str]  # what `botkube-repro run FILE` needs to show the bug and its fixes
+    repairs: list[str] = field(default_factory=list)
+
+    def next_step(self, path: str) -> str:
+        """``botkube-repro run FILE --compare <fixed> --with-workaround --report DIR``"""
+        return " ".join(
+            ["botkube-repro", "run", path, *self.run_options, "--report", f"{self.name}-report"]
+        )
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.yaml"
+
+    def text(self) -> str:
+        head = (
+            f"# Written by botkube-repro triage. Every expectation is model-derived (lint on\n"
+            f"# BotKube {self.data['botkube_version']}, Kubernetes {DEFAULT_KUBERNETES_VERSION}), "
+            "not observed: run it.\n"
+        )
+        return head + yaml.dump(
+            self.data, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True
+        )
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def scenario_name(report: str, version: str) -> str:
+    """``reports/HPA crash.md`` on v1.13.0 -> ``hpa-crash-v1.13.0``."""
+    stem = PurePath(report).stem if report not in ("stdin", "-") else "report"
+    slug = re.sub(r"[^a-z0-9.]+", "-", stem.lower()).strip("-.") or "report"
+    slug = re.sub(r"-?v?\d+\.\d+\.\d+$", "", slug) or "report"
+    return f"{slug}-{version}"
+
+
+def _why(analysis: Analysis, *codes: str) -> str:
+    for f in analysis.all_findings():
+        if f.code in codes:
+            return (
+                f"finding {f.code} {f.name} at {format_key_path(('values', *f.path))}: {f.message}"
+            )
+    return ""
+
+
+def _min_kubernetes(values: dict[str, Any], version: str, verdict: str) -> str | None:
+    """The lowest minor from which the suite's verdict holds up to the suite's node, when
+    older clusters would behave differently (e.g. a type still served before 1.26)."""
+    top = parse_kubernetes_version(DEFAULT_KUBERNETES_VERSION)[1]
+    lowest = top
+    for minor in range(top - 1, OLDEST_KUBERNETES_MINOR - 1, -1):
+        if analyze(values, version, f"1.{minor}").verdict != verdict:
+            break
+        lowest = minor
+    return None if lowest == OLDEST_KUBERNETES_MINOR else f"1.{lowest}"
+
+
+def _match(h: Happening) -> dict[str, Any]:
+    kind = _KINDS[h.resource]
+    if h.is_core_event and h.event_type == "Normal":
+        return {"Kind": kind, "Reason": h.reason}
+    if h.is_core_event:
+        return {"Type": "error", "Kind": kind, "Name": h.name, "Reason": h.reason}
+    return {"Type": h.action, "Kind": kind, "Name": h.name}
+
+
+def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft:
+    """The scenario for ``t`` (BadInput when the report cannot make one)."""
+    if t.values is None:
+        raise BadInput(
+            f"{t.name}: --write-scenario needs Helm values in the report (found only a log); "
+            "the scenario would have nothing to install"
+        )
+    if t.analysis is None:
+        raise BadInput(
+            f"{t.name}: --write-scenario needs a BotKube version the model covers: "
+            f"{t.botkube.note or t.botkube.reason}"
+        )
+    sources = t.values.get("sources")
+    if not isinstance(sources, dict) or not sources:
+        raise BadInput(
+            f"{t.name}: --write-scenario: the report's values define no sources; a scenario "
+            "needs the source config under test"
+        )
+    version = t.analysis.botkube_version
+    name = scenario_name(t.name, version)
+    values = thaw(t.values)
+    suite = analyze(values, version, DEFAULT_KUBERNETES_VERSION)
+    verdict = suite.verdict
+    namespace = f"bk-{re.sub(r'[^a-z0-9-]+', '-', name)}-3f2a9c"
+    draft_scenario = Scenario(
+        name=name,
+        description="",
+        upstream=(),
+        botkube_version=version,
+        values=freeze(values),
+        expect=None,
+    )
+    installed = analyze(
+        build_values(draft_scenario, receiver_url=_RECEIVER), version, DEFAULT_KUBERNETES_VERSION
+    )
+    basis = f"Model-derived (lint on BotKube {version}, Kubernetes {DEFAULT_KUBERNETES_VERSION})"
+    plugin: dict[str, Any]
+    if verdict == "crash":
+        site = nil_event_panic_site(version) or "router.go:159"
+        plugin = {
+            "status": "Deactivated",
+            "restarts": {"exactly": "threshold+1"},
+            "exit_statuses": [2],
+            "panic": {
+                "message": "invalid memory address or nil pointer dereference",
+                "function": "mergeResourceEvents",
+                "location": site.rsplit("/", 1)[-1],
+            },
+            "why": f"{basis}, {_why(suite, 'BK001')}. The agent restarts the plugin `threshold` "
+            "times and deactivates it on the next failure.",
+        }
+    elif verdict == "exit":
+        plugin = {
+            "status": "Deactivated",
+            "restarts": {"exactly": "threshold+1"},
+            "exit_statuses": [1],
+            "panic": None,
+            "registering_informers": True,
+            "why": f"{basis}, {_why(suite, 'BK002', 'BK003')}. The agent restarts the plugin "
+            "`threshold` times and deactivates it on the next failure.",
+        }
+        bad = sorted(
+            {
+                m.group(1)
+                for f in suite.all_findings()
+                if f.code in ("BK002", "BK003") and (m := re.search(r"type '([^']+)'", f.message))
+            }
+        )
+        if len(bad) == 1:
+            plugin["log_contains"] = [
+                f"Unable to parse resource: {bad[0]} to register with informer"
+            ]
+    else:
+        plugin = {
+            "status": "Running",
+            "restarts": {"exactly": 0},
+            "exit_statuses": [],
+            "panic": None,
+            "why": f"{basis}: no finding predicts a panic (BK001) or an exit (BK002, BK003), so "
+            "the plugin process keeps running.",
+        }
+    delivered: list[dict[str, Any]] = []
+    not_delivered: list[dict[str, Any]] = []
+    if verdict != "healthy":
+        cause = "panics" if verdict == "crash" else "exits with status 1"
+        not_delivered.append(
+            {
+                "match": {},
+                "why": f"{basis}: the botkube/kubernetes plugin process {cause}, so no "
+                "kubernetes source delivers anything.",
+            }
+        )
+    for happening in workload_happenings(namespace):
+        decision = forwarding(installed, happening)
+        why = decision.why.replace(namespace, "$namespace")
+        entry = {"match": _match(happening), "why": f"{basis}, forwarding: {why}"}
+        if decision.delivered:
+            delivered.append(entry)
+        elif verdict == "healthy" or happening.reason == "SuccessfulRescale":
+            not_delivered.append(entry)
+    repairs = list(t.repairs)
+    said = [
+        f"Written by botkube-repro triage from {report_url or t.name}: the values of block(s) "
+        f"{', '.join(str(i) for i in t.values_blocks)} on BotKube {version} "
+        f"({t.botkube.reason}).",
+    ]
+    if t.values_notes:
+        said.append("Combined: " + "; ".join(t.values_notes) + ".")
+    said.append(
+        "Repairs: "
+        + ("; ".join(f"({i}) {r}" for i, r in enumerate(repairs, 1)) if repairs else "none")
+        + "."
+    )
+    reporter = ""
+    if t.analysis.kubernetes_version != DEFAULT_KUBERNETES_VERSION:
+        reporter = f" and {t.analysis.verdict} on the reporter's {t.analysis.kubernetes_version}"
+    log = (
+        f"the report's log {t.agreement.replace('cannot tell', 'cannot tell about')} it"
+        f" ({t.agreement_why})"
+    )
+    said.append(
+        f"The model predicts {verdict} on the suite's Kubernetes {DEFAULT_KUBERNETES_VERSION}"
+        f"{reporter}; {log}."
+    )
+    said.append("Every expectation is model-derived, not observed.")
+    upstream: list[str] = []
+    if t.known is not None:
+        upstream.append(t.known.issue.url)
+    if report_url:
+        upstream.append(report_url)
+    data: dict[str, Any] = {
+        "name": name,
+        "description": " ".join(said),
+        "upstream": upstream,
+        "botkube_version": version,
+    }
+    minimum = _min_kubernetes(values, version, verdict)
+    if minimum is not None:
+        data["min_kubernetes_version"] = minimum
+    data["values"] = values
+    data["expect"] = {"plugin": plugin, "delivered": delivered, "not_delivered": not_delivered}
+    fixed = t.known.issue.fixed_in if t.known is not None else None
+    extra: list[str] = []
+    if fixed and fixed != version:
+        extra += ["--compare", fixed]
+    if verdict == "crash" and has_nil_event_panic(version):
+        extra.append("--with-workaround")
+    return ScenarioDraft(name, data, extra, repairs)
