@@ -60,28 +60,12 @@ OPTIONS: tuple[Option, ...] = (
         metavar="V",
     ),
     Option(
-        "chart_repo",
-        "--botkube-chart-repo",
-        "Helm repository URL of the BotKube chart",
-        default="https://charts.botkube.io",
-        env="BOTKUBE_CHART_REPO",
-        metavar="URL",
-    ),
-    Option(
         "chart",
         "--botkube-chart",
-        "chart name in the chart repository",
-        default="botkube",
+        "the BotKube chart: a Helm repository URL, a .tgz file or URL, or a chart directory "
+        "(default: charts.botkube.io, then its gh-pages copies on GitHub; sha256-pinned)",
         env="BOTKUBE_CHART",
-        metavar="NAME",
-    ),
-    Option(
-        "chart_dir",
-        "--botkube-chart-dir",
-        "a local chart directory instead of the repository (e.g. a checkout's helm/botkube)",
-        kind="path",
-        env="BOTKUBE_CHART_DIR",
-        metavar="DIR",
+        metavar="REPO|TGZ|DIR",
     ),
     Option(
         "image",

@@ -14,7 +14,6 @@ from pathlib import Path
 from pytest_botkube.errors import BadInput
 from pytest_botkube.mirror.bundle import (
     DEFAULT_BASE_URL,
-    DEFAULT_CHART_REPO,
     DEFAULT_PLATFORMS,
     MirrorRequest,
     mirror,
@@ -72,11 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="URL the offline cluster will reach DIR/plugins at; the local index points there "
         f"(default {DEFAULT_BASE_URL})",
     )
-    parser.add_argument("--chart-repo", default=DEFAULT_CHART_REPO, metavar="URL")
+    parser.add_argument(
+        "--chart",
+        metavar="REPO|TGZ",
+        help="where the chart comes from: a Helm repository URL or a .tgz file or URL (default: "
+        "the run's sha256-pinned sources, charts.botkube.io then its gh-pages copies on GitHub)",
+    )
     parser.add_argument("--docker", metavar="PATH", help="docker executable (default: PATH)")
-    parser.add_argument("--helm", metavar="PATH", help="helm executable (default: PATH)")
     parser.add_argument("--no-images", action="store_true", help="skip docker pull/save")
-    parser.add_argument("--no-chart", action="store_true", help="skip helm pull")
+    parser.add_argument("--no-chart", action="store_true", help="skip the chart")
 
 
 def _version(text: str) -> str:
@@ -100,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
         platforms=tuple(args.platform) or DEFAULT_PLATFORMS,
         index_url=args.plugin_index_url or "",
         base_url=args.plugin_base_url,
-        chart_repo=args.chart_repo,
+        chart=args.chart,
         with_images=not args.no_images,
         with_chart=not args.no_chart,
     )
-    result = mirror(request, dict(os.environ), docker=args.docker, helm=args.helm, progress=print)
+    result = mirror(request, dict(os.environ), docker=args.docker, progress=print)
     root = request.directory
     index_url = result.manifest["plugin_index"]["url"]
     print(f"mirror ready in {root} ({len(result.files)} files, sha256 in {root}/SHA256SUMS)")
@@ -123,5 +126,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"  kind load image-archive {archive}  # {image['image']}")
     if "chart" in result.manifest:
-        print(f"  chart: {root}/{result.manifest['chart']['path']}")
+        chart = root / result.manifest["chart"]["path"]
+        print(f"  chart: {chart}  # --botkube-chart {chart} (botkube-repro run: --chart)")
     return 0

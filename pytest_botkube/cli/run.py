@@ -4,7 +4,7 @@ The live-run options are the pytest suite's (``option_table.OPTIONS``: same defa
 environment variables, same parsing) without the ``--botkube-`` prefix, e.g.
 ``--cluster-mode reuse --keep on-failure --quiet-window 10``. Exit status: 0 every run matched
 its expectations (a values file: every run completed), 1 a mismatch, 2 bad input, 3 the
-environment cannot run it (no Docker, kind, helm, cluster, or no network to the chart).
+environment cannot run it (no Docker, kind, helm, cluster, or no chart source answering).
 """
 
 from __future__ import annotations
@@ -27,7 +27,15 @@ from pytest_botkube.report.records import disagreements
 from pytest_botkube.report.render import verdict_table_text
 from pytest_botkube.reproduce.pipeline import Runner, RunOutcome, RunSettings
 from pytest_botkube.reproduce.plan import PlannedRun, plan_runs
-from pytest_botkube.settings import OPTIONS, Option, SettingError, cli_flag, convert, given
+from pytest_botkube.settings import (
+    BY_NAME,
+    OPTIONS,
+    Option,
+    SettingError,
+    cli_flag,
+    convert,
+    given,
+)
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
 
@@ -105,9 +113,32 @@ def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str
         if isinstance(value, Path):
             value = value.resolve()
         values[option.name] = value
-    if values["chart_dir"] is not None and not values["chart_dir"].is_dir():
-        raise BadInput(f"--chart-dir {values['chart_dir']}: no such directory")
     return values
+
+
+def check_local_chart(
+    settings: RunSettings, plans: Sequence[PlannedRun], environ: Mapping[str, str]
+) -> None:
+    """A ``--chart`` file or directory is one BotKube version: every run must be on it. Said
+    before any cluster exists (BadInput naming each run that cannot use it)."""
+    from pytest_botkube.live.chart import ChartVersionMismatch
+    from pytest_botkube.reproduce.pipeline import chart_fetcher
+
+    where = cli_flag(BY_NAME["chart"])
+    try:
+        charts = chart_fetcher(settings, environ)
+    except BadInput as exc:
+        raise BadInput(str(exc).replace(BY_NAME["chart"].flag, where, 1)) from None
+    if charts.spec.kind == "sources" or "://" in charts.spec.location:
+        return  # fetched by URL later; checked once it is here
+    problems = []
+    for plan in plans:
+        try:
+            charts.get(plan.scenario.botkube_version)
+        except ChartVersionMismatch as exc:
+            problems.append(f"{plan.name}: {exc}")
+    if problems:
+        raise BadInput(f"{where}: " + "; ".join(problems))
 
 
 def _command_line(args: argparse.Namespace) -> list[str]:
@@ -125,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = resolve_target(args.target, versions[0] if versions else None)
     plans = plan_runs(scenario, [*versions[1:], *args.compare], args.with_workaround)
     settings = RunSettings(**live_settings(args, environ))
+    check_local_chart(settings, plans, environ)
     if args.report is not None:  # before the cluster: a run must not end unable to report
         try:
             args.report.mkdir(parents=True, exist_ok=True)

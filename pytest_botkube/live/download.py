@@ -13,10 +13,17 @@ import hashlib
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 CHUNK = 1 << 16
+
+
+def user_cache_root(env: Mapping[str, str]) -> Path:
+    """Where downloads are kept between runs: ``$XDG_CACHE_HOME/pytest-botkube`` (else
+    ``~/.cache/pytest-botkube``): ``bin/`` for the pinned tools, ``charts/`` for charts."""
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "pytest-botkube"
 
 
 class DownloadFailed(Exception):

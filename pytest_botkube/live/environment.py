@@ -20,6 +20,7 @@ from pathlib import Path
 from pytest_botkube.bundled import manifests_dir
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME
+from pytest_botkube.live.download import user_cache_root
 from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kind import (
     NODE_IMAGE,
@@ -122,9 +123,8 @@ class ClusterHandoff:
 
 
 def user_cache_dir(env: Mapping[str, str]) -> Path:
-    """Where pinned downloads are kept between runs: ``$XDG_CACHE_HOME/pytest-botkube/bin``."""
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
-    return Path(base) / "pytest-botkube" / "bin"
+    """Where pinned tool downloads are kept between runs: ``$XDG_CACHE_HOME/pytest-botkube/bin``."""
+    return user_cache_root(env) / "bin"
 
 
 def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:

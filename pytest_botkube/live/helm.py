@@ -6,9 +6,11 @@ Helm v3.17.2 and https://helm.sh/docs/helm/helm_upgrade/, .../helm_uninstall/,
 .../helm_status/, .../helm_get_values/:
 
 - ``HELM upgrade RELEASE CHART --install --namespace NS --create-namespace --wait
-  --timeout 300s --values VALUES.yaml [--version V] [--repo URL] CONN``
-  (``CHART`` is the chart name with ``--repo``, or a local chart directory without it, in
-  which case ``--version`` is not passed: a directory has exactly one version)
+  --timeout 300s --values VALUES.yaml CONN``
+  (``CHART`` is always a local path: the digest-checked ``.tgz`` that ``live/chart.py`` fetched
+  or the user's chart directory; helm's "chart archive" and "unpacked chart directory" forms,
+  https://helm.sh/docs/helm/helm_install/. Helm itself never goes to a chart repository, so no
+  ``--repo``/``--version``: the file has exactly one version)
 - ``HELM uninstall RELEASE --namespace NS --wait --timeout 120s --ignore-not-found CONN``
 - ``HELM status RELEASE --namespace NS --output json CONN``
 - ``HELM get values RELEASE --namespace NS --all --output yaml CONN``
@@ -21,32 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_botkube.live.tools import run
-
-DEFAULT_REPO = "https://charts.botkube.io"
-DEFAULT_CHART = "botkube"
-
-
-@dataclass(frozen=True)
-class ChartSource:
-    """Where the chart comes from: ``repo`` + ``chart`` name, or a local ``directory``."""
-
-    repo: str = DEFAULT_REPO
-    chart: str = DEFAULT_CHART
-    directory: Path | None = None
-
-    def argv(self, version: str | None) -> tuple[str, list[str]]:
-        """The chart argument and the flags that locate it."""
-        if self.directory is not None:
-            return str(self.directory), []
-        flags = ["--repo", self.repo]
-        if version:
-            flags = ["--version", version, *flags]
-        return self.chart, flags
-
-    def describe(self, version: str | None) -> str:
-        if self.directory is not None:
-            return f"local chart {self.directory}"
-        return f"{self.chart} {version or '(latest)'} from {self.repo}"
 
 
 @dataclass(frozen=True)
@@ -67,19 +43,24 @@ class Helm:
         self,
         release: str,
         namespace: str,
-        source: ChartSource,
+        chart: Path,
         values_file: Path,
         *,
-        version: str | None,
         timeout: float,
     ) -> str:
         """``helm upgrade --install --wait``: returns helm's stdout; raises CommandFailed."""
-        chart, chart_flags = source.argv(version)
-        argv = [
+        argv = self.install_argv(release, namespace, chart, values_file, timeout=timeout)
+        # helm's --timeout bounds the wait; the process gets a minute more to start and finish.
+        return run(argv, timeout=timeout + 60.0, env=self.env).stdout
+
+    def install_argv(
+        self, release: str, namespace: str, chart: Path, values_file: Path, *, timeout: float
+    ) -> list[str]:
+        return [
             str(self.path),
             "upgrade",
             release,
-            chart,
+            str(chart),
             "--install",
             "--namespace",
             namespace,
@@ -89,11 +70,8 @@ class Helm:
             f"{int(timeout)}s",
             "--values",
             str(values_file),
-            *chart_flags,
             *self._connection(),
         ]
-        # helm's --timeout bounds the wait; the process gets a minute more to pull the chart.
-        return run(argv, timeout=timeout + 60.0, env=self.env).stdout
 
     def uninstall(self, release: str, namespace: str, *, timeout: float = 120.0) -> str:
         argv = [

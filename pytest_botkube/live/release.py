@@ -28,7 +28,8 @@ from pytest_botkube.helm_values import (
     build_values,
     values_yaml,
 )
-from pytest_botkube.live.helm import ChartSource, Helm
+from pytest_botkube.live.chart import LocalChart
+from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kube import Kube, KubeError
 from pytest_botkube.live.wait import WaitFailed, wait_until
 from pytest_botkube.model.images import parse_image
@@ -71,7 +72,7 @@ class Release:
     scenario: Scenario
     kube: Kube
     helm: Helm
-    chart: ChartSource
+    chart: LocalChart
     namespace: str
     name: str
     values: dict[str, Any]
@@ -86,8 +87,9 @@ class Release:
         return self.workdir / f"{self.name}-values.yaml"
 
     @property
-    def version(self) -> str | None:
-        return None if self.chart.directory is not None else self.scenario.botkube_version
+    def version(self) -> str:
+        """The chart's version (the scenario's BotKube version: ``ChartFetcher.get`` checked)."""
+        return self.chart.version
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -97,12 +99,7 @@ class Release:
         self.namespace_created = not self.kube.namespace_exists(self.namespace)
         self.installed = True  # from here on, teardown must try to uninstall
         self.helm.install(
-            self.name,
-            self.namespace,
-            self.chart,
-            self.values_file,
-            version=self.version,
-            timeout=timeout,
+            self.name, self.namespace, self.chart.path, self.values_file, timeout=timeout
         )
 
     def teardown(self, timeout: float) -> list[str]:
@@ -234,7 +231,7 @@ def plan_release(
     *,
     kube: Kube,
     helm: Helm,
-    chart: ChartSource,
+    chart: LocalChart,
     receiver_url: str,
     cluster_name: str,
     workdir: Path,

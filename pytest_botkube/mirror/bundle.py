@@ -13,8 +13,9 @@ the container image and the chart. This module:
 - plans the downloads (selected plugins x platforms, plus their dependencies) and rewrites the
   index to a local base URL, keeping every other field;
 - downloads over HTTP with urllib, verifying each file against its digest;
-- saves images with ``docker save`` (for ``kind load image-archive``) and pulls the chart with
-  ``helm pull``, verified against the chart repository's ``index.yaml`` digest.
+- saves images with ``docker save`` (for ``kind load image-archive``) and copies the chart
+  tarball the live run would install: fetched from the same ordered source list and checked
+  against the same pinned sha256 (``live/chart.py``).
 
 Executables are found on the PATH of the environment passed in (stand-ins in tests) and run as argv
 lists with timeouts through ``cluster.tools``.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,7 +38,13 @@ from typing import Any
 import yaml
 
 from pytest_botkube.errors import BadInput, BotkubeReproError, EnvironmentUnavailable
-from pytest_botkube.live.download import DownloadFailed, WrongDigest, download_file
+from pytest_botkube.live.chart import CHART_NAME, ChartFetcher, parse_chart_spec
+from pytest_botkube.live.download import (
+    DownloadFailed,
+    WrongDigest,
+    download_file,
+    user_cache_root,
+)
 from pytest_botkube.live.tools import CommandFailed, check_docker, find_tool, run
 from pytest_botkube.yamlio import parse_yaml
 
@@ -44,14 +52,11 @@ PLUGIN_TYPES = ("source", "executor")
 DEFAULT_INDEX_URL = (
     "https://github.com/kubeshop/botkube/releases/download/{version}/plugins-index.yaml"
 )
-DEFAULT_CHART_REPO = "https://charts.botkube.io"
-CHART_NAME = "botkube"
 IMAGE = "ghcr.io/kubeshop/botkube:{version}"
 DEFAULT_PLATFORMS = ("linux/amd64",)
 DEFAULT_BASE_URL = "http://localhost:8080"
 HTTP_TIMEOUT = 60.0
 DOCKER_TIMEOUT = 900.0
-HELM_TIMEOUT = 300.0
 _CHUNK = 1 << 16
 
 # go-getter guesses the algorithm of an unprefixed checksum from its length.
@@ -395,40 +400,6 @@ def download_verified(
 # --- chart and images ----------------------------------------------------------------------------
 
 
-def chart_digest(repo_index_text: str, chart: str, version: str, name: str) -> str | None:
-    """The sha256 the chart repository's ``index.yaml`` records for ``chart`` ``version``.
-
-    ``None`` when the entry has no ``digest``; ``BadInput`` when the version is not there.
-    """
-    data = yaml.safe_load(repo_index_text)
-    versions = (data or {}).get("entries", {}).get(chart) if isinstance(data, dict) else None
-    if not isinstance(versions, list):
-        raise BadInput(f"{name}: no chart {chart!r} in the repository index")
-    for item in versions:
-        if isinstance(item, dict) and str(item.get("version")) == version:
-            digest = item.get("digest")
-            return str(digest).lower() if digest else None
-    available = ", ".join(str(i.get("version")) for i in versions[:8] if isinstance(i, dict))
-    raise BadInput(f"{name}: chart {chart} has no version {version} (latest: {available})")
-
-
-def helm_pull_argv(
-    helm: str, chart_repo: str, version: str, destination: Path, chart: str = CHART_NAME
-) -> list[str]:
-    """``helm pull botkube --repo URL --version V --destination DIR`` (Helm 3 ``pull`` flags)."""
-    return [
-        helm,
-        "pull",
-        chart,
-        "--repo",
-        chart_repo,
-        "--version",
-        version,
-        "--destination",
-        str(destination),
-    ]
-
-
 def docker_pull_argv(docker: str, image: str) -> list[str]:
     return [docker, "pull", image]
 
@@ -459,7 +430,7 @@ class MirrorRequest:
     platforms: tuple[str, ...] = DEFAULT_PLATFORMS
     index_url: str = ""  # default: the release asset for botkube_version
     base_url: str = DEFAULT_BASE_URL
-    chart_repo: str = DEFAULT_CHART_REPO
+    chart: str | None = None  # --chart: None is the default source list (see live/chart.py)
     with_images: bool = True
     with_chart: bool = True
 
@@ -498,8 +469,8 @@ def _say(progress: Callable[[str], None] | None, line: str) -> None:
         progress(line)
 
 
-def _tool(name: str, env: Mapping[str, str], explicit: str | None, cache: Path) -> str:
-    return str(find_tool(name, env, explicit, cache_dir=cache, allow_download=name == "helm"))
+def _tool(name: str, env: Mapping[str, str], explicit: str | None) -> str:
+    return str(find_tool(name, env, explicit))
 
 
 def _run_tool(argv: Sequence[str], env: Mapping[str, str], timeout: float, what: str) -> str:
@@ -517,24 +488,31 @@ def mirror(
     env: Mapping[str, str],
     *,
     docker: str | None = None,
-    helm: str | None = None,
     progress: Callable[[str], None] | None = None,
+    charts: ChartFetcher | None = None,
 ) -> MirrorResult:
     """Prepare ``request.directory`` for an air-gapped run; see the module docstring.
 
     Tools are resolved and the daemon checked before anything is downloaded, so a missing Docker
     is reported at once. ``env`` is the environment the tools see (PATH first); it is copied.
+    ``charts`` fetches the chart (default: ``request.chart`` cached under the user's cache).
     """
     request.validate()
     root = request.directory
     root.mkdir(parents=True, exist_ok=True)
     env = dict(env)
-    docker_path = helm_path = ""
+    docker_path = ""
+    if request.with_chart and charts is None:
+        spec = parse_chart_spec(request.chart, "--chart")
+        if spec.kind == "directory":
+            raise BadInput(
+                f"--chart {spec.location}: a mirror keeps a chart archive; package the "
+                "directory first (`helm package DIR`) and pass the .tgz"
+            )
+        charts = ChartFetcher(spec, user_cache_root(env) / "charts")
     if request.with_images:
-        docker_path = _tool("docker", env, docker, root / ".tools")
+        docker_path = _tool("docker", env, docker)
         check_docker(Path(docker_path), env)
-    if request.with_chart:
-        helm_path = _tool("helm", env, helm, root / ".tools")
 
     files: dict[str, str] = {}
     manifest: dict[str, Any] = {
@@ -584,40 +562,28 @@ def mirror(
         "url": f"{request.base_url.rstrip('/')}/plugins-index.yaml",
     }
 
-    # chart
+    # chart: the bytes a live run installs, from the same sources, checked the same way
     if request.with_chart:
-        charts = root / "charts"
-        charts.mkdir(parents=True, exist_ok=True)
-        repo_index_url = f"{request.chart_repo.rstrip('/')}/index.yaml"
-        expected = chart_digest(
-            fetch_bytes(repo_index_url, what="chart repository index").decode("utf-8"),
-            CHART_NAME,
-            request.botkube_version,
-            repo_index_url,
-        )
-        argv = helm_pull_argv(helm_path, request.chart_repo, request.botkube_version, charts)
-        before = set(charts.glob("*.tgz"))
-        _say(progress, f"chart         {' '.join(argv[1:])}")
-        _run_tool(argv, env, HELM_TIMEOUT, f"helm pull {CHART_NAME} {request.botkube_version}")
-        # helm names the file after the repository's download URL: normally botkube-<V>.tgz
-        tgz = charts / f"{CHART_NAME}-{request.botkube_version}.tgz"
-        new = sorted(set(charts.glob("*.tgz")) - before)
-        if not tgz.is_file() and len(new) == 1:
-            tgz = new[0]
-        if not tgz.is_file():
-            raise EnvironmentUnavailable(f"helm pull reported success but wrote no {tgz}")
+        assert charts is not None
+        chart = charts.get(request.botkube_version)
+        for skipped in chart.skipped:
+            _say(progress, f"chart         skipped {skipped}")
+        _say(progress, f"chart         {chart.describe()}")
+        charts_dir = root / "charts"
+        charts_dir.mkdir(parents=True, exist_ok=True)
+        tgz = charts_dir / f"{CHART_NAME}-{request.botkube_version}.tgz"
+        shutil.copyfile(chart.path, tgz)
         actual = file_digest(tgz)
-        if expected is not None and actual != expected:
+        if chart.sha256 is not None and actual != chart.sha256:  # changed while copying
             tgz.unlink()
-            raise DigestMismatch(
-                f"{tgz.name} has sha256 {actual}, {repo_index_url} says {expected}; removed"
-            )
+            raise DigestMismatch(f"{tgz}: sha256 {actual} after copying, expected {chart.sha256}")
         files[f"charts/{tgz.name}"] = actual
         manifest["chart"] = {
             "path": f"charts/{tgz.name}",
-            "repo": request.chart_repo,
+            "origin": chart.origin,
             "sha256": actual,
-            "verified_against": repo_index_url if expected else None,
+            "pinned": chart.pinned,
+            "skipped_sources": list(chart.skipped),
         }
 
     # images

@@ -13,19 +13,20 @@ import pytest
 from pytest_botkube.errors import BadInput
 from pytest_botkube.live import environment as live
 from pytest_botkube.live.artifacts import collect, node_dir_name
-from pytest_botkube.live.helm import ChartSource
+from pytest_botkube.live.chart import ChartFetcher, ChartUnavailable, ChartVersionMismatch
 from pytest_botkube.live.receiver import WebhookReceiver
 from pytest_botkube.live.release import HealthSettings, Release
 from pytest_botkube.live.tools import CommandFailed
 from pytest_botkube.live.workload import Workload, create, prepare
 from pytest_botkube.plugin.cluster import run_settings
 from pytest_botkube.plugin.options import Settings
-from pytest_botkube.plugin.outcomes import fail
+from pytest_botkube.plugin.outcomes import cannot_run, fail
 from pytest_botkube.reproduce import pipeline
 from pytest_botkube.reproduce.pipeline import ReceiverEndpoint
 from pytest_botkube.scenario import Scenario
 
 RELEASE_KEY = pytest.StashKey["LiveTest"]()
+CHARTS_KEY = pytest.StashKey[ChartFetcher]()  # one per session: each version fetched once
 
 
 @dataclass
@@ -42,10 +43,6 @@ def health_settings(settings: Settings) -> HealthSettings:
     return pipeline.health_settings(run_settings(settings))
 
 
-def chart_source(settings: Settings) -> ChartSource:
-    return pipeline.chart_source(run_settings(settings))
-
-
 def release(
     request: pytest.FixtureRequest,
     settings: Settings,
@@ -54,10 +51,18 @@ def release(
     endpoint: ReceiverEndpoint,
     workdir: Path,
 ) -> Iterator[Release]:
+    live_settings = run_settings(settings)
     try:
+        charts = request.config.stash.get(CHARTS_KEY, None)
+        if charts is None:
+            charts = request.config.stash[CHARTS_KEY] = pipeline.chart_fetcher(
+                live_settings, env.tools.env
+            )
         planned = pipeline.plan_live_release(
-            run_settings(settings), scenario, env, endpoint.url, workdir
+            live_settings, scenario, env, endpoint.url, workdir, charts
         )
+    except (ChartUnavailable, ChartVersionMismatch) as exc:
+        cannot_run(settings, f"{scenario.name}: {exc}")
     except (BadInput, ValueError) as exc:
         fail(str(exc))
     artifacts_root = settings.path("artifacts") or Path("botkube-artifacts")

@@ -286,7 +286,7 @@ def run_record(
         name=release.scenario.name,
         botkube_version=release.scenario.botkube_version,
         values=release.values,
-        chart_version=release.version or str(release.chart.directory),
+        chart_version=release.version,
         kubernetes_version=kubernetes_version,
         node_image=node_image,
         predicted=Prediction(status, exits, f"lint verdict: {analysis.verdict}"),

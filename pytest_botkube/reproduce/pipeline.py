@@ -32,20 +32,11 @@ from pytest_botkube.scenario import DeliveryExpectation, Scenario
 from pytest_botkube.settings import BY_NAME as OPTION_DEFAULTS
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
+    from pytest_botkube.live.chart import ChartFetcher
     from pytest_botkube.live.environment import LiveConfig, LiveEnvironment
-    from pytest_botkube.live.helm import ChartSource
     from pytest_botkube.live.network import ReceiverAddress
     from pytest_botkube.live.release import HealthSettings, Release
     from pytest_botkube.live.workload import Workload
-
-
-#: helm's words when the chart repository cannot be reached (exit 3, not a BotKube problem).
-_NETWORK = re.compile(
-    r"no such host|dial tcp|connection refused|i/o timeout|network is unreachable|"
-    r"TLS handshake timeout|could not download|failed to fetch|cannot be reached|"
-    r"Temporary failure in name resolution",
-    re.IGNORECASE,
-)
 
 
 # The agent's fatal error when its plugin manager cannot fetch (v1.13.0 and v1.14.0,
@@ -91,9 +82,7 @@ class RunSettings:
     helm: str | None = _default("helm")
     docker: str | None = _default("docker")
     no_download: bool = _default("no_download")
-    chart_repo: str = _default("chart_repo")
-    chart: str = _default("chart")
-    chart_dir: Path | None = _default("chart_dir")
+    chart: str | None = _default("chart")
     image: str | None = _default("image")
     plugin_index: str | None = _default("plugin_index")
     health_interval: str = _default("health_interval")
@@ -142,24 +131,35 @@ def health_settings(s: RunSettings) -> HealthSettings:
     return HealthSettings(s.health_interval, s.restart_threshold, s.install_timeout)
 
 
-def chart_source(s: RunSettings) -> ChartSource:
-    from pytest_botkube.live.helm import ChartSource
+def chart_fetcher(s: RunSettings, environ: Mapping[str, str]) -> ChartFetcher:
+    """The session's charts: ``s.chart`` (BadInput when it names nothing usable), cached under
+    the user's cache directory of ``environ``."""
+    from pytest_botkube.live.chart import ChartFetcher, parse_chart_spec
+    from pytest_botkube.live.download import user_cache_root
 
-    return ChartSource(repo=s.chart_repo, chart=s.chart, directory=s.chart_dir)
+    spec = parse_chart_spec(s.chart, OPTION_DEFAULTS["chart"].flag)
+    return ChartFetcher(spec, user_cache_root(environ) / "charts")
 
 
 def plan_live_release(
-    s: RunSettings, scenario: Scenario, env: LiveEnvironment, receiver_url: str, workdir: Path
+    s: RunSettings,
+    scenario: Scenario,
+    env: LiveEnvironment,
+    receiver_url: str,
+    workdir: Path,
+    charts: ChartFetcher | None = None,
 ) -> Release:
-    """The release of ``scenario`` on ``env`` (not installed yet); ValueError for values the
-    chart cannot take."""
+    """The release of ``scenario`` on ``env`` (not installed yet), its chart fetched and checked:
+    ChartUnavailable (exit 3), ChartVersionMismatch; ValueError for values the chart cannot
+    take."""
     from pytest_botkube.live.release import plan_release
 
+    charts = charts if charts is not None else chart_fetcher(s, env.tools.env)
     return plan_release(
         scenario,
         kube=env.kube,
         helm=env.helm,
-        chart=chart_source(s),
+        chart=charts.get(scenario.botkube_version),
         receiver_url=receiver_url,
         cluster_name=env.cluster.name,
         workdir=workdir,
@@ -329,6 +329,7 @@ class Runner:
         self.collect_artifacts = collect_artifacts
         self.kind_version = ""
         self.cluster_message = ""
+        self.charts = chart_fetcher(settings, self.environ)  # BadInput before any cluster
 
     # -- session ------------------------------------------------------------------------
 
@@ -404,7 +405,9 @@ class Runner:
         scenario = plan.scenario
         receiver.reset()
         try:
-            release = plan_live_release(s, scenario, env, url, self.work_dir / "releases")
+            release = plan_live_release(
+                s, scenario, env, url, self.work_dir / "releases", self.charts
+            )
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         problems: list[str] = []
@@ -429,21 +432,15 @@ class Runner:
         from pytest_botkube.live.tools import CommandFailed
 
         s = self.settings
-        version = release.version or f"chart dir {s.chart_dir}"
         with self.progress.phase("install", f"helm upgrade --install {release.name}") as result:
             try:
                 release.install(s.install_timeout)
             except CommandFailed as exc:
-                if _NETWORK.search(str(exc)):
-                    raise EnvironmentUnavailable(
-                        f"helm cannot fetch the BotKube chart {version} from {s.chart_repo}: "
-                        f"{exc}; check the network, or pass --chart-dir with a local chart"
-                    ) from None
                 hint = install_failure_hint(str(exc))
                 problems.append(f"helm install failed: {exc}{hint}")
                 result.text = "helm install failed"
                 return False
-            result.text = f"chart {version} deployed in {release.namespace}"
+            result.text = f"{release.chart.describe()} deployed in {release.namespace}"
         with self.progress.phase("plugin start", "agent Ready, kubernetes plugin seen") as result:
             try:
                 release.wait_plugin_started(s.start_timeout, grace=s.start_grace)
@@ -481,7 +478,7 @@ class Runner:
             name=plan.name,
             botkube_version=plan.scenario.botkube_version,
             values=release.values,
-            chart_version=release.version or str(release.chart.directory),
+            chart_version=release.version,
             kubernetes_version=env.kubernetes_version,
             kind_version=self.kind_version,
             node_image=env.config.node_image,

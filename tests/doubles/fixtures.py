@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from . import standins
+from .charts import shared_repository
 from .recorder import Call, read_calls
 from .standins._common import DOUBLE_ENV, LOG_ENV, STATE_ENV
 
@@ -72,7 +73,8 @@ def make_sandbox(
     tools: tuple[str, ...] = standins.TOOLS,
     extra: Mapping[str, str] | None = None,
 ) -> Sandbox:
-    """A bin dir with ``tools`` first on PATH and a private HOME/KUBECONFIG (a copied env)."""
+    """A bin dir with ``tools`` first on PATH, a private HOME/KUBECONFIG/cache, and the chart
+    from a local repository (``BOTKUBE_CHART``; a copied env)."""
     bin_dir = root / "bin"
     standins.install(bin_dir, tools)
     home = root / "home"
@@ -87,6 +89,9 @@ def make_sandbox(
             STATE_ENV: str(root / "standin-state"),
             DOUBLE_ENV: double_url,
             "BOTKUBE_STANDIN_IMAGES": "ghcr.io/kubeshop/botkube:candidate",
+            # charts by URL from a local repository, cached in the sandbox, never the network
+            "BOTKUBE_CHART": shared_repository(),
+            "XDG_CACHE_HOME": str(root / "cache"),
         }
     )
     env.update(extra or {})

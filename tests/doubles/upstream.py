@@ -3,7 +3,8 @@
 Tests that check the suite against the real chart (its templates, its digests) use the bytes
 the upstream repository publishes: from ``BOTKUBE_UPSTREAM_CHARTS`` (a directory holding
 ``botkube-<version>.tgz``, e.g. files taken from the ``gh-pages`` branch of kubeshop/botkube),
-else the chart cache a live run fills (``$XDG_CACHE_HOME/pytest-botkube/charts``). Without them
+else the chart cache a live run fills (``$XDG_CACHE_HOME/pytest-botkube/charts/<sha256>/``, which
+holds only files whose digest was checked). Without them
 those tests skip, naming this module.
 """
 
@@ -18,12 +19,11 @@ _CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pytes
 
 def upstream_chart(version: str) -> Path | None:
     """``botkube-<version>.tgz`` as upstream published it, or None."""
-    for directory in (os.environ.get(CHARTS_ENV), _CACHE / "charts"):
-        if directory:
-            path = Path(directory) / f"botkube-{version}.tgz"
-            if path.is_file():
-                return path
-    return None
+    name = f"botkube-{version}.tgz"
+    given = os.environ.get(CHARTS_ENV)
+    candidates = [Path(given) / name] if given else []
+    candidates += sorted((_CACHE / "charts").glob(f"*/{name}"))
+    return next((path for path in candidates if path.is_file()), None)
 
 
 SKIP_REASON = (

@@ -10,6 +10,7 @@ the double received (requests).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from doubles import agent
+from doubles.charts import chart_tgz
 from doubles.fixtures import Sandbox, make_sandbox, run_e2e_suite
 from doubles.kubeapi import KubeApiDouble, RecordedRequest
 from doubles.recorder import Call
@@ -136,13 +138,15 @@ def test_whole_matrix_one_cluster_install_uninstall_in_order(rehearsal: Rehearsa
     for call in installs:
         assert call.argv[1] == call.flag("--namespace")  # release named like its namespace
         values_file = call.flag("--values")
+        chart = Path(call.argv[2])  # the digest-checked tarball, fetched into the user cache
         assert call.argv == (
-            "upgrade", call.argv[1], "botkube", "--install", "--namespace", call.argv[1],
+            "upgrade", call.argv[1], str(chart), "--install", "--namespace", call.argv[1],
             "--create-namespace", "--wait", "--timeout", "300s", "--values", values_file,
-            "--version", call.flag("--version"), "--repo", "https://charts.botkube.io",
             "--kubeconfig", kubeconfig, "--kube-context", "kind-botkube-repro",
         )  # fmt: skip
-        assert call.flag("--version") in ("v1.13.0", "v1.14.0")
+        assert chart.name in ("botkube-v1.13.0.tgz", "botkube-v1.14.0.tgz")
+        assert chart.is_relative_to(rehearsal.sandbox.env["XDG_CACHE_HOME"])
+        assert hashlib.sha256(chart.read_bytes()).hexdigest() == chart.parent.name
     for call in uninstalls:
         ns = call.argv[1]
         assert call.argv == (
@@ -361,3 +365,29 @@ def test_forbidden_health_proxy_fails_naming_the_rbac_answer(rehearsal: Rehearsa
     )
     _cleanup_happened(rehearsal)
     assert len(rehearsal.kind("delete", "cluster")) == 1
+
+
+@pytest.mark.parametrize("require", [False, True], ids=["skip", "require-cluster"])
+def test_a_chart_archive_runs_only_the_scenarios_of_its_app_version(
+    rehearsal: Rehearsal, require: bool
+):
+    """``--botkube-chart FILE.tgz`` is one BotKube version: a scenario on another is skipped
+    (or fails under --botkube-require-cluster) with the reason; the others install it."""
+    archive = rehearsal.pytester.path / "my-botkube.tgz"
+    archive.write_bytes(chart_tgz("v1.14.0"))
+    args = ["--botkube-chart", str(archive), "--botkube-scenario", "crash-v1.13.0",
+            "--botkube-scenario", "fixed-v1.14.0", "-rsE"]  # fmt: skip
+    result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))
+    reason = (
+        f"crash-v1.13.0: the chart {archive} is BotKube v1.14.0 (appVersion), the scenario needs "
+        "v1.13.0"
+    )
+    if require:
+        result.assert_outcomes(passed=1, errors=1)
+        result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {reason}*"])
+    else:
+        result.assert_outcomes(passed=1, skipped=1)
+        result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {reason}*"])
+    [install] = rehearsal.installs()
+    assert install.argv[2] == str(archive)  # the user's file as it is, no copy, no repository
+    assert "fixed-v1-14-0" in install.argv[1]

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from doubles import agent
+from doubles.charts import closed_port_url
 from doubles.fixtures import Sandbox, make_sandbox
 from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.recorder import Call
@@ -145,8 +146,9 @@ def test_compare_with_workaround_runs_three_releases_on_one_cluster(run: Run):
     # one cluster, three installs each followed by its uninstall, the right chart versions
     assert [c.argv[:2] for c in run.calls("kind")].count(("create", "cluster")) == 1
     helm = [c for c in run.calls("helm") if c.argv[0] in ("upgrade", "uninstall")]
-    assert [(c.argv[0], c.flag("--version")) for c in helm[::2]] == [
-        ("upgrade", "v1.13.0"), ("upgrade", "v1.14.0"), ("upgrade", "v1.13.0"),
+    assert [(c.argv[0], Path(c.argv[2]).name) for c in helm[::2]] == [
+        ("upgrade", "botkube-v1.13.0.tgz"), ("upgrade", "botkube-v1.14.0.tgz"),
+        ("upgrade", "botkube-v1.13.0.tgz"),
     ]  # fmt: skip
     for install, uninstall in zip(helm[::2], helm[1::2], strict=True):
         assert uninstall.argv[:2] == ("uninstall", install.argv[1])
@@ -328,27 +330,28 @@ def test_ctrl_c_tears_down_and_exits_130(run: Run, moment: str, phase: str):
     assert run.sandbox.run("kind", "get", "clusters").stdout == ""
 
 
-@pytest.mark.parametrize(
-    ("helm_error", "status", "shown"),
-    [
-        ('Error: looks like "https://charts.botkube.io" is not a valid chart repository or '
-         "cannot be reached: dial tcp: lookup charts.botkube.io: no such host", 3,
-         "helm cannot fetch the BotKube chart v1.13.0 from https://charts.botkube.io"),
-        ("Error: INSTALLATION FAILED: values don't meet the specifications of the schema", 1,
-         "problem: helm install failed:"),
-    ],
-    ids=["chart-unreachable", "install-refused"],
-)  # fmt: skip
-def test_helm_install_failure_network_is_3_otherwise_a_failed_run(
-    tmp_path: Path, double: KubeApiDouble, helm_error: str, status: int, shown: str
-):
-    extra = {FAIL_ENV: json.dumps({"helm upgrade": helm_error})}
+def test_helm_install_refused_is_a_failed_run(tmp_path: Path, double: KubeApiDouble):
+    error = "Error: INSTALLATION FAILED: values don't meet the specifications of the schema"
+    extra = {FAIL_ENV: json.dumps({"helm upgrade": error})}
     sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra=extra)
     run = Run(double, sandbox, tmp_path)
     done = run("crash-v1.13.0")
-    assert done.returncode == status, done.stderr + done.stdout
-    assert shown in done.stderr + done.stdout
+    assert done.returncode == 1, done.stderr + done.stdout
+    assert "problem: helm install failed:" in done.stdout
     assert run.helm("uninstall")  # --ignore-not-found: teardown after a failed install
+    assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")
+
+
+def test_no_chart_source_answering_is_3_naming_each_source(tmp_path: Path, double: KubeApiDouble):
+    down = closed_port_url()
+    sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra={"BOTKUBE_CHART": down})
+    run = Run(double, sandbox, tmp_path)
+    done = run("crash-v1.13.0")
+    assert done.returncode == 3, done.stderr + done.stdout
+    assert f"cannot get the BotKube chart botkube v1.13.0: {down}/index.yaml:" in done.stderr
+    assert "Connection refused" in done.stderr or "refused" in done.stderr.lower()
+    assert "Traceback" not in done.stderr
+    assert not [c for c in run.calls("helm") if c.argv[0] == "upgrade"]  # nothing installed
     assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")
 
 
@@ -419,3 +422,26 @@ def test_a_refused_api_call_fails_the_run_with_the_servers_answer(run: Run):
     assert re.search(r"problem: Kubernetes API: .*403", done.stdout), done.stdout
     assert "Traceback" not in done.stderr
     _cleaned_up(run)
+
+
+def test_a_chart_directory_of_another_version_is_refused_before_any_cluster(run: Run):
+    chart = run.cwd / "checkout" / "helm" / "botkube"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v1\nname: botkube\nversion: v1.13.0\nappVersion: v1.13.0\n", encoding="utf-8"
+    )
+    done = run("crash-v1.13.0", "--compare", "v1.14.0", "--chart", str(chart))
+    assert done.returncode == 2, done.stderr + done.stdout
+    assert done.stderr.strip() == (
+        f"botkube-repro run: error: --chart: crash-v1.13.0@v1.14.0: the chart {chart} is BotKube "
+        "v1.13.0 (appVersion), the scenario needs v1.14.0: pass a chart of that version, or run "
+        "only the v1.13.0 scenarios"
+    )
+    assert run.calls() == []  # no docker, kind or helm was even asked
+
+
+def test_a_chart_path_that_is_not_there_is_bad_input(run: Run):
+    done = run("crash-v1.13.0", "--chart", str(run.cwd / "nope"))
+    assert done.returncode == 2
+    assert f"--chart {run.cwd / 'nope'}: no such file or directory" in done.stderr
+    assert run.calls() == []

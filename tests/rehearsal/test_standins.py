@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from doubles.charts import chart_tgz
 from doubles.fixtures import Sandbox, make_sandbox
 from doubles.kubeapi import KubeApiDouble
 from doubles.recorder import commands
@@ -288,3 +289,34 @@ def test_real_helm_parses_the_suites_install_and_uninstall_lines(
         mine = sandbox.run("helm", *argv)
         assert (real.returncode, real.stderr) == (1, "Error: release: not found\n")
         assert (mine.returncode, mine.stderr) == (real.returncode, real.stderr)
+
+
+def test_real_helm_and_the_standin_install_a_chart_archive_alike(
+    sandbox: Sandbox, real_helm: Path, api_double: KubeApiDouble
+):
+    """The suite installs the fetched ``botkube-<v>.tgz`` file (no --repo, no --version): the
+    real helm renders the test chart archive, and the stand-in reads the same version."""
+    kubeconfig = _kind_cluster(sandbox)
+    archive = sandbox.root / "botkube-v1.14.0.tgz"
+    archive.write_bytes(chart_tgz("v1.14.0"))
+    conn = ["--kubeconfig", str(kubeconfig), "--kube-context", "kind-bk"]
+    install = ["upgrade", "botkube", str(archive), "--install", "--namespace", "bk-ns",
+               "--create-namespace", "--wait", "--timeout", "300s", "--values",
+               str(_values_file(sandbox)), *conn]  # fmt: skip
+    dry_run = ["--dry-run=client", "--disable-openapi-validation"]
+    real = subprocess.run([str(real_helm), *install, *dry_run], capture_output=True, text=True,
+                          timeout=60, env=sandbox.env, check=False)  # fmt: skip
+    assert real.returncode == 0, real.stderr
+    assert 'tag: "v1.14.0"' in real.stdout  # the archive's own template and values
+    mine = sandbox.run("helm", *install)
+    assert mine.returncode == 0, mine.stderr
+    assert api_double.releases[("bk-ns", "botkube")].chart_version == "v1.14.0"
+    broken = sandbox.root / "broken.tgz"
+    broken.write_bytes(b"not a chart")
+    bad = [*install[:2], str(broken), *install[3:]]
+    real = subprocess.run([str(real_helm), *bad, *dry_run], capture_output=True, text=True,
+                          timeout=60, env=sandbox.env, check=False)  # fmt: skip
+    mine = sandbox.run("helm", *bad)
+    assert (mine.returncode, real.returncode) == (1, 1)
+    assert real.stderr.startswith("Error: ")
+    assert mine.stderr.startswith("Error: ")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
-from pytest_botkube.live.helm import ChartSource
+from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kind import KeepPolicy, default_kubeconfig
 from pytest_botkube.live.network import choose_address, kind_gateway, receiver_url
 from pytest_botkube.live.release import dns_name, split_image
@@ -70,14 +70,14 @@ def test_split_image_refuses_a_digest():
         split_image("ghcr.io/kubeshop/botkube@sha256:" + "0" * 64)
 
 
-def test_chart_source_argv():
-    repo = ChartSource()
-    assert repo.argv("v1.13.0") == (
-        "botkube",
-        ["--version", "v1.13.0", "--repo", "https://charts.botkube.io"],
-    )
-    local = ChartSource(directory=Path("/src/helm/botkube"))
-    assert local.argv("v1.13.0") == ("/src/helm/botkube", [])
+def test_helm_installs_the_local_chart_file_without_a_repository():
+    helm = Helm(Path("/bin/helm"), Path("/k/config"), context="kind-x")
+    argv = helm.install_argv("bk-a", "bk-a", Path("/c/botkube-v1.13.0.tgz"), Path("/v.yaml"),
+                             timeout=300)  # fmt: skip
+    assert argv == ["/bin/helm", "upgrade", "bk-a", "/c/botkube-v1.13.0.tgz", "--install",
+                    "--namespace", "bk-a", "--create-namespace", "--wait", "--timeout", "300s",
+                    "--values", "/v.yaml", "--kubeconfig", "/k/config",
+                    "--kube-context", "kind-x"]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 The index below is written in the upstream layout (kubeshop/botkube v1.14.0 pkg/plugin/index.go:
 entries of name/type/version/urls with url, checksum, platform.os/architecture, dependencies);
-the archives are fake bytes served by a real http.server on 127.0.0.1. docker and helm are small
-recording stand-ins put first on PATH through a copied environment.
+the archives are fake bytes served by a real http.server on 127.0.0.1, beside a chart repository
+holding a tiny packaged chart. docker is a small recording stand-in put first on PATH through a
+copied environment.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Any
 
 import pytest
 import yaml
+from doubles.charts import chart_tgz, repository_index
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
+from pytest_botkube.live.chart import ChartUnavailable
 from pytest_botkube.mirror.bundle import (
     Checksum,
     DigestMismatch,
@@ -48,7 +51,7 @@ ARCHIVES = {
     "kubectl-linux-amd64": b"fake kubectl binary linux/amd64",
     "kubectl-linux-arm64": b"fake kubectl binary linux/arm64",
 }
-CHART_BYTES = b"fake botkube chart archive v1.14.0\n"
+CHART_BYTES = chart_tgz(VERSION)
 
 
 def sha256(data: bytes) -> str:
@@ -118,20 +121,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     (root / VERSION / "plugins-index.yaml").write_text(index_yaml(base), encoding="utf-8")
     (root / "charts").mkdir()
-    (root / "charts" / "index.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "entries": {
-                    "botkube": [
-                        {"version": "v1.14.0", "digest": sha256(CHART_BYTES)},
-                        {"version": "v1.13.0", "digest": "0" * 64},
-                    ]
-                },
-            }
-        ),
-        encoding="utf-8",
-    )
+    (root / "charts" / f"botkube-{VERSION}.tgz").write_bytes(CHART_BYTES)
+    index = repository_index({VERSION: CHART_BYTES})
+    (root / "charts" / "index.yaml").write_text(index, encoding="utf-8")
     try:
         yield base, root
     finally:
@@ -156,20 +148,16 @@ if name == "docker":
     elif argv[:1] == ["pull"] and "missing" in argv[-1]:
         print("Error response from daemon: manifest unknown", file=sys.stderr)
         sys.exit(1)
-elif name == "helm":
-    dest = argv[argv.index("--destination") + 1]
-    version = argv[argv.index("--version") + 1]
-    with open(os.path.join(dest, "botkube-" + version + ".tgz"), "wb") as out:
-        out.write(os.environ.get("STANDIN_CHART", "").encode())
 """
 
 
 @pytest.fixture
 def tools(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """Recording stand-ins for docker and helm, first on PATH of a *copy* of the environment."""
+    """A recording stand-in docker first on PATH of a *copy* of the environment, and a private
+    cache directory (the chart is cached there)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for name in ("docker", "helm"):
+    for name in ("docker",):
         script = bindir / name
         script.write_text(STANDIN.format(python=sys.executable), encoding="utf-8")
         script.chmod(0o755)
@@ -177,7 +165,7 @@ def tools(tmp_path: Path) -> tuple[dict[str, str], Path]:
     env = dict(os.environ)
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     env["STANDIN_LOG"] = str(log)
-    env["STANDIN_CHART"] = CHART_BYTES.decode()
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     return env, log
 
 
@@ -366,7 +354,7 @@ def _request(tmp_path: Path, base: str, **kw: Any) -> MirrorRequest:
         directory=tmp_path / "mirror",
         botkube_version=VERSION,
         index_url=f"{base}/{VERSION}/plugins-index.yaml",
-        chart_repo=f"{base}/charts",
+        chart=f"{base}/charts",
         base_url="http://172.18.0.1:8080",
         **kw,
     )
@@ -382,22 +370,10 @@ def test_mirror_end_to_end_with_stand_ins(
     result = mirror(request, env, progress=lines.append)
 
     root = request.directory
-    dest = str(root / "charts")
     bot_tar = str(root / "images" / "ghcr.io_kubeshop_botkube_v1.14.0.tar")
     node_tar = str(root / "images" / "kindest_node_v1.31.0.tar")
     assert recorded(log) == [
         ["docker", "version", "--format", "{{.Server.Version}}"],
-        [
-            "helm",
-            "pull",
-            "botkube",
-            "--repo",
-            f"{base}/charts",
-            "--version",
-            VERSION,
-            "--destination",
-            dest,
-        ],
         ["docker", "pull", "ghcr.io/kubeshop/botkube:v1.14.0"],
         [
             "docker",
@@ -431,7 +407,10 @@ def test_mirror_end_to_end_with_stand_ins(
             [f"http://172.18.0.1:8080/{VERSION}/source_kubernetes_linux_amd64.tar.gz"],
         )
     ]
-    assert result.manifest["chart"]["verified_against"] == f"{base}/charts/index.yaml"
+    assert result.manifest["chart"]["origin"] == f"{base}/charts/botkube-{VERSION}.tgz"
+    assert result.manifest["chart"]["sha256"] == sha256(CHART_BYTES)
+    assert result.manifest["chart"]["pinned"] is False  # test bytes, not upstream's
+    assert (root / "charts" / f"botkube-{VERSION}.tgz").read_bytes() == CHART_BYTES
     assert result.manifest["images"][0]["repo_digests"] == [
         "ghcr.io/kubeshop/botkube@sha256:" + "ab" * 32
     ]
@@ -453,12 +432,13 @@ def test_mirror_end_to_end_with_stand_ins(
 def test_mirror_refuses_a_chart_whose_digest_differs(
     server: tuple[str, Path], tools: tuple[dict[str, str], Path], tmp_path: Path
 ) -> None:
-    base, _ = server
+    base, root = server
     env, _ = tools
-    env = {**env, "STANDIN_CHART": "something else"}
-    with pytest.raises(DigestMismatch, match=r"botkube-v1.14.0.tgz has sha256"):
+    (root / "charts" / f"botkube-{VERSION}.tgz").write_bytes(chart_tgz(VERSION, "v9.9.9"))
+    with pytest.raises(ChartUnavailable, match=rf"sha256 \w+, expected {sha256(CHART_BYTES)}"):
         mirror(_request(tmp_path, base, with_images=False), env)
     assert not (tmp_path / "mirror" / "charts" / "botkube-v1.14.0.tgz").exists()
+    assert not list((tmp_path / "cache").rglob("*.tgz"))  # nothing kept that failed the check
 
 
 def test_mirror_without_docker_is_environment_before_any_download(
@@ -515,7 +495,7 @@ def test_cli_ok(
             "1.14.0",
             "--plugin-index-url",
             f"{base}/{VERSION}/plugins-index.yaml",
-            "--chart-repo",
+            "--chart",
             f"{base}/charts",
             "--platform",
             "linux/arm64",
@@ -662,8 +642,8 @@ def _real_helm() -> Path:
 def test_real_helm_pull_matches_the_argv_and_the_repo_digest(
     server: tuple[str, Path], tmp_path: Path
 ) -> None:
-    """Real helm v3: our `helm pull` argv works, the file name is what we look for, and the
-    digest `helm repo index` records is the sha256 we check."""
+    """A repository made by the real helm v3 (`helm package`, `helm repo index --url`): the
+    mirror finds the tarball through the index and checks the digest helm recorded."""
     helm = _real_helm()
     base, root = server
     bindir = tmp_path / "realbin"
@@ -675,6 +655,7 @@ def test_real_helm_pull_matches_the_argv_and_the_repo_digest(
         "HELM_CACHE_HOME": str(tmp_path / "helm" / "cache"),
         "HELM_CONFIG_HOME": str(tmp_path / "helm" / "config"),
         "HELM_DATA_HOME": str(tmp_path / "helm" / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
     chart = tmp_path / "src" / "botkube"
     (chart / "templates").mkdir(parents=True)
@@ -693,5 +674,5 @@ def test_real_helm_pull_matches_the_argv_and_the_repo_digest(
 
     result = mirror(_request(tmp_path, base, with_images=False), env)
 
-    assert result.manifest["chart"]["verified_against"] == f"{base}/charts/index.yaml"
+    assert result.manifest["chart"]["origin"] == f"{base}/charts/botkube-v1.14.0.tgz"
     assert result.files["charts/botkube-v1.14.0.tgz"] == sha256(packaged)

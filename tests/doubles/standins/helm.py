@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sys
+import tarfile
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -181,6 +182,31 @@ def _status_doc(rel: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _local_chart_version(path: Path) -> str:
+    """The ``version`` of a chart directory or a chart archive, as helm's loader finds it (an
+    archive's Chart.yaml sits one directory down, under the chart's name)."""
+    if not path.exists():
+        raise HelmError(f'path "{path}" not found')
+    if path.is_dir():
+        chart_yaml = path / "Chart.yaml"
+        if not chart_yaml.is_file():
+            raise HelmError(f"Chart.yaml file is missing in {path}")
+        text = chart_yaml.read_text(encoding="utf-8")
+    else:
+        try:
+            with tarfile.open(path, mode="r:gz") as archive:
+                member = next((m for m in archive if m.name.count("/") == 1
+                               and m.name.endswith("/Chart.yaml")), None)  # fmt: skip
+                handle = archive.extractfile(member) if member is not None else None
+                if handle is None:
+                    raise HelmError("Chart.yaml file is missing")
+                text = handle.read().decode("utf-8")
+        except (OSError, tarfile.TarError) as exc:
+            raise HelmError(f"file '{path}' does not appear to be a gzipped archive; got "
+                            f"'{exc}'") from None  # fmt: skip
+    return str((yaml.safe_load(text) or {}).get("version", ""))
+
+
 def install(command: str, parsed: Parsed) -> int:
     args = parsed.args
     if command == "upgrade":
@@ -207,12 +233,7 @@ def install(command: str, parsed: Parsed) -> int:
             raise HelmError(f'chart "{chart}" version "{version}" not found in {repo} repository')
         version = version or versions[-1]
     else:
-        chart_yaml = Path(chart) / "Chart.yaml"
-        if not chart_yaml.is_file():
-            raise HelmError(f"path \"{chart}\" not found" if not Path(chart).exists() else
-                            f"Chart.yaml file is missing in {chart}")  # fmt: skip
-        version = str((yaml.safe_load(chart_yaml.read_text(encoding="utf-8")) or {}).get(
-            "version", ""))  # fmt: skip
+        version = _local_chart_version(Path(chart))
     merged: dict[str, Any] = {}
     rel_dir = _release_dir(namespace, release)
     if rel_dir.exists():
