@@ -8,6 +8,7 @@ import sys
 from typing import TextIO
 
 from pytest_botkube.errors import BadInput, ExitCode
+from pytest_botkube.inputs import input_name
 from pytest_botkube.model.semantics import Analysis, Finding, analyze
 from pytest_botkube.model.versions import (
     DEFAULT_KUBERNETES_VERSION,
@@ -26,6 +27,10 @@ _HEADLINE = {
     "exit": "EXIT LOOP: the botkube/kubernetes plugin process exits with status 1 at start; no "
     "kubernetes source delivers anything",
     "healthy": "HEALTHY: the botkube/kubernetes plugin process keeps running",
+    "not-started": "NOT STARTED: no botkube/kubernetes source is started, so the plugin process "
+    "never runs and nothing is delivered from Kubernetes",
+    "refused": "REFUSED: the agent rejects the whole configuration at start, so BotKube does not "
+    "run at all",
 }
 
 
@@ -34,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "files",
         nargs="+",
         metavar="FILE",
-        help="Helm values file (your overlay); a scenario file is linted through its 'values'",
+        help="Helm values file (your overlay), or - for standard input; a scenario file is linted "
+        "through its 'values'. Several files are linted one by one (not merged)",
     )
     parser.add_argument(
         "--botkube-version",
@@ -63,28 +69,47 @@ def _values_of(doc: YamlDocument) -> tuple[YamlDocument, str | None]:
     return values, (None if version is None else str(version))
 
 
+def _lint_one(path: str, args: argparse.Namespace) -> Analysis:
+    doc, scenario_version = _values_of(load_yaml(path))
+    version = args.botkube_version or scenario_version
+    if version is None:
+        raise BadInput(f"{doc.name}: --botkube-version is required for a Helm values file")
+    return analyze(doc, version, args.kubernetes_version)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.botkube_version is not None:
         normalize_botkube_version(args.botkube_version)
     parse_kubernetes_version(args.kubernetes_version)
-    analyses = []
-    for path in args.files:
-        doc, scenario_version = _values_of(load_yaml(path))
-        version = args.botkube_version or scenario_version
-        if version is None:
-            raise BadInput(f"{path}: --botkube-version is required for a Helm values file")
-        analyses.append(analyze(doc, version, args.kubernetes_version))
+    if args.files.count("-") > 1:
+        raise BadInput("standard input (-) can be given once")
+    if len(args.files) == 1:  # one file: a bad one is the command's own one-line error
+        results: list[Analysis | tuple[str, BadInput]] = [_lint_one(args.files[0], args)]
+    else:
+        results = []
+        for path in args.files:
+            try:
+                results.append(_lint_one(path, args))
+            except BadInput as exc:
+                results.append((input_name(path), exc))
     if args.format == "json":
-        payload = [a.to_json() for a in analyses]
+        payload = [
+            r.to_json() if isinstance(r, Analysis) else {"file": r[0], "error": str(r[1])}
+            for r in results
+        ]
         json.dump(payload[0] if len(payload) == 1 else payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        for i, analysis in enumerate(analyses):
+        for i, result in enumerate(results):
             if i:
                 sys.stdout.write("\n")
-            write_text(analysis, sys.stdout)
-    worst = max(a.exit_code for a in analyses)
-    return int(ExitCode.PROBLEM if worst else ExitCode.OK)
+            if isinstance(result, Analysis):
+                write_text(result, sys.stdout)
+            else:
+                sys.stdout.write(f"{result[0]}: error: {result[1]}\n")
+    codes = [r.exit_code if isinstance(r, Analysis) else int(r[1].exit_code) for r in results]
+    worst = max(codes)
+    return int(ExitCode.BAD_INPUT if worst >= ExitCode.BAD_INPUT else worst and ExitCode.PROBLEM)
 
 
 def _finding(finding: Finding, out: TextIO) -> None:

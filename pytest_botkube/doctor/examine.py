@@ -129,7 +129,7 @@ def examine(
     reader: ClusterReader, namespace: str | None = None, release: str | None = None
 ) -> DoctorReport:
     """Find BotKube, read what it runs and how it behaves, and say what is wrong and the fix."""
-    from pytest_botkube.model.semantics import analyze
+    from pytest_botkube.model.semantics import PLUGIN_DOWN, analyze
     from pytest_botkube.model.versions import (
         format_kubernetes_version,
         has_nil_event_panic,
@@ -183,7 +183,7 @@ def examine(
     predicted = None if analysis is None else analysis.to_json()
     started = [] if analysis is None else [s.name for s in analysis.sources if s.started]
     if analysis is not None:
-        if analysis.verdict != "healthy":
+        if analysis.verdict in PLUGIN_DOWN:
             culprits = [s.name for s in analysis.sources if s.cause is not None]
             problems.append(
                 f"predicted: the {PLUGIN} plugin process will {analysis.verdict} on {version}"

@@ -60,8 +60,13 @@ from pytest_botkube.model.versions import (
 from pytest_botkube.yamlio import KeyPath, YamlDocument, format_key_path
 
 Severity = Literal["error", "warning", "info"]
-ProcessVerdict = Literal["crash", "exit", "healthy"]
-SourceVerdict = Literal["crash", "exit", "healthy", "inactive"]
+ProcessVerdict = Literal["crash", "exit", "healthy", "not-started", "refused"]
+SourceVerdict = Literal["crash", "exit", "healthy", "inactive", "refused"]
+
+#: Verdicts in which the plugin process runs and then dies (the restart/deactivate loop).
+PLUGIN_DOWN: frozenset[str] = frozenset({"crash", "exit"})
+#: Findings that mean the agent rejects the whole configuration at start (nothing runs).
+REFUSING_CODES: frozenset[str] = frozenset({"BK022"})
 
 INFORMER_TYPES: tuple[str, ...] = ("create", "update", "delete", "error")
 OBJECT_ACTIONS: tuple[str, ...] = ("create", "update", "delete")
@@ -181,8 +186,9 @@ class Analysis:
 
     @property
     def exit_code(self) -> int:
-        """1 when the process fails or the agent refuses the config; 0 otherwise."""
-        if self.verdict != "healthy":
+        """1 when the process fails or the agent refuses the config, or for any error finding;
+        0 otherwise (``healthy``, and ``not-started``: nothing runs, so nothing can crash)."""
+        if self.verdict in PLUGIN_DOWN or self.verdict == "refused":
             return 1
         every = [*self.findings, *(f for s in self.sources for f in s.findings)]
         return 1 if any(f.severity == "error" for f in every) else 0
@@ -403,6 +409,10 @@ class _Analyzer:
         verdict: ProcessVerdict = "crash" if crash_causes else "exit" if exit_causes else "healthy"
 
         self.binding_findings(specs)
+        if any(f.code in REFUSING_CODES for f in self.doc_findings):
+            verdict = "refused"  # the agent never starts: no plugin process at all
+        elif not started:
+            verdict = "not-started"
         for spec in specs:
             self.source_findings(
                 spec, spec.name in started_names, per_source_routes.get(spec.name, []), table
@@ -418,7 +428,7 @@ class _Analyzer:
                 if spec.name in exit_causes
                 else None
             )
-            if is_started and verdict != "healthy" and own is None:
+            if is_started and verdict in PLUGIN_DOWN and own is None:
                 culprits = sorted(crash_causes or exit_causes)
                 what = "panics" if verdict == "crash" else "exits with status 1"
                 self.add(
@@ -441,7 +451,7 @@ class _Analyzer:
                     name=spec.name,
                     enabled=spec.enabled,
                     bound=model.bound(spec.name),
-                    verdict=verdict if is_started else "inactive",
+                    verdict=self.source_verdict(verdict, is_started),
                     informers=informers,
                     findings=self.findings.get(spec.name, []),
                     origin=spec.origin,
@@ -479,6 +489,12 @@ class _Analyzer:
             _table=table,
             _configs=configs,
         )
+
+    @staticmethod
+    def source_verdict(verdict: ProcessVerdict, started: bool) -> SourceVerdict:
+        if not started or verdict == "not-started":
+            return "inactive"
+        return verdict
 
     def informers_of(
         self, routes: list[_Route], spec: SourceSpec, table: Mapping[str, set[str]], started: bool
@@ -1033,7 +1049,14 @@ def _decide(analysis: Analysis, analyzer: _Analyzer, source: str, happening: Hap
 def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
     """Would BotKube deliver ``happening``, through which sources, or why not."""
     what = happening.describe()
-    if analysis.verdict != "healthy":
+    if analysis.verdict == "refused":
+        return Forwarding(
+            False,
+            (),
+            f"{what}: not delivered, the agent refuses the whole configuration at start "
+            "(see the error findings), so BotKube does not run",
+        )
+    if analysis.verdict in PLUGIN_DOWN:
         culprits = sorted(s.name for s in analysis.sources if s.cause is not None)
         how = (
             "panics in mergeResourceEvents"

@@ -22,7 +22,7 @@ from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live.receiver import WebhookReceiver
 from pytest_botkube.live.wait import WaitFailed, hold_for, wait_until
 from pytest_botkube.model.events import Happening
-from pytest_botkube.model.semantics import Analysis, analyze, forwarding
+from pytest_botkube.model.semantics import PLUGIN_DOWN, Analysis, analyze, forwarding
 from pytest_botkube.readers.health import HealthVerdict, Healthz, parse_healthz
 from pytest_botkube.readers.logs import LogSummary
 from pytest_botkube.report.records import RunRecord, disagreements
@@ -516,7 +516,7 @@ class Runner:
         namespace = release.namespace
         aliases = scenario.source_aliases()
         analysis = analyze(release.values, scenario.botkube_version, env.kubernetes_version)
-        predicted_down = analysis.verdict != "healthy"
+        predicted_down = analysis.verdict in PLUGIN_DOWN
 
         def health_probe() -> Healthz | None:
             line, healthz = _health_line(release, aliases)

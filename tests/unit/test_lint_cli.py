@@ -139,7 +139,7 @@ def test_unknown_bound_source_exits_1(tmp_path: Path, capsys: pytest.CaptureFixt
     code, out, _ = lint(capsys, str(write(tmp_path, "v.yaml", text)), "--botkube-version", "1.14.0")
     assert code == 1
     assert "BK022" in out
-    assert "verdict: HEALTHY" in out
+    assert "verdict: REFUSED: the agent rejects the whole configuration" in out
 
 
 def _one_line_error(err: str) -> str:
@@ -206,11 +206,12 @@ def test_one_bad_file_among_several_is_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     good = write(tmp_path, "good.yaml", CRASH)
-    code, _, err = lint(
-        capsys, str(good), str(tmp_path / "missing.yaml"), "--botkube-version", "1.13.0"
-    )
-    assert code == 2
-    assert "missing.yaml" in _one_line_error(err)
+    missing = tmp_path / "missing.yaml"
+    code, out, err = lint(capsys, str(good), str(missing), "--botkube-version", "1.13.0")
+    assert code == 2  # the worst of the files: bad input
+    assert err == ""
+    assert "verdict: CRASH" in out  # the good file still gets its report
+    assert f"{missing}: error: {missing}: no such file" in out.splitlines()
 
 
 def test_missing_version_for_a_values_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

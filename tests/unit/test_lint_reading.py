@@ -110,3 +110,86 @@ def test_scenario_with_a_duplicate_key_is_bad_input_naming_both_lines(
         f"botkube-repro lint: error: {path}:{line}: description: duplicate key "
         f"(lines {first} and {line})"
     )
+
+
+# --------------------------------------------------------------------------- verdicts (item 5)
+@pytest.mark.parametrize(
+    ("text", "verdict", "code"),
+    [
+        ("", "not-started", 0),
+        ("sources:\n" + FINE.replace("enabled: true", "enabled: false"), "not-started", 0),
+        ("sources:\n" + FINE + "communications: {}\n", "not-started", 0),
+        (
+            "sources:\n" + FINE + "communications:\n  g:\n    webhook:\n      enabled: true\n"
+            "      bindings: {sources: [hpa, typo]}\n",
+            "refused",
+            1,
+        ),
+        ("sources:\n" + FINE, "healthy", 0),
+        ("sources:\n" + CRASHING, "crash", 1),
+    ],
+    ids=["empty", "disabled", "nothing-bound", "unknown-binding", "healthy", "crash"],
+)
+def test_the_verdict_never_contradicts_the_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, verdict: str, code: int
+):
+    path = write(tmp_path, "v.yaml", text)
+    got, out, _ = lint(capsys, str(path), "--botkube-version", "v1.13.0", "--format", "json")
+    data = json.loads(out)
+    assert (got, data["verdict"]) == (code, verdict)
+    codes = {f["code"] for f in data["findings"]}
+    if verdict == "not-started":
+        assert "BK024" in codes
+        assert not any(s["started"] for s in data["sources"])
+    if verdict == "refused":
+        assert "BK022" in codes
+        assert {s["verdict"] for s in data["sources"] if s["started"]} == {"refused"}
+    got, out, _ = lint(capsys, str(path), "--botkube-version", "v1.13.0")
+    headline = out.rstrip().splitlines()[-1]
+    assert headline.startswith(
+        {
+            "not-started": "  verdict: NOT STARTED",
+            "refused": "  verdict: REFUSED",
+            "healthy": "  verdict: HEALTHY",
+            "crash": "  verdict: CRASH",
+        }[verdict]
+    )
+
+
+# --------------------------------------------------------------------------- several files (7)
+def test_several_files_each_get_an_entry_and_the_exit_code_is_the_worst(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    good = write(tmp_path, "good.yaml", "sources:\n" + FINE)
+    crash = write(tmp_path, "crash.yaml", "sources:\n" + CRASHING)
+    bad = write(tmp_path, "bad.yaml", "sources:\n  - [unclosed\n")
+    args = ("--botkube-version", "v1.13.0", "--format", "json")
+    got, out, err = lint(capsys, str(good), str(bad), str(crash), *args)
+    assert (got, err) == (2, "")
+    entries = json.loads(out)
+    assert [e["file"] for e in entries] == [str(good), str(bad), str(crash)]
+    assert entries[0]["verdict"] == "healthy"
+    assert entries[2]["verdict"] == "crash"
+    assert set(entries[1]) == {"file", "error"}
+    assert entries[1]["error"].startswith(f"{bad}:3:1: invalid YAML")
+    got, out, _ = lint(capsys, str(good), str(crash), *args)
+    assert got == 1
+    got, out, _ = lint(capsys, str(good), str(good), *args)
+    assert got == 0
+
+
+def test_dash_reads_standard_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    import io
+    import sys
+
+    stdin = io.TextIOWrapper(io.BytesIO(("sources:\n" + CRASHING).encode()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    got, out, _ = lint(capsys, "-", "--botkube-version", "1.13.0")
+    assert got == 1
+    assert out.startswith("standard input: BotKube v1.13.0")
+    assert "at   standard input:5: sources.hpa.botkube/kubernetes.config.event" in out
+    got, _, err = lint(capsys, "-", "-", "--botkube-version", "1.13.0")
+    assert got == 2
+    assert "standard input (-) can be given once" in err

@@ -144,7 +144,8 @@ def test_unbound_source_never_starts_so_never_crashes(tmp_path: Path):
 def test_disabled_source_never_starts(tmp_path: Path, enabled: str):
     text = values(source("bad", CRASH_SHAPES["no-event-with-resources"], enabled=enabled))
     analysis = lint(tmp_path, text, "v1.13.0")
-    assert analysis.verdict == "healthy"
+    assert analysis.verdict == "not-started"
+    assert analysis.exit_code == 0
     assert analysis.source("bad").verdict == "inactive"
     finding = next(f for f in analysis.source("bad").findings if f.code == "BK023")
     assert finding.severity == ("info" if enabled == "false" else "warning")
@@ -182,7 +183,8 @@ def test_unknown_bound_source_is_an_error(tmp_path: Path):
         "      bindings:\n        sources: [ok, typo]\n",
     )
     analysis = lint(tmp_path, text, "v1.14.0")
-    assert analysis.verdict == "healthy"
+    assert analysis.verdict == "refused"
+    assert analysis.source("ok").verdict == "refused"
     finding = next(f for f in analysis.findings if f.code == "BK022")
     assert "typo" in finding.message
     assert finding.where.endswith("communications.g.webhook.bindings.sources[1]")
@@ -191,6 +193,7 @@ def test_unknown_bound_source_is_an_error(tmp_path: Path):
 
 def test_nothing_bound_says_so(tmp_path: Path):
     analysis = lint(tmp_path, values(source("ok", "{}")) + "communications: {}\n", "v1.14.0")
+    assert analysis.verdict == "not-started"
     assert all(not s.started for s in analysis.sources)
     assert [f.code for f in analysis.findings] == ["BK024"]
 
@@ -509,14 +512,15 @@ def test_name_filter_and_several_sources(tmp_path: Path):
 
 
 def test_unstarted_source_forwards_nothing(tmp_path: Path):
-    text = (
-        values(
-            source("s", "event: {types: [create]}\nresources: [{type: v1/pods}]"),
-            comms=COMMS_TO_OTHER,
-        )
-        + "  other:\n    botkube/prometheus: {enabled: true}\n"
+    # (This file once appended `other` after `communications:`, which made it a communication
+    # group and left the binding pointing at nothing: the agent refuses that file, see below.)
+    text = values(
+        source("s", "event: {types: [create]}\nresources: [{type: v1/pods}]"),
+        "  other:\n    botkube/prometheus: {enabled: true}\n",
+        comms=COMMS_TO_OTHER,
     )
     analysis = lint(tmp_path, text, "v1.14.0")
+    assert analysis.verdict == "not-started"
     answer = forwarding(
         analysis, Happening(resource="v1/pods", name="p", namespace="n", action="create")
     )
