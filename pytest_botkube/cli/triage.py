@@ -32,6 +32,9 @@ _HEADLINE = {
     "kubernetes source delivers anything",
     "failing": "FAILING: a plugin in the log is crashing or deactivated",
     "healthy": "HEALTHY: the botkube/kubernetes plugin keeps running",
+    "not-started": "NOT STARTED: no botkube/kubernetes source is started; nothing is delivered "
+    "from Kubernetes",
+    "refused": "REFUSED: the agent rejects the whole configuration at start; BotKube does not run",
     "unknown": "UNKNOWN: neither the values nor the log say what happens",
 }
 

@@ -18,7 +18,14 @@ from pytest_botkube.helm_values import deep_merge
 from pytest_botkube.model.apis import check_type
 from pytest_botkube.model.config import PLUGIN_NAME
 from pytest_botkube.model.events import Happening
-from pytest_botkube.model.semantics import NORMAL_REASONS, Analysis, Finding, analyze, forwarding
+from pytest_botkube.model.semantics import (
+    NORMAL_REASONS,
+    Analysis,
+    Finding,
+    ProcessVerdict,
+    analyze,
+    forwarding,
+)
 from pytest_botkube.model.versions import (
     KNOWN_BOTKUBE_VERSIONS,
     parse_kubernetes_version,
@@ -38,7 +45,7 @@ from pytest_botkube.triage.versions import (
 )
 from pytest_botkube.yamlio import KeyPath, YamlDocument, format_key_path
 
-Verdict = Literal["crash", "exit", "healthy"]
+Verdict = ProcessVerdict  # lint's verdicts, not-started and refused included
 Seen = Literal["crash", "exit", "failing", "healthy"]
 Agreement = Literal["confirms", "contradicts", "cannot tell"]
 
