@@ -257,7 +257,7 @@ def examine(
             "aliases": list(verdict.aliases),
             "notes": list(verdict.notes),
         }
-        if verdict.status in ("crashing", "deactivated"):
+        if verdict.status in ("crashing", "deactivated", "exited"):
             problems.append(f"observed: {PLUGIN} {verdict.sentence}")
         match = verdict.known_match
         if match is not None:

@@ -19,12 +19,27 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pytest_botkube.errors import BadInput
-from pytest_botkube.readers.known import KnownIssue, KnownMatch, match_known_detail
-from pytest_botkube.readers.logs import LogSummary, PluginTimeline
+from pytest_botkube.readers.known import (
+    KnownIssue,
+    KnownMatch,
+    agent_known_notes,
+    known_notes,
+    match_agent_known,
+    match_known_detail,
+)
+from pytest_botkube.readers.logs import LogSummary, Panic, PluginTimeline
 
-VerdictStatus = Literal["running", "crashing", "deactivated", "unknown"]
+VerdictStatus = Literal["running", "crashing", "deactivated", "exited", "unknown"]
 _RESTARTS = re.compile(r"^\s*(\d+)\s*/\s*(-?\d+)\s*$")
-_RANK: dict[str, int] = {"unknown": -1, "running": 0, "crashing": 1, "deactivated": 2}
+_RANK: dict[str, int] = {
+    "unknown": -1,
+    "running": 0,
+    "crashing": 1,
+    "exited": 2,
+    "deactivated": 2,
+}
+#: Statuses that mean the plugin failed (diagnose exits 1 on any of them).
+FAILED_STATUSES = frozenset({"crashing", "deactivated", "exited"})
 
 
 class HealthzError(BadInput):
@@ -242,6 +257,12 @@ def health_verdict(
 
     if status == "deactivated":
         head = f"deactivated after {_ratio(restarts, threshold)}"
+    elif status == "exited":
+        version = timeline.release if timeline is not None else None
+        head = (
+            f"exited and stays down (no plugin health monitor before v1.4.0; this log shows "
+            f"{version})"
+        )
     elif timeline is not None and timeline.agent_exits:
         last = timeline.agent_exits[-1]
         head = f"agent exited after {last.restarts} restarts (restartPolicy {last.policy})"
@@ -251,18 +272,26 @@ def health_verdict(
         head = "running" if not restarts else f"running, {_ratio(restarts, threshold)}"
         if timeline is not None and timeline.informers_registered:
             head += ", informers registered"
+    elif timeline is not None:
+        head = "unknown: named in the log, but no start and no failure seen in this excerpt"
     else:
         head = f"no observation of {plugin}"
 
     cause = ""
+    headless = " (frames only; the panic line is not in the excerpt)"
     if top is not None:
         cause = f", panic in {top.short_function} ({top.location})"
+        if panic is not None and panic.headless:
+            cause += headless
     elif panic is not None:
-        cause = f", panic: {panic.message}"
+        cause = f", panic: {panic.message}" if panic.message else f", a panic{headless}"
     elif exit_statuses:
         cause = ", exit status " + "/".join(str(s) for s in sorted(set(exit_statuses)))
         if timeline is not None and timeline.unparsable_resources:
             cause += f" after 'Unable to parse resource: {timeline.unparsable_resources[0]}'"
+    if timeline is not None and timeline.rejections and status not in FAILED_STATUSES:
+        rejected = sorted({r.alias or "a source" for r in timeline.rejections})
+        cause += f"; rejected source {', '.join(rejected)}"
     known = ""
     if match is not None:
         word = "matches" if match.certainty == "certain" else "probably"
@@ -287,54 +316,94 @@ def health_verdict(
     )
 
 
+def _match_json(match: KnownMatch) -> dict[str, Any]:
+    issue = match.issue
+    return {
+        "ref": issue.ref,
+        "url": issue.url,
+        "title": issue.title,
+        "certainty": match.certainty,
+        "evidence": match.evidence,
+        "affected": issue.affected,
+        "fixed_in": issue.fixed_in,
+        "fix": issue.fix,
+    }
+
+
+def panic_json(panic: Panic | None, count: int) -> dict[str, Any] | None:
+    """One panic as JSON: the message, the frames, where it failed (``partial`` when the panic
+    line was not in the excerpt)."""
+    if panic is None:
+        return None
+    top, project = panic.top_frame, panic.project_frame
+    return {
+        "message": panic.message,
+        "kind": panic.kind,
+        "signal": panic.signal,
+        "frames": [f.function for f in panic.frames],
+        "locations": [f"{f.file}:{f.lineno}" for f in panic.frames],
+        "function": top.short_function if top else None,
+        "top_function": top.function if top else None,
+        "location": top.location if top else None,
+        "project_function": project.function if project else None,
+        "project_location": project.location if project else None,
+        "count": count,
+        "line": panic.line,
+        "partial": panic.headless,
+    }
+
+
 def plugin_report(summary: LogSummary, timeline: PluginTimeline) -> dict[str, Any]:
     """The JSON shape of one plugin's diagnosis from its log (stable keys; ``diagnose --format
     json`` and the doctor's report both print it, and scripts depend on them)."""
-    panic = timeline.panic
     match = match_known_detail(timeline)
     verdict = health_verdict(None, summary, timeline.name)
     return {
         "status": timeline.status,
         "summary": verdict.sentence,
         "kind": timeline.kind,
+        "version": timeline.version,
         "restarts": timeline.restarts,
         "threshold": timeline.threshold,
         "exit_statuses": timeline.exit_statuses,
         "signals": timeline.signals,
         "exits": timeline.exit_count,
+        "exits_during_shutdown": sum(1 for e in timeline.exits if e.during_shutdown),
         "not_responding": timeline.not_responding,
         "deactivated_at": timeline.deactivated_at,
         "agent_exits": [
             {"time": a.time, "restarts": a.restarts, "policy": a.policy, "line": a.line}
             for a in timeline.agent_exits
         ],
-        "panic": None
-        if panic is None
-        else {
-            "message": panic.message,
-            "kind": panic.kind,
-            "signal": panic.signal,
-            "frames": [f.function for f in panic.frames],
-            "locations": [f"{f.file}:{f.lineno}" for f in panic.frames],
-            "function": panic.top_frame.short_function if panic.top_frame else None,
-            "location": panic.top_frame.location if panic.top_frame else None,
-            "count": timeline.panic_count,
-            "line": panic.line,
-        },
+        "panic": panic_json(timeline.panic, timeline.panic_count),
         "informers_registered": timeline.informers_registered,
         "unparsable_resources": timeline.unparsable_resources,
         "plugin_errors": timeline.errors,
         "aliases": timeline.aliases,
+        "source_rejections": [
+            {"source": r.alias, "reason": r.reason, "time": r.time, "line": r.line}
+            for r in timeline.rejections
+        ],
+        "health_monitor": timeline.health_monitor,
         "known_issue": match.issue.url if match else None,
-        "known_issue_detail": None
-        if match is None
-        else {
-            "ref": match.issue.ref,
-            "title": match.issue.title,
-            "certainty": match.certainty,
-            "evidence": match.evidence,
-            "affected": match.issue.affected,
-            "fixed_in": match.issue.fixed_in,
-            "fix": match.issue.fix,
-        },
+        "known_issue_detail": None if match is None else _match_json(match),
+        "notes": known_notes(timeline),
+    }
+
+
+def agent_report(summary: LogSummary) -> dict[str, Any]:
+    """The agent's own timeline as JSON: start, platforms, fatal errors, panics, shutdown."""
+    matches = match_agent_known(summary)
+    return {
+        "version": summary.version,
+        "version_from": summary.version_source,
+        "went_down": summary.agent_down,
+        "timeline": [
+            {"event": e.kind, "time": e.time, "line": e.line, "detail": e.detail}
+            for e in summary.agent_events
+        ],
+        "fatal_errors": summary.agent_fatals,
+        "panic": panic_json(summary.agent_panic, summary.agent_panic_count),
+        "known_issues": [_match_json(m) for m in matches],
+        "notes": agent_known_notes(summary),
     }

@@ -53,7 +53,8 @@ def _json(capsys, name):
         ("exit_loop_unknown_type.text.log", 1, "deactivated", 3, 2, [1] * 3, 1080, None),
         ("restart_agent.json.log", 1, "crashing", 3, 2, [2] * 3, 1474, "mergeResourceEvents"),
         ("healthy_v1.14.0.json.log", 0, "running", 0, None, [], None, None),
-        ("sink_failures.json.log", 0, "running", 0, None, [], None, None),
+        # a failed sink POST is a problem seen (exit 1), though the plugin runs
+        ("sink_failures.json.log", 1, "running", 0, None, [], None, None),
     ],
 )
 def test_json_output(capsys, name, code, status, restarts, threshold, statuses, issue, top):
@@ -103,7 +104,7 @@ def test_text_output_says_plainly_when_nothing_matches(capsys, tmp_path):
 
 
 def test_sink_failures_in_text(capsys):
-    assert main(["diagnose", str(LOGS / "sink_failures.json.log")]) == 0
+    assert main(["diagnose", str(LOGS / "sink_failures.json.log")]) == 1
     out = capsys.readouterr().out
     assert "sink send failures: 2" in out
 
