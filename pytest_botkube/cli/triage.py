@@ -125,7 +125,7 @@ def _load(args: argparse.Namespace) -> tuple[str, str, str | None]:
             token=os.environ.get("GITHUB_TOKEN") or None,
             api=args.github_api_url or DEFAULT_API,
         )
-        return issue_markdown(issue, comments), ref.slug, ref.html_url
+        return issue_markdown(issue, comments), str(ref), ref.html_url
     if not args.report:
         raise BadInput("give a REPORT.md (or - for stdin), or --github OWNER/REPO#N")
     text, name = read_report(args.report)

@@ -46,10 +46,6 @@ class IssueRef:
     def html_url(self) -> str:
         return f"https://github.com/{self.owner}/{self.repo}/issues/{self.number}"
 
-    @property
-    def slug(self) -> str:
-        return f"{self.owner}-{self.repo}-{self.number}".lower()
-
 
 def parse_issue_ref(text: str) -> IssueRef:
     m = _REF.match(text.strip())

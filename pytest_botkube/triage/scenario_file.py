@@ -88,7 +88,10 @@ class _Dumper(yaml.SafeDumper):
 
 def scenario_name(report: str, version: str) -> str:
     """``reports/HPA crash.md`` on v1.13.0 -> ``hpa-crash-v1.13.0``."""
-    stem = PurePath(report).stem if report not in ("stdin", "-") else "report"
+    if "#" in report:  # OWNER/REPO#N from --github
+        stem = report.replace("/", "-").replace("#", "-")
+    else:
+        stem = PurePath(report).stem if report not in ("stdin", "-") else "report"
     slug = re.sub(r"[^a-z0-9.]+", "-", stem.lower()).strip("-.") or "report"
     slug = re.sub(r"-?v?\d+\.\d+\.\d+$", "", slug) or "report"
     return f"{slug}-{version}"
@@ -172,8 +175,7 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
                 "function": "mergeResourceEvents",
                 "location": site.rsplit("/", 1)[-1],
             },
-            "why": f"{basis}, {_why(suite, 'BK001')}. The agent restarts the plugin `threshold` "
-            "times and deactivates it on the next failure.",
+            "why": f"{basis}, {_why(suite, 'BK001')}.",
         }
     elif verdict == "exit":
         plugin = {

@@ -297,3 +297,24 @@ def test_write_scenario_refuses_a_report_without_values(
     assert code == 2
     assert "--write-scenario needs Helm values" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_readme_example_is_what_the_command_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """The README's capture came from the real command; its triage lines must still be true
+    (model wording is lint's and is not compared here)."""
+    readme = (Path(__file__).parent.parent.parent / "README.md").read_text(encoding="utf-8")
+    command = "$ botkube-repro triage hpa-segfault.md --write-scenario triaged\n"
+    capture = readme.split(command, 1)[1].split("$ echo $?", 1)[0].splitlines()
+    (tmp_path / "hpa-segfault.md").write_bytes((REPORTS / "stray-fence.md").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert main(["triage", "hpa-segfault.md", "--write-scenario", "triaged"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    own = ("  blocks:", "     ", "  BotKube:", "  Kubernetes:", "  values:", "  log vs prediction:",
+           "  known issue:", "    values change:", "      sources.", "  scenario:", "  next:",
+           "  verdict:")  # fmt: skip
+    checked = [line for line in capture if line.startswith(own)]
+    assert len(checked) >= 12
+    for line in checked:
+        assert line in out, f"README capture line no longer printed: {line!r}"
