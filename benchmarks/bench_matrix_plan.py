@@ -23,8 +23,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from pytest_botkube.plugin.options import BY_NAME
 from pytest_botkube.scenario import Scenario, load_scenarios
+from pytest_botkube.settings import BY_NAME
 
 WORKERS = 3
 D = {name: option.default for name, option in BY_NAME.items()}
@@ -150,7 +150,7 @@ def main() -> None:
     scenarios = load_scenarios()
     per = [(scenario, scenario_phases(scenario)) for scenario in scenarios]
 
-    print("Defaults read from pytest_botkube.plugin.options:")
+    print("Defaults read from pytest_botkube.settings:")
     for name in ("cluster_timeout", "install_timeout", "start_timeout", "start_grace",
                  "event_timeout", "health_timeout", "quiet_window", "teardown_timeout",
                  "health_interval", "restart_threshold"):  # fmt: skip

@@ -59,12 +59,12 @@ import yaml
 
 from pytest_botkube.errors import BadInput
 from pytest_botkube.model.config import CHART_DEFAULT_SOURCE_NAMES, chart_default_communications
-from pytest_botkube.model.images import parse_image
+from pytest_botkube.model.images import chart_image, parse_image
 from pytest_botkube.scenario import Scenario, thaw
-from pytest_botkube.settings import BY_NAME
+from pytest_botkube.settings import DEFAULTS, Settings
 
 # The kind cluster and BotKube's settings.clusterName share one default name.
-DEFAULT_CLUSTER_NAME: str = BY_NAME["cluster_name"].default  # the settings table's
+DEFAULT_CLUSTER_NAME: str = DEFAULTS.cluster_name  # the settings table's
 KUBERNETES_PLUGIN = "botkube/kubernetes"
 DEBUG_ENV_NAME = "LOG_LEVEL_SOURCE_BOTKUBE_KUBERNETES"
 WEBHOOK_GROUP = "default-group"
@@ -96,7 +96,7 @@ CHART_DEFAULT_CONTEXT: dict[str, Any] = {
 #: failures, so ~70 s; v1.1.0 to v1.3.0: 15 s x 5) is shorter than a slow plugin download:
 #: /healthz answers only once the plugins were fetched and started, so the kubelet would kill
 #: a healthy agent that is still downloading, and the run would fail for the wrong reason.
-DEFAULT_LIVENESS_BUDGET = 300.0
+DEFAULT_LIVENESS_BUDGET: float = DEFAULTS.install_timeout
 LIVENESS_PERIOD_SECONDS = 2
 
 
@@ -322,8 +322,8 @@ def build_values(
     *,
     receiver_url: str,
     cluster_name: str = DEFAULT_CLUSTER_NAME,
-    health_check_interval: str = "3s",
-    restart_threshold: int = 3,
+    health_check_interval: str = DEFAULTS.health_interval,
+    restart_threshold: int = DEFAULTS.restart_threshold,
     plugin_index_url: str | None = None,
     image: tuple[str, str] | None = None,
     release_name: str | None = None,
@@ -441,6 +441,32 @@ class _PlainDumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         # Indent list items under their key, as the chart's values.yaml does.
         super().increase_indent(flow, False)
+
+
+def release_values(
+    scenario: Scenario,
+    settings: Settings,
+    *,
+    receiver_url: str,
+    cluster_name: str,
+    release_name: str | None,
+) -> dict[str, Any]:
+    """:func:`build_values` with what the settings decide (health check interval, restart
+    threshold, plugin index, image, the liveness budget = the install wait): what a run
+    installs and ``botkube-repro values`` prints. ValueError for an image the chart cannot take.
+    """
+    return build_values(
+        scenario,
+        receiver_url=receiver_url,
+        cluster_name=cluster_name,
+        health_check_interval=settings.health_interval,
+        restart_threshold=settings.restart_threshold,
+        plugin_index_url=settings.plugin_index,
+        image=chart_image(settings.image) if settings.image else None,
+        release_name=release_name,
+        # The agent may take as long to become ready as helm --wait waits for it.
+        liveness_budget=settings.install_timeout,
+    )
 
 
 def values_yaml(values: Mapping[str, Any]) -> str:

@@ -1,14 +1,17 @@
-"""The ``--botkube-*`` settings as data: names, defaults, environment variables and parsing.
+"""The ``--botkube-*`` settings: one table (names, defaults, environment variables, parsing)
+and the one typed, frozen :class:`Settings` built from it with one precedence.
 
-Without pytest, so that ``botkube-repro run`` (which offers the same settings without the
-prefix) loads neither pytest nor the plugin; :mod:`pytest_botkube.plugin.options` registers
-them with pytest and adds the ini keys.
+Command line, then environment variable, then ini key, then the table's default. Without pytest,
+so that ``botkube-repro run`` (which offers the same settings without the prefix) loads neither
+pytest nor the plugin; :mod:`pytest_botkube.plugin.options` registers the table with pytest and
+adds the ini keys. A default is written once, in :data:`OPTIONS`; every other place that needs
+one reads :data:`DEFAULTS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -351,3 +354,110 @@ def flag_names(name: str) -> str:
     """Both spellings, for messages that reach pytest users and ``botkube-repro run`` users."""
     option = BY_NAME[name]
     return f"{option.flag} (botkube-repro run: {cli_flag(option)})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, typed and resolved (relative paths already anchored where they were
+    written). One field per row of :data:`OPTIONS`, no defaults of its own: build it with
+    :func:`build_settings` or :meth:`defaults`."""
+
+    scenario: tuple[str, ...] | None
+    values: Path | None
+    version: str | None
+    chart: str | None
+    image: str | None
+    cluster_mode: str
+    cluster_name: str
+    kubeconfig: Path | None
+    context: str | None
+    node_image: str | None
+    keep: str
+    artifacts: Path
+    kind: str | None
+    helm: str | None
+    docker: str | None
+    no_download: bool
+    health_interval: str
+    restart_threshold: int
+    plugin_index: str | None
+    receiver_bind: str | None
+    receiver_host: str | None
+    receiver_port: int
+    cluster_timeout: float
+    install_timeout: float
+    start_timeout: float
+    start_grace: float
+    event_timeout: float
+    health_timeout: float
+    quiet_window: float
+    teardown_timeout: float
+    require_cluster: bool
+
+    @classmethod
+    def defaults(cls, **changes: Any) -> Settings:
+        """The table's defaults, with ``changes`` (already typed) on top."""
+        values = {option.name: default_of(option) for option in OPTIONS}
+        unknown = sorted(set(changes) - set(values))
+        if unknown:
+            raise TypeError(f"unknown setting(s) {', '.join(unknown)}")
+        return cls(**{**values, **changes})
+
+
+def default_of(option: Option) -> Any:
+    """The option's default in its type (a path default is relative: anchor it)."""
+    return convert(option, option.default, f"default of {option.flag}")
+
+
+def _anchored(value: Any, base: Path | None) -> Any:
+    """A relative path setting is relative to where it was written down."""
+    if base is not None and isinstance(value, Path) and not value.is_absolute():
+        return base / value
+    return value
+
+
+def build_settings(
+    *,
+    command_line: Mapping[str, Any],
+    environ: Mapping[str, str],
+    ini: Mapping[str, Any] | None = None,
+    spell: Callable[[Option], str] = lambda option: option.flag,
+    invocation_dir: Path,
+    ini_dir: Path | None = None,
+    default_dir: Path | None = None,
+    options: Iterable[Option] = OPTIONS,
+) -> Settings:
+    """Resolve ``options`` (the rest keep their defaults): the command line (``command_line``:
+    option name -> raw value or None; spelled by ``spell`` in messages), else the environment
+    variable, both relative to ``invocation_dir``; else the ini key (``ini``: option name -> raw
+    value, "" or [] = unset), relative to ``ini_dir``; else the default, relative to
+    ``default_dir``. Raises :class:`SettingError` naming the flag, variable or key."""
+    values: dict[str, Any] = {}
+    for option in options:
+        found = given(option, command_line.get(option.name), spell(option), environ)
+        raw_ini = (ini or {}).get(option.name)
+        if found is not None:
+            value = _anchored(convert(option, *found), invocation_dir)
+        elif raw_ini not in (None, "", []):
+            value = _anchored(convert(option, raw_ini, f"ini key {option.ini}"), ini_dir)
+        else:
+            value = _anchored(default_of(option), default_dir)
+        values[option.name] = value
+    return Settings.defaults(**values)
+
+
+def _check_table() -> None:
+    """A row without a field (or a field without a row) fails at import, naming it."""
+    typed = {f.name for f in fields(Settings)}
+    table = {option.name for option in OPTIONS}
+    if typed != table:
+        raise RuntimeError(
+            "pytest_botkube.settings: OPTIONS rows without a Settings field: "
+            f"{sorted(table - typed)}; Settings fields without a row: {sorted(typed - table)}"
+        )
+
+
+_check_table()
+
+#: The table's defaults, typed: what code that needs "the default" reads.
+DEFAULTS = Settings.defaults()

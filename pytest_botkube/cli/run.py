@@ -1,7 +1,7 @@
 """``botkube-repro run``: reproduce a scenario or a user's values file on a live cluster.
 
-The live-run options are the pytest suite's (``option_table.OPTIONS``: same defaults, same
-environment variables, same parsing) without the ``--botkube-`` prefix, e.g.
+The live-run options are the pytest suite's (``settings.OPTIONS``: same defaults, same
+environment variables, same parsing, one typed ``Settings``) without the ``--botkube-`` prefix, e.g.
 ``--cluster-mode reuse --keep on-failure --quiet-window 10``. Exit status: 0 every run matched
 its expectations (a values file: every run completed), 1 a mismatch, 2 bad input, 3 the
 environment cannot run it (no Docker, kind, helm, cluster, or no chart source answering).
@@ -10,14 +10,13 @@ environment cannot run it (no Docker, kind, helm, cluster, or no chart source an
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from pytest_botkube.cli._progress import StatusLine
 from pytest_botkube.cli.values import add_target_argument, resolve_target
@@ -25,27 +24,24 @@ from pytest_botkube.errors import BadInput, ExitCode
 from pytest_botkube.report.bundle import write_bundle
 from pytest_botkube.report.records import disagreements
 from pytest_botkube.report.render import verdict_table_text
-from pytest_botkube.reproduce.pipeline import Runner, RunOutcome, RunSettings
+from pytest_botkube.reproduce.pipeline import Runner, RunOutcome
 from pytest_botkube.reproduce.plan import PlannedRun, plan_runs
 from pytest_botkube.settings import (
     BY_NAME,
     OPTIONS,
     Option,
     SettingError,
+    Settings,
+    build_settings,
     cli_flag,
-    convert,
-    given,
 )
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
 
-#: The pytest suite's options that a run uses (the rest: scenario and values are positional,
-#: artifacts go to --report, require-cluster is the exit status 3).
-_RUN_FIELDS = frozenset(f.name for f in dataclasses.fields(RunSettings))
-LIVE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.name in _RUN_FIELDS)
-
-
-flag_of = cli_flag
+#: The pytest suite's options that a run does not offer: scenario and values are positional,
+#: artifacts go to --report, require-cluster is the exit status 3. Every other one is a run's.
+PYTEST_ONLY = frozenset({"scenario", "values", "version", "artifacts", "require_cluster"})
+LIVE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.name not in PYTEST_ONLY)
 
 
 def _metavar(option: Option) -> str:
@@ -90,34 +86,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default = f" (default {option.default})" if option.default not in (None, "") else ""
         if option.kind == "bool":
             group.add_argument(
-                flag_of(option), dest=option.name, action="store_const", const=True,
+                cli_flag(option), dest=option.name, action="store_const", const=True,
                 help=f"{option.help}{env_note}",
             )  # fmt: skip
         else:
             group.add_argument(
-                flag_of(option), dest=option.name, metavar=_metavar(option),
+                cli_flag(option), dest=option.name, metavar=_metavar(option),
                 help=f"{option.help}{default}{env_note}",
             )  # fmt: skip
 
 
-def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, Any]:
+def live_settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     """Each live option from the command line, else its environment variable, else its
-    default, converted exactly as the pytest plugin converts it."""
-    values: dict[str, Any] = {}
-    for option in LIVE_OPTIONS:
-        found = given(option, getattr(args, option.name), flag_of(option), environ)
-        try:
-            value = convert(option, *found) if found is not None else option.default
-        except SettingError as exc:
-            raise BadInput(str(exc)) from None
-        if isinstance(value, Path):
-            value = value.resolve()
-        values[option.name] = value
-    return values
+    default, converted exactly as the pytest plugin converts it (paths relative to the current
+    directory)."""
+    try:
+        settings = build_settings(
+            command_line={o.name: getattr(args, o.name) for o in LIVE_OPTIONS},
+            environ=environ,
+            spell=cli_flag,
+            invocation_dir=Path.cwd(),
+            options=LIVE_OPTIONS,
+        )
+    except SettingError as exc:
+        raise BadInput(str(exc)) from None
+    return settings
 
 
 def check_local_chart(
-    settings: RunSettings, plans: Sequence[PlannedRun], environ: Mapping[str, str]
+    settings: Settings, plans: Sequence[PlannedRun], environ: Mapping[str, str]
 ) -> None:
     """A ``--chart`` file or directory is one BotKube version: every run must be on it. Said
     before any cluster exists (BadInput naming each run that cannot use it)."""
@@ -155,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     versions = list(args.botkube_version or [])
     scenario = resolve_target(args.target, versions[0] if versions else None)
     plans = plan_runs(scenario, [*versions[1:], *args.compare], args.with_workaround)
-    settings = RunSettings(**live_settings(args, environ))
+    settings = live_settings(args, environ)
     check_local_chart(settings, plans, environ)
     if args.report is not None:  # before the cluster: a run must not end unable to report
         try:
@@ -210,7 +207,7 @@ def render_outcomes(outcomes: Sequence[RunOutcome]) -> str:
 
 def execute(
     plans: Sequence[PlannedRun],
-    settings: RunSettings,
+    settings: Settings,
     *,
     environ: Mapping[str, str],
     report_dir: Path | None = None,

@@ -1,6 +1,7 @@
 """``botkube-repro values``: print the Helm values the suite installs for a scenario or a file.
 
-The e2e suite calls the same :func:`pytest_botkube.helm_values.build_values` and
+The e2e suite calls the same :func:`pytest_botkube.helm_values.release_values` (on the same
+typed :class:`~pytest_botkube.settings.Settings`, defaults from the one settings table) and
 :func:`~pytest_botkube.helm_values.values_yaml`, so what this prints is what a run installs (given
 the same receiver URL, index URL and image), ready to ``diff`` or ``helm template -f``.
 """
@@ -10,11 +11,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from pytest_botkube.errors import BadInput
-from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME, build_values, values_yaml
-from pytest_botkube.model.images import parse_image
+from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME, release_values, values_yaml
 from pytest_botkube.scenario import (
     SCENARIO_SUFFIXES,
     Scenario,
@@ -23,6 +24,7 @@ from pytest_botkube.scenario import (
     looks_like_scenario,
     normalize_version,
 )
+from pytest_botkube.settings import DEFAULTS
 from pytest_botkube.yamlio import load_yaml
 
 HELP = "Print the exact Helm values the suite installs for a scenario or a values file."
@@ -64,14 +66,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--health-check-interval",
-        default="3s",
+        default=DEFAULTS.health_interval,
         metavar="DURATION",
         help="plugins.healthCheckInterval, a Go duration of 1s or more (default: %(default)s)",
     )
     parser.add_argument(
         "--restart-threshold",
         type=int,
-        default=3,
+        default=DEFAULTS.restart_threshold,
         metavar="N",
         help="plugins.restartPolicy.threshold (default: %(default)s)",
     )
@@ -82,18 +84,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--image",
-        metavar="REPO:TAG",
-        help="BotKube image to run instead of the chart's, e.g. localhost/botkube:fix-1474",
+        metavar="REPO[:TAG]",
+        help="BotKube image to run instead of the chart's, e.g. localhost/botkube:fix-1474 "
+        "(no tag: latest, as for docker pull)",
     )
-
-
-def _parse_image(text: str | None) -> tuple[str, str] | None:
-    if text is None:
-        return None
-    image = parse_image(text)
-    if not image.name or image.tag is None or image.digest is not None:
-        raise BadInput(f"--image {text!r}: expected REPOSITORY:TAG, e.g. localhost/botkube:dev")
-    return image.name, image.tag
 
 
 def resolve_target(target: str, botkube_version: str | None) -> Scenario:
@@ -130,15 +124,22 @@ def default_release_name(scenario: Scenario) -> str:
 
 def run(args: argparse.Namespace) -> int:
     scenario = resolve_target(args.target, args.botkube_version)
-    values = build_values(
-        scenario,
-        receiver_url=args.receiver_url,
-        cluster_name=args.cluster_name,
-        health_check_interval=args.health_check_interval,
+    settings = replace(
+        DEFAULTS,
+        health_interval=args.health_check_interval,
         restart_threshold=args.restart_threshold,
-        plugin_index_url=args.plugin_index_url,
-        image=_parse_image(args.image),
-        release_name=args.release_name or default_release_name(scenario),
+        plugin_index=args.plugin_index_url,
+        image=args.image,
     )
+    try:
+        values = release_values(
+            scenario,
+            settings,
+            receiver_url=args.receiver_url,
+            cluster_name=args.cluster_name,
+            release_name=args.release_name or default_release_name(scenario),
+        )
+    except ValueError as exc:  # an image the chart cannot take
+        raise BadInput(f"--image {exc}") from None
     sys.stdout.write(values_yaml(values))
     return 0

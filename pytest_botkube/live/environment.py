@@ -19,7 +19,6 @@ from pathlib import Path
 
 from pytest_botkube.bundled import manifests_dir
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
-from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME
 from pytest_botkube.live.download import user_cache_root
 from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kind import (
@@ -35,26 +34,29 @@ from pytest_botkube.live.kind import (
 )
 from pytest_botkube.live.kube import Kube, KubeError
 from pytest_botkube.live.tools import Toolbox, check_docker, find_tool, which
+from pytest_botkube.settings import DEFAULTS
 
 KIND_CONFIG_FILE = "kind-cluster.yaml"
+_MODE = ClusterMode(DEFAULTS.cluster_mode)  # the settings table's defaults, typed
+_KEEP = KeepPolicy(DEFAULTS.keep)
 
 
 @dataclass(frozen=True)
 class LiveConfig:
-    mode: ClusterMode = ClusterMode.CREATE
-    cluster_name: str = DEFAULT_CLUSTER_NAME
+    mode: ClusterMode = _MODE
+    cluster_name: str = DEFAULTS.cluster_name
     node_image: str = NODE_IMAGE
     kind_config: Path | None = None  # default manifests/kind-cluster.yaml
     kubeconfig: Path | None = None  # existing mode: default $KUBECONFIG / ~/.kube/config
     context: str | None = None
-    keep: KeepPolicy = KeepPolicy.NEVER
+    keep: KeepPolicy = _KEEP
     kind_path: str | None = None
     helm_path: str | None = None
     docker_path: str | None = None
-    allow_download: bool = True
+    allow_download: bool = not DEFAULTS.no_download
     work_dir: Path = Path(".botkube-repro")  # the kind cluster's kubeconfig (a temp dir)
     cache_dir: Path | None = None  # downloaded kind/helm (default: user_cache_dir())
-    cluster_timeout: float = 300.0
+    cluster_timeout: float = DEFAULTS.cluster_timeout
     command_timeout: float = 120.0
 
 
@@ -67,7 +69,7 @@ class LiveEnvironment:
     helm: Helm
     kubernetes_version: str
 
-    def load_image(self, image: str, timeout: float = 300.0) -> None:
+    def load_image(self, image: str, timeout: float = DEFAULTS.install_timeout) -> None:
         """``kind load docker-image`` (kind clusters only: others must pull it themselves)."""
         if self.cluster.kind is None:
             raise BadInput(

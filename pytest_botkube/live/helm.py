@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_botkube.live.tools import run
+from pytest_botkube.settings import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ class Helm:
             *self._connection(),
         ]
 
-    def uninstall(self, release: str, namespace: str, *, timeout: float = 120.0) -> str:
+    def uninstall(
+        self, release: str, namespace: str, *, timeout: float = DEFAULTS.teardown_timeout
+    ) -> str:
         argv = [
             str(self.path),
             "uninstall",

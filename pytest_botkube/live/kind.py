@@ -31,7 +31,7 @@ from typing import Any
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live.tools import CommandFailed, run
-from pytest_botkube.settings import flag_names
+from pytest_botkube.settings import DEFAULTS, flag_names
 
 # kind v0.29.0 release notes ("Images pre-built for this release"), Kubernetes 1.31: BotKube
 # v1.13/v1.14 were built against client-go 1.31-era APIs; autoscaling/v2 HPAs are served, and
@@ -125,7 +125,7 @@ def make_kind_cluster(
             self,
             config_file: Path | None = None,
             *,
-            wait_seconds: float = 300.0,
+            wait_seconds: float = DEFAULTS.cluster_timeout,
             command_timeout: float = 120.0,
         ) -> None:
             self.ensure_kind()
@@ -146,7 +146,9 @@ def make_kind_cluster(
             argv = [str(self.kind_path), "export", "kubeconfig", "--name", self.name]
             run([*argv, "--kubeconfig", str(self.kubeconfig_path)], timeout=timeout, env=env)
 
-        def load_docker_image(self, docker_image: str, timeout: float = 300.0) -> None:
+        def load_docker_image(
+            self, docker_image: str, timeout: float = DEFAULTS.install_timeout
+        ) -> None:
             argv = [str(self.kind_path), "load", "docker-image", "--name", self.name, docker_image]
             run(argv, timeout=timeout, env=env)
 

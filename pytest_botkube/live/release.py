@@ -22,21 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_botkube.helm_values import (
-    DEFAULT_LIVENESS_BUDGET,
-    KUBERNETES_PLUGIN,
-    build_values,
-    values_yaml,
-)
+from pytest_botkube.helm_values import KUBERNETES_PLUGIN, release_values, values_yaml
 from pytest_botkube.live.chart import LocalChart
 from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kube import Kube, KubeError
 from pytest_botkube.live.wait import WaitFailed, wait_until
-from pytest_botkube.model.images import parse_image
 from pytest_botkube.readers.logs import LogSummary, PluginTimeline, read_log
 from pytest_botkube.scenario import Scenario
+from pytest_botkube.settings import DEFAULTS, Settings
 
-START_GRACE = 3.0  # seconds between "plugin started" and creating objects it must see
 _DNS_LABEL = re.compile(r"[^a-z0-9-]+")
 
 
@@ -46,25 +40,6 @@ def dns_name(prefix: str, scenario: str, limit: int) -> str:
     body = _DNS_LABEL.sub("-", scenario.lower()).strip("-")
     body = body[: max(1, limit - len(prefix) - len(suffix) - 2)].strip("-")
     return f"{prefix}-{body}-{suffix}"
-
-
-def split_image(ref: str) -> tuple[str, str]:
-    """``ghcr.io/me/botkube:fix-1474`` -> (``ghcr.io/me/botkube``, ``fix-1474``); no tag is
-    ``latest``, as for ``docker pull``.
-
-    The chart builds ``registry/repository:tag``, so a digest reference cannot be expressed.
-    """
-    image = parse_image(ref)
-    if image.digest is not None:
-        raise ValueError(f"--botkube-image {ref}: use a tag, the chart cannot take a digest")
-    return image.name, image.tag or "latest"
-
-
-@dataclass(frozen=True)
-class HealthSettings:
-    interval: str = "3s"
-    threshold: int = 3
-    liveness_budget: float = DEFAULT_LIVENESS_BUDGET  # seconds the kubelet lets /healthz fail
 
 
 @dataclass
@@ -160,7 +135,7 @@ class Release:
             raise KubeError(f"no BotKube agent pod in namespace {self.namespace}")
         return self.kube.healthz(self.namespace, name)
 
-    def wait_plugin_started(self, timeout: float, grace: float = START_GRACE) -> None:
+    def wait_plugin_started(self, timeout: float, grace: float = DEFAULTS.start_grace) -> None:
         """Agent pod Ready, then the kubernetes plugin seen running (or dying) in the log."""
         wait_until(
             self._ready_pod_name,
@@ -235,22 +210,18 @@ def plan_release(
     receiver_url: str,
     cluster_name: str,
     workdir: Path,
-    health: HealthSettings,
-    image: str | None = None,
-    plugin_index_url: str | None = None,
+    settings: Settings,
 ) -> Release:
-    """A release with fresh names and the exact values the suite installs."""
+    """A release of ``chart`` with fresh names and the exact values the suite installs (image,
+    health values and plugin index from ``settings``); ValueError for an image the chart
+    cannot take."""
     namespace = dns_name("bk", scenario.name, 53)  # also the release name: Helm allows 53
-    values = build_values(
+    values = release_values(
         scenario,
+        settings,
         receiver_url=receiver_url,
         cluster_name=cluster_name,
-        health_check_interval=health.interval,
-        restart_threshold=health.threshold,
-        plugin_index_url=plugin_index_url,
-        image=split_image(image) if image else None,
         release_name=namespace,
-        liveness_budget=health.liveness_budget,
     )
     return Release(
         scenario=scenario,

@@ -50,3 +50,16 @@ def parse_image(ref: str) -> ImageRef:
     if colon > slash:
         name, tag = name[:colon], name[colon + 1 :]
     return ImageRef(name=name, tag=tag or None, digest=digest or None)
+
+
+def chart_image(ref: str) -> tuple[str, str]:
+    """``ghcr.io/me/botkube:fix-1474`` -> (``ghcr.io/me/botkube``, ``fix-1474``) for the chart's
+    ``image.repository``/``image.tag``; no tag is ``latest``, as for ``docker pull`` and
+    ``kind load docker-image``. ValueError for a digest (the chart builds
+    ``registry/repository:tag``, a digest cannot be expressed) or an empty name."""
+    image = parse_image(ref)
+    if image.digest is not None:
+        raise ValueError(f"{ref!r}: use REPOSITORY:TAG, the chart cannot take a digest")
+    if not image.name:
+        raise ValueError(f"{ref!r}: expected REPOSITORY[:TAG], e.g. localhost/botkube:dev")
+    return image.name, image.tag or "latest"

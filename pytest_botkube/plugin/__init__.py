@@ -27,7 +27,9 @@ controller.
 - ``botkube_receiver_endpoint`` (session): the webhook receiver and the URL pods use.
 - ``botkube_receiver`` (function): the receiver, reset before and after the test.
 - ``botkube_scenario_name`` / ``botkube_scenario`` (function): from the
-  ``botkube_scenario("name")`` marker, or parametrized (tests/e2e does).
+  ``botkube_scenario("name")`` marker, else one test per selected scenario (the plugin's
+  ``pytest_generate_tests``: every scenario in scenarios/, or ``--botkube-scenario`` /
+  ``--botkube-values``).
 - ``botkube_release`` (function): the scenario's release in its own namespace, installed and
   started; uninstalled (and its namespace deleted) at teardown, even after a failure.
 - ``botkube_workload`` (function): the Deployment + HPA, created after the plugin started.
@@ -110,6 +112,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session, "botkube-cluster-session")
     if session.worker is None and config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistController(session), "botkube-xdist-controller")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The scenario matrix (``--botkube-scenario``, ``--botkube-values``) for any test that uses
+    ``botkube_scenario`` without naming one: this repository's tests/e2e and a user's own."""
+    if "botkube_scenario_name" in metafunc.fixturenames:
+        from pytest_botkube.plugin.matrix import parametrize
+
+        parametrize(metafunc, metafunc.config.stash[SETTINGS_KEY])
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m/-k deselect: `-m "not botkube_e2e"` must see it

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +16,14 @@ from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live import environment as live
 from pytest_botkube.live.receiver import WebhookReceiver
 from pytest_botkube.live.tools import CommandFailed
-from pytest_botkube.plugin.options import BY_NAME, Settings
 from pytest_botkube.plugin.outcomes import cannot_run, fail
 from pytest_botkube.reproduce import pipeline
 from pytest_botkube.reproduce.pipeline import ReceiverEndpoint
-
-
-def run_settings(settings: Settings) -> pipeline.RunSettings:
-    """The live settings in the typed form ``botkube-repro run`` uses, so that the session's
-    pieces (cluster, receiver, release) are built by the same functions (pipeline.py)."""
-    values: dict[str, Any] = {}
-    for f in fields(pipeline.RunSettings):
-        kind = BY_NAME[f.name].kind
-        values[f.name] = settings.path(f.name) if kind == "path" else getattr(settings, f.name)
-    return pipeline.RunSettings(**values)
+from pytest_botkube.settings import Settings
 
 
 def live_config(settings: Settings, work_dir: Path) -> live.LiveConfig:
-    return pipeline.live_config(run_settings(settings), work_dir)
+    return pipeline.live_config(settings, work_dir)
 
 
 class ClusterHolder:
@@ -78,7 +68,7 @@ class ClusterHolder:
         image = self.settings.image
         if image:
             try:
-                self.env.load_image(str(image), timeout=float(self.settings.install_timeout))
+                self.env.load_image(str(image), timeout=self.settings.install_timeout)
             except (CommandFailed, BadInput) as exc:
                 self.error = f"--botkube-image {image}: {exc}"
 
@@ -113,7 +103,7 @@ def raise_problem(settings: Settings, problem: str | None, error: str | None) ->
 def receiver_endpoint(settings: Settings, env: live.LiveEnvironment) -> Iterator[ReceiverEndpoint]:
     with contextlib.ExitStack() as stack:
         try:
-            endpoint = stack.enter_context(pipeline.open_receiver(run_settings(settings), env))
+            endpoint = stack.enter_context(pipeline.open_receiver(settings, env))
         except (BadInput, EnvironmentUnavailable, CommandFailed) as exc:
             fail(f"webhook receiver: {exc}")
         yield endpoint

@@ -1,5 +1,10 @@
-"""The e2e matrix: which scenarios the ``botkube_scenario_name`` parameter takes (names from
-scenarios/, scenario files given by path, ``values:FILE`` for ``--botkube-values``)."""
+"""The scenario matrix: a test that uses ``botkube_scenario`` (or ``botkube_scenario_name``)
+and names no scenario with the ``botkube_scenario`` marker runs once per selected scenario:
+names from scenarios/, scenario files given by path, ``values:FILE`` for ``--botkube-values``.
+
+The plugin's ``pytest_generate_tests`` calls :func:`parametrize`, so an installed plugin honours
+``--botkube-scenario`` in a user's own tests, not only in this repository's tests/e2e.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,40 @@ import pytest
 
 from pytest_botkube.bundled import scenarios_dir
 from pytest_botkube.errors import BadInput
-from pytest_botkube.plugin.options import Settings
 from pytest_botkube.plugin.outcomes import fail
 from pytest_botkube.scenario import Scenario, adhoc_scenario, find_scenario, scenario_names
+from pytest_botkube.settings import Settings
 
 VALUES_PREFIX = "values:"  # a scenario parameter naming a user's values file (ad-hoc run)
 
 
-def selected_scenarios(settings: Settings) -> list[str]:
+def parametrize(metafunc: pytest.Metafunc, settings: Settings) -> None:
+    """One call per selected scenario, with the scenario's name as the test id."""
+    if "botkube_scenario_name" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("botkube_scenario") is not None:
+        return  # a test naming its scenario keeps it
+    if _parametrized_by_the_test(metafunc):
+        return  # @pytest.mark.parametrize("botkube_scenario_name", [...]) chose its own
+    invocation_dir = Path(metafunc.config.invocation_params.dir)
+    params = selected_scenarios(settings, invocation_dir)
+    metafunc.parametrize("botkube_scenario_name", params, ids=[scenario_id(p) for p in params])
+
+
+def _parametrized_by_the_test(metafunc: pytest.Metafunc) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", "")
+        listed = names.split(",") if isinstance(names, str) else list(names)
+        if "botkube_scenario_name" in (name.strip() for name in listed):
+            return True
+    return False
+
+
+def selected_scenarios(settings: Settings, invocation_dir: Path) -> list[str]:
     """Scenario parameters for the e2e matrix: names from scenarios/, and ``values:FILE`` for
     ``--botkube-values`` (alone, unless scenarios are also named)."""
     known = scenario_names()
-    chosen = [_scenario_ref(name, settings) for name in settings.scenario or ()]
+    chosen = [_scenario_ref(name, invocation_dir) for name in settings.scenario or ()]
     unknown = [name for name in chosen if name not in known and not Path(name).is_file()]
     if unknown:
         raise pytest.UsageError(
@@ -28,7 +55,7 @@ def selected_scenarios(settings: Settings) -> list[str]:
         )
     params = chosen or ([] if settings.values is not None else known)
     if settings.values is not None:
-        params.append(f"{VALUES_PREFIX}{settings.path('values')}")
+        params.append(f"{VALUES_PREFIX}{settings.values}")
     for param in params:
         # Loaded here, at collection: a file that cannot be loaded is a collection error
         # naming it, on any machine, not a skip hidden behind "no Docker".
@@ -36,12 +63,12 @@ def selected_scenarios(settings: Settings) -> list[str]:
     return params
 
 
-def _scenario_ref(name: str, settings: Settings) -> str:
+def _scenario_ref(name: str, invocation_dir: Path) -> str:
     """A scenario name as given, or a scenario file's path made absolute (a file outside
     scenarios/, e.g. one a user wrote for a bug report)."""
     if name.endswith((".yaml", ".yml")) or "/" in name:
         path = Path(name)
-        return str(path if path.is_absolute() else settings.invocation_dir / path)
+        return str(path if path.is_absolute() else invocation_dir / path)
     return name
 
 

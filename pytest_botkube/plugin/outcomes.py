@@ -11,7 +11,7 @@ from typing import NoReturn
 
 import pytest
 
-from pytest_botkube.plugin.options import Settings
+from pytest_botkube.settings import Settings
 
 
 def fail(message: str) -> NoReturn:

@@ -15,15 +15,14 @@ from pytest_botkube.live import environment as live
 from pytest_botkube.live.artifacts import collect, node_dir_name
 from pytest_botkube.live.chart import ChartFetcher, ChartUnavailable, ChartVersionMismatch
 from pytest_botkube.live.receiver import WebhookReceiver
-from pytest_botkube.live.release import HealthSettings, Release
+from pytest_botkube.live.release import Release
 from pytest_botkube.live.tools import CommandFailed
 from pytest_botkube.live.workload import Workload, create, prepare
-from pytest_botkube.plugin.cluster import run_settings
-from pytest_botkube.plugin.options import Settings
 from pytest_botkube.plugin.outcomes import cannot_run, fail
 from pytest_botkube.reproduce import pipeline
 from pytest_botkube.reproduce.pipeline import ReceiverEndpoint
 from pytest_botkube.scenario import Scenario
+from pytest_botkube.settings import Settings
 
 RELEASE_KEY = pytest.StashKey["LiveTest"]()
 CHARTS_KEY = pytest.StashKey[ChartFetcher]()  # one per session: each version fetched once
@@ -39,10 +38,6 @@ class LiveTest:
     setup_excerpt: str | None = None  # saved by the fixture when setup failed
 
 
-def health_settings(settings: Settings) -> HealthSettings:
-    return pipeline.health_settings(run_settings(settings))
-
-
 def release(
     request: pytest.FixtureRequest,
     settings: Settings,
@@ -51,41 +46,36 @@ def release(
     endpoint: ReceiverEndpoint,
     workdir: Path,
 ) -> Iterator[Release]:
-    live_settings = run_settings(settings)
     try:
         charts = request.config.stash.get(CHARTS_KEY, None)
         if charts is None:
             charts = request.config.stash[CHARTS_KEY] = pipeline.chart_fetcher(
-                live_settings, env.tools.env
+                settings, env.tools.env
             )
-        planned = pipeline.plan_live_release(
-            live_settings, scenario, env, endpoint.url, workdir, charts
-        )
+        planned = pipeline.plan_live_release(settings, scenario, env, endpoint.url, workdir, charts)
     except (ChartUnavailable, ChartVersionMismatch) as exc:
         cannot_run(settings, f"{scenario.name}: {exc}")
     except (BadInput, ValueError) as exc:
         fail(str(exc))
-    artifacts_root = settings.path("artifacts") or Path("botkube-artifacts")
+    artifacts_root = settings.artifacts
     problems: list[str] = []
     test = LiveTest(planned, endpoint.receiver, artifacts_root)
     request.node.stash[RELEASE_KEY] = test
     try:
         try:
             try:
-                planned.install(float(settings.install_timeout))
+                planned.install(settings.install_timeout)
             except CommandFailed as exc:
                 hint = pipeline.install_failure_hint(str(exc))
                 fail(f"helm install of {scenario.name} failed: {exc}{hint}")
-            planned.wait_plugin_started(
-                float(settings.start_timeout), grace=float(settings.start_grace)
-            )
+            planned.wait_plugin_started(settings.start_timeout, grace=settings.start_grace)
         except Exception:
             # The release is removed before pytest reports a setup failure: save it now.
             test.setup_excerpt = save_artifacts(request.node, test)
             raise
         yield planned
     finally:
-        problems = planned.teardown(float(settings.teardown_timeout))
+        problems = planned.teardown(settings.teardown_timeout)
     if problems:
         fail("cleanup failed: " + "; ".join(problems))
 

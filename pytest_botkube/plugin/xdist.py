@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from pytest_botkube.plugin.options import Settings
 from pytest_botkube.plugin.outcomes import cannot_run, fail
+from pytest_botkube.settings import Settings
 
 if TYPE_CHECKING:
     from pytest_botkube.live.environment import LiveEnvironment

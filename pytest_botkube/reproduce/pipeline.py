@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live.receiver import WebhookReceiver
@@ -29,13 +29,13 @@ from pytest_botkube.report.records import RunRecord, disagreements
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff, delivery_diff
 from pytest_botkube.reproduce.plan import PlannedRun
 from pytest_botkube.scenario import DeliveryExpectation, Scenario
-from pytest_botkube.settings import BY_NAME as OPTION_DEFAULTS
+from pytest_botkube.settings import BY_NAME, Settings
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
     from pytest_botkube.live.chart import ChartFetcher
     from pytest_botkube.live.environment import LiveConfig, LiveEnvironment
     from pytest_botkube.live.network import ReceiverAddress
-    from pytest_botkube.live.release import HealthSettings, Release
+    from pytest_botkube.live.release import Release
     from pytest_botkube.live.workload import Workload
 
 
@@ -60,50 +60,10 @@ def plugin_download_failure(log_text: str) -> str | None:
     return None
 
 
-# -- settings ---------------------------------------------------------------------------------
-
-
-def _default(name: str) -> Any:
-    return OPTION_DEFAULTS[name].default
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What a live run needs. The defaults are the settings table's (option_table.py), so the
-    CLI, the pytest options and code that builds this directly cannot drift apart."""
-
-    cluster_mode: str = _default("cluster_mode")
-    cluster_name: str = _default("cluster_name")
-    kubeconfig: Path | None = _default("kubeconfig")
-    context: str | None = _default("context")
-    node_image: str | None = _default("node_image")
-    keep: str = _default("keep")
-    kind: str | None = _default("kind")
-    helm: str | None = _default("helm")
-    docker: str | None = _default("docker")
-    no_download: bool = _default("no_download")
-    chart: str | None = _default("chart")
-    image: str | None = _default("image")
-    plugin_index: str | None = _default("plugin_index")
-    health_interval: str = _default("health_interval")
-    restart_threshold: int = _default("restart_threshold")
-    receiver_bind: str | None = _default("receiver_bind")
-    receiver_host: str | None = _default("receiver_host")
-    receiver_port: int = _default("receiver_port")
-    cluster_timeout: float = _default("cluster_timeout")
-    install_timeout: float = _default("install_timeout")
-    start_timeout: float = _default("start_timeout")
-    start_grace: float = _default("start_grace")
-    event_timeout: float = _default("event_timeout")
-    health_timeout: float = _default("health_timeout")
-    quiet_window: float = _default("quiet_window")
-    teardown_timeout: float = _default("teardown_timeout")
-
-
 # -- the session's pieces, shared with the pytest fixtures (plugin/) ----------------------------
 
 
-def live_config(s: RunSettings, work_dir: Path) -> LiveConfig:
+def live_config(s: Settings, work_dir: Path) -> LiveConfig:
     """The cluster the settings describe (``botkube-repro run`` and the pytest session)."""
     from pytest_botkube.live import environment as live
     from pytest_botkube.live.kind import NODE_IMAGE, ClusterMode, KeepPolicy
@@ -124,25 +84,18 @@ def live_config(s: RunSettings, work_dir: Path) -> LiveConfig:
     )
 
 
-def health_settings(s: RunSettings) -> HealthSettings:
-    from pytest_botkube.live.release import HealthSettings
-
-    # The agent may take as long to become ready as helm --wait waits for it.
-    return HealthSettings(s.health_interval, s.restart_threshold, s.install_timeout)
-
-
-def chart_fetcher(s: RunSettings, environ: Mapping[str, str]) -> ChartFetcher:
+def chart_fetcher(s: Settings, environ: Mapping[str, str]) -> ChartFetcher:
     """The session's charts: ``s.chart`` (BadInput when it names nothing usable), cached under
     the user's cache directory of ``environ``."""
     from pytest_botkube.live.chart import ChartFetcher, parse_chart_spec
     from pytest_botkube.live.download import user_cache_root
 
-    spec = parse_chart_spec(s.chart, OPTION_DEFAULTS["chart"].flag)
+    spec = parse_chart_spec(s.chart, BY_NAME["chart"].flag)
     return ChartFetcher(spec, user_cache_root(environ) / "charts")
 
 
 def plan_live_release(
-    s: RunSettings,
+    s: Settings,
     scenario: Scenario,
     env: LiveEnvironment,
     receiver_url: str,
@@ -163,9 +116,7 @@ def plan_live_release(
         receiver_url=receiver_url,
         cluster_name=env.cluster.name,
         workdir=workdir,
-        health=health_settings(s),
-        image=s.image,
-        plugin_index_url=s.plugin_index,
+        settings=s,
     )
 
 
@@ -206,7 +157,7 @@ def _phase(
 
 @contextlib.contextmanager
 def open_receiver(
-    s: RunSettings, env: LiveEnvironment, progress: Progress | None = None
+    s: Settings, env: LiveEnvironment, progress: Progress | None = None
 ) -> Iterator[ReceiverEndpoint]:
     """The started receiver, probed from the kind node, reset; stopped on exit. Raises what
     ``choose_address`` raises, and EnvironmentUnavailable when it cannot bind or the node
@@ -315,7 +266,7 @@ class Runner:
 
     def __init__(
         self,
-        settings: RunSettings,
+        settings: Settings,
         progress: Progress,
         *,
         environ: Mapping[str, str],

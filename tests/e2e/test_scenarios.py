@@ -25,7 +25,6 @@ from pytest_botkube.live.release import Release
 from pytest_botkube.live.wait import WaitFailed
 from pytest_botkube.live.workload import Workload
 from pytest_botkube.model.semantics import analyze
-from pytest_botkube.plugin.options import Settings
 from pytest_botkube.report.records import record_properties
 from pytest_botkube.reproduce.judge import (
     Health,
@@ -34,6 +33,7 @@ from pytest_botkube.reproduce.judge import (
     wait_for_delivery,
 )
 from pytest_botkube.scenario import Scenario
+from pytest_botkube.settings import Settings
 
 pytestmark = pytest.mark.botkube_e2e
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from pytest_botkube.plugin.options import OPTIONS
+from pytest_botkube.settings import OPTIONS
 
 pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parents[2]
 
 SHOW_SETTINGS = """
 def test_show(botkube_settings):
@@ -186,8 +189,8 @@ def test_scenario_fixture_without_marker_or_with_unknown_name_fails_clearly(
         test_mine="""
         import pytest
 
-        def test_unmarked(botkube_scenario):
-            pass
+        def test_unmarked(request):
+            request.getfixturevalue("botkube_scenario")  # too late for the matrix
 
         @pytest.mark.botkube_scenario("no-such-scenario")
         def test_unknown(botkube_scenario):
@@ -195,10 +198,64 @@ def test_scenario_fixture_without_marker_or_with_unknown_name_fails_clearly(
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(errors=2)
+    result.assert_outcomes(failed=1, errors=1)
     text = result.stdout.str()
     assert "botkube_scenario needs @pytest.mark.botkube_scenario('name')" in text
     assert "no scenario named 'no-such-scenario'" in text
+
+
+USER_TESTS = """
+import pytest
+
+def test_mine(botkube_scenario):
+    print(f"SCENARIO {botkube_scenario.name} {botkube_scenario.botkube_version}")
+
+@pytest.mark.botkube_scenario("crash-v1.13.0")
+def test_named(botkube_scenario):
+    assert botkube_scenario.name == "crash-v1.13.0"
+
+@pytest.mark.parametrize("botkube_scenario_name", ["fixed-v1.14.0"])
+def test_own_parameter(botkube_scenario):
+    assert botkube_scenario.name == "fixed-v1.14.0"
+"""
+
+
+def test_the_installed_plugin_runs_a_users_test_once_per_scenario(pytester: pytest.Pytester):
+    """No conftest: the plugin itself parametrizes a test that uses ``botkube_scenario``."""
+    from pytest_botkube.scenario import scenario_names
+
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest("-v", "-p", "no:cacheprovider")
+    names = scenario_names()
+    result.assert_outcomes(passed=len(names) + 2)
+    for name in names:
+        result.stdout.fnmatch_lines([f"*test_mine?{name}? PASSED*"])
+    result.stdout.fnmatch_lines(
+        ["*test_named PASSED*", "*test_own_parameter?fixed-v1.14.0? PASSED*"]
+    )
+
+
+def test_the_installed_plugin_honours_botkube_scenario_in_a_users_test(
+    pytester: pytest.Pytester, tmp_path: Path
+):
+    mine = pytester.path / "reports" / "crash-v1.13.0.yaml"  # a user's copy, outside scenarios/
+    mine.parent.mkdir()
+    mine.write_text((ROOT / "scenarios" / "crash-v1.13.0.yaml").read_text(), encoding="utf-8")
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest(
+        "-v", "-s", "-p", "no:cacheprovider",
+        "--botkube-scenario", "control-healthy-v1.13.0,reports/crash-v1.13.0.yaml",
+    )  # fmt: skip
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines([
+        "*test_mine?control-healthy-v1.13.0? SCENARIO control-healthy-v1.13.0 v1.13.0*",
+        "*test_mine?crash-v1.13.0? SCENARIO crash-v1.13.0 v1.13.0*",
+    ])  # fmt: skip
+    unknown = pytester.runpytest("--botkube-scenario", "nope")
+    assert unknown.ret != pytest.ExitCode.OK
+    assert (
+        "--botkube-scenario: unknown nope (known: " in unknown.stdout.str() + unknown.stderr.str()
+    )
 
 
 def test_fixture_scopes(pytester: pytest.Pytester):
@@ -272,3 +329,41 @@ def test_tests_using_live_fixtures_are_marked_and_deselectable(pytester: pytest.
     result = pytester.runpytest("-m", "not botkube_e2e", "-v")
     result.assert_outcomes(passed=1, deselected=1)
     result.stdout.fnmatch_lines(["*test_offline PASSED*"])
+
+
+def test_pytest_and_botkube_repro_run_build_the_same_settings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    """The same flags and environment give the same typed Settings in both front-ends."""
+    from pytest_botkube.cli import build_parser
+    from pytest_botkube.cli.run import LIVE_OPTIONS, live_settings
+    from pytest_botkube.plugin import SETTINGS_KEY
+    from pytest_botkube.settings import Settings
+
+    for option in OPTIONS:
+        if option.env:
+            monkeypatch.delenv(option.env, raising=False)
+    monkeypatch.setenv("BOTKUBE_KEEP", "always")
+    seen: list[Settings] = []
+
+    class Grab:
+        def pytest_sessionstart(self, session: pytest.Session) -> None:
+            seen.append(session.config.stash[SETTINGS_KEY])
+
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--botkube-quiet-window", "5", "--botkube-kubeconfig", "cfg",
+        "--botkube-no-download", plugins=[Grab()],
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    args = build_parser().parse_args(
+        ["run", "crash-v1.13.0", "--quiet-window", "5", "--kubeconfig", "cfg", "--no-download"]
+    )
+    from_run = live_settings(args, {"BOTKUBE_KEEP": "always"})
+    (from_pytest,) = seen
+    assert isinstance(from_pytest, Settings)
+    assert from_run.keep == "always"
+    assert from_run.quiet_window == 5.0
+    assert from_run.kubeconfig == pytester.path / "cfg"
+    for option in LIVE_OPTIONS:
+        assert getattr(from_run, option.name) == getattr(from_pytest, option.name), option.name

@@ -18,9 +18,10 @@ from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kind import KeepPolicy, default_kubeconfig
 from pytest_botkube.live.network import choose_address, kind_gateway, receiver_url
-from pytest_botkube.live.release import dns_name, split_image
+from pytest_botkube.live.release import dns_name
 from pytest_botkube.live.tools import CommandFailed, check_docker, find_tool, run
 from pytest_botkube.live.workload import event_happenings, load_manifests, prepare
+from pytest_botkube.model.images import chart_image
 from pytest_botkube.readers.health import parse_healthz
 from pytest_botkube.readers.logs import read_log_file
 from pytest_botkube.reproduce.judge import log_lacks, plugin_problems
@@ -61,13 +62,13 @@ def test_dns_name_is_a_unique_dns_label_within_helms_limit(scenario: str):
         ("botkube", ("botkube", "latest")),
     ],
 )
-def test_split_image(ref: str, expected: tuple[str, str]):
-    assert split_image(ref) == expected
+def test_chart_image(ref: str, expected: tuple[str, str]):
+    assert chart_image(ref) == expected
 
 
-def test_split_image_refuses_a_digest():
+def test_chart_image_refuses_a_digest():
     with pytest.raises(ValueError, match="cannot take a digest"):
-        split_image("ghcr.io/kubeshop/botkube@sha256:" + "0" * 64)
+        chart_image("ghcr.io/kubeshop/botkube@sha256:" + "0" * 64)
 
 
 def test_helm_installs_the_local_chart_file_without_a_repository():

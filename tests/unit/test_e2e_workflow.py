@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_botkube.plugin.options import OPTIONS
 from pytest_botkube.scenario import scenario_names
+from pytest_botkube.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "e2e.yml"

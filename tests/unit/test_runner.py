@@ -14,11 +14,7 @@ import pytest
 from pytest_botkube.cli._progress import StatusLine as Progress
 from pytest_botkube.errors import BadInput
 from pytest_botkube.model.semantics import analyze
-from pytest_botkube.reproduce.pipeline import (
-    RunSettings,
-    install_failure_hint,
-    plugin_download_failure,
-)
+from pytest_botkube.reproduce.pipeline import install_failure_hint, plugin_download_failure
 from pytest_botkube.reproduce.plan import plan_runs, workaround_values
 from pytest_botkube.scenario import adhoc_scenario, find_scenario, freeze, thaw
 
@@ -195,14 +191,6 @@ def test_install_hint_only_for_an_object_another_release_owns():
     assert "helm list --all-namespaces" in hint
     assert hint.startswith("; ")
     assert install_failure_hint("Error: context deadline exceeded") == ""
-
-
-def test_the_pytest_settings_and_the_run_settings_agree_on_every_default(tmp_path):
-    from pytest_botkube.plugin.cluster import run_settings
-    from pytest_botkube.plugin.options import BY_NAME, Settings
-
-    defaults = {name: option.default for name, option in BY_NAME.items()}
-    assert run_settings(Settings(resolved=defaults, rootdir=tmp_path)) == RunSettings()
 
 
 def test_the_run_command_loads_neither_pytest_nor_the_plugin():

@@ -317,6 +317,19 @@ def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.Cap
 
 
 @pytest.mark.parametrize(
+    ("image", "repository", "tag"),
+    [("botkube", "library/botkube", "latest"), ("localhost:5000/bk", "bk", "latest")],
+)
+def test_values_command_image_without_tag_is_latest_as_a_run_installs_it(
+    capsys: pytest.CaptureFixture[str], image: str, repository: str, tag: str
+):
+    """One rule for ``--image`` and ``--botkube-image``: no tag is ``latest`` (docker pull)."""
+    assert main(["values", "crash-v1.13.0", "--image", image]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)["image"]
+    assert (printed["repository"], printed["tag"]) == (repository, tag)
+
+
+@pytest.mark.parametrize(
     ("argv", "pattern"),
     [
         (["no-such-scenario"], r"no scenario named 'no-such-scenario'"),
@@ -324,9 +337,8 @@ def test_values_command_on_a_user_values_file(tmp_path: Path, capsys: pytest.Cap
         (["VALUES", "--botkube-version", "v0.1.0"], r"--botkube-version: unknown BotKube version"),
         (["crash-v1.13.0", "--botkube-version", "v1.14.0"], r"no such values file"),
         (["SCENARIO", "--botkube-version", "v1.14.0"], r"pins its own BotKube version"),
-        (["crash-v1.13.0", "--image", "botkube"], r"--image 'botkube': expected REPOSITORY:TAG"),
-        (["crash-v1.13.0", "--image", "localhost:5000/bk"], r"expected REPOSITORY:TAG"),
         (["crash-v1.13.0", "--image", "ghcr.io/me/bk@sha256:" + "0" * 64], r"REPOSITORY:TAG"),
+        (["crash-v1.13.0", "--image", ":dev"], r"--image ':dev': expected REPOSITORY\[:TAG\]"),
         (["crash-v1.13.0", "--receiver-url", "localhost:80"], r"receiver URL"),
         (["crash-v1.13.0", "--receiver-url", "http://h:99999"], r"'http://h:99999': .*port"),
         (["crash-v1.13.0", "--health-check-interval", "100ms"], r"under 1s"),
