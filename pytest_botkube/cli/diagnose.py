@@ -191,7 +191,12 @@ def _agent_text(agent: dict[str, Any]) -> list[str]:
         out += _panic_text(agent["panic"])
     for detail in agent["known_issues"]:
         out += _known_text(detail)
-    if agent["went_down"] and not agent["known_issues"]:
+    if agent["exited_for_plugin"]:
+        out.append(
+            f"  cause: restartPolicy RestartAgent after {agent['exited_for_plugin']} kept "
+            "crashing (see that plugin)"
+        )
+    elif agent["went_down"] and not agent["known_issues"]:
         out.append("  known issue: none in the catalogue matches")
     out += [f"  note: {n}" for n in agent["notes"]]
     return out

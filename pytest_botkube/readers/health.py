@@ -394,6 +394,8 @@ def plugin_report(summary: LogSummary, timeline: PluginTimeline) -> dict[str, An
 def agent_report(summary: LogSummary) -> dict[str, Any]:
     """The agent's own timeline as JSON: start, platforms, fatal errors, panics, shutdown."""
     matches = match_agent_known(summary)
+    # With restartPolicy RestartAgent the agent's fatal exit is a plugin's crash loop.
+    exits = [(a.line, name) for name, t in summary.plugins.items() for a in t.agent_exits]
     return {
         "version": summary.version,
         "version_from": summary.version_source,
@@ -406,4 +408,5 @@ def agent_report(summary: LogSummary) -> dict[str, Any]:
         "panic": panic_json(summary.agent_panic, summary.agent_panic_count),
         "known_issues": [_match_json(m) for m in matches],
         "notes": agent_known_notes(summary),
+        "exited_for_plugin": max(exits)[1] if exits else None,
     }

@@ -57,6 +57,7 @@ class KnownIssue:
     agent_signature: AgentSignature | None = None
     pull: bool = False  # the number is a pull request (the fix), not an issue
     related: tuple[int, ...] = ()  # other threads with the same failure
+    fixed_at: str | None = None  # first tag with the fix when a release candidate had it
 
     @property
     def url(self) -> str:
@@ -73,7 +74,8 @@ class KnownIssue:
         if key is None:
             return None
         low = version_key(self.introduced) if self.introduced else None
-        high = version_key(self.fixed_in) if self.fixed_in else None
+        fixed = self.fixed_at or self.fixed_in
+        high = version_key(fixed) if fixed else None
         return (low is None or key >= low) and (high is None or key < high)
 
     def out_of_range(self, version: str | None) -> str | None:
@@ -81,9 +83,10 @@ class KnownIssue:
         if self.in_range(version) is not False:
             return None
         key = version_key(str(version))
-        high = version_key(self.fixed_in) if self.fixed_in else None
+        fixed = self.fixed_at or self.fixed_in
+        high = version_key(fixed) if fixed else None
         if key is not None and high is not None and key >= high:
-            return f"{version} already has the fix (fixed in {self.fixed_in})"
+            return f"{version} already has the fix (fixed in {self.fixed_in or fixed})"
         return f"{version} predates it (first in {self.introduced})"
 
     def match(self, timeline: PluginTimeline) -> KnownMatch | None:
@@ -227,6 +230,7 @@ def _plugin_start_fatal(summary: LogSummary) -> Found:
 KNOWN_ISSUES: tuple[KnownIssue, ...] = (
     KnownIssue(
         number=1474,
+        fixed_at="v1.14.0-rc.1",
         title="kubernetes source panics in mergeResourceEvents when a source has resources "
         "but no top-level event",
         plugin="botkube/kubernetes",
@@ -239,6 +243,7 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
     ),
     KnownIssue(
         number=1157,
+        fixed_at="v1.3.0-rc.1",
         title="kubernetes source panics on a nil pointer while matching an event against a "
         "route without event or namespace constraints (regex reason/message checks)",
         plugin="botkube/kubernetes",
@@ -294,6 +299,7 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
     ),
     KnownIssue(
         number=1475,
+        fixed_at="v1.14.0-rc.1",
         title="the agent panics with 'send on closed channel' in the Slack socket-mode "
         "client (slack-go receiveMessagesInto)",
         plugin=None,
@@ -307,6 +313,7 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
     ),
     KnownIssue(
         number=1241,
+        fixed_at="v1.4.0-rc.2",
         title="the agent panics with 'send on closed channel' in Cloud Slack after the "
         "connection to the Cloud gRPC API is retried",
         plugin=None,

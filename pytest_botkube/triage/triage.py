@@ -331,7 +331,7 @@ def _seen(summary: LogSummary) -> tuple[Seen | None, str, KnownMatch | None]:
         return "crash", "plugin process exited with status 2 (a Go panic)", match
     if 1 in timeline.exit_statuses:
         return "exit", "plugin process exited with status 1", match
-    if timeline.status != "running":
+    if timeline.status not in ("running", "unknown"):  # unknown: named, no start, no failure
         return "failing", _failing(timeline), match
     if timeline.informers_registered:
         return "healthy", "'Registering informers...' logged and no exit or restart", match

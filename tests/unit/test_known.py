@@ -3,7 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from pytest_botkube.readers.known import KNOWN_ISSUES, match_known, match_known_detail
+from pytest_botkube.readers.health import agent_report
+from pytest_botkube.readers.known import (
+    KNOWN_ISSUES,
+    known_notes,
+    match_known,
+    match_known_detail,
+)
 from pytest_botkube.readers.logs import read_log, read_log_file
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
@@ -105,3 +111,61 @@ def test_exit_2_after_informers_registered_is_not_probably_1474():
     timeline = read_log([registered, _exit(2)]).plugins[PLUGIN]
     assert timeline.informers_registered
     assert match_known(timeline) is None
+
+
+# Ranges checked against the upstream tags: the fix commits' first tags, the files' first tags.
+@pytest.mark.parametrize(
+    ("number", "affected", "not_affected"),
+    [
+        (1474, ["v1.0.0", "v1.13.0", "v1.14.0-rc.0"], ["v1.14.0", "v1.14.0-rc.1", "v0.18.0"]),
+        (1157, ["v1.0.0", "v1.2.0", "v1.3.0-rc.0"], ["v1.3.0-rc.1", "v1.3.0", "v1.13.0"]),
+        (1241, ["v1.3.0", "v1.4.0-rc.1"], ["v1.2.0", "v1.4.0", "v1.14.0"]),
+        (1475, ["v0.18.0", "v1.8.0", "v1.13.0"], ["v1.14.0"]),
+        (1080, ["v1.0.0", "v1.14.0"], ["v0.18.0"]),
+    ],
+)
+def test_affected_ranges(number, affected, not_affected):
+    issue = {i.number: i for i in KNOWN_ISSUES}[number]
+    assert [issue.in_range(v) for v in affected] == [True] * len(affected)
+    assert [issue.in_range(v) for v in not_affected] == [False] * len(not_affected)
+    assert issue.in_range("v0.0.0-latest") is None  # a development build: unknown
+
+
+def test_every_entry_has_a_range_fix_and_a_signature():
+    for issue in KNOWN_ISSUES:
+        assert issue.introduced, issue.number
+        assert issue.fix, issue.number
+        if issue.plugin is None:
+            assert issue.agent_signature is not None, issue.number
+    assert {i.number for i in KNOWN_ISSUES} >= {1474, 1080, 1048, 1157, 1189, 1475, 1241, 1038}
+
+
+def test_version_outside_the_range_is_a_note_not_a_match():
+    lines = [
+        _stderr("panic: runtime error: invalid memory address or nil pointer dereference"),
+        _stderr("goroutine 7 [running]:"),
+        _stderr(
+            "github.com/kubeshop/botkube/internal/source/kubernetes.registration.matchEvent(...)"
+        ),
+        _stderr("\t/src/registration.go:144 +0x1"),
+        _exit(2),
+    ]
+    timeline = read_log(lines).plugins[PLUGIN]  # the stderr subsystem names v1.13.0
+    assert timeline.version == "v1.13.0"
+    assert match_known(timeline) is None
+    assert known_notes(timeline) == [
+        "resembles kubeshop/botkube#1157 (panic in registration.matchEvent (registration.go:144)),"
+        " but v1.13.0 already has the fix (fixed in v1.3.0)"
+    ]
+    old = read_log([line.replace("v1.13.0", "v1.2.0") for line in lines]).plugins[PLUGIN]
+    match = match_known_detail(old)
+    assert match is not None
+    assert (match.issue.number, match.certainty) == (1157, "certain")
+
+
+def test_agent_exit_under_restart_agent_names_the_plugin():
+    summary = read_log_file(LOGS / "restart_agent.json.log")
+    report = agent_report(summary)
+    assert report["went_down"] is True
+    assert report["exited_for_plugin"] == PLUGIN
+    assert report["known_issues"] == []
