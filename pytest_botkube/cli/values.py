@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pytest_botkube.errors import BadInput
 from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME, release_values, values_yaml
+from pytest_botkube.model.semantics import analyze, live_run_caveats
 from pytest_botkube.scenario import (
     SCENARIO_SUFFIXES,
     Scenario,
@@ -142,4 +143,6 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # an image the chart cannot take
         raise BadInput(f"--image {exc}") from None
     sys.stdout.write(values_yaml(values))
+    for line in live_run_caveats(analyze(values, scenario.botkube_version)):
+        sys.stderr.write(f"note: {line}\n")
     return 0

@@ -37,12 +37,16 @@ from typing import Any, Literal
 from pytest_botkube.model.apis import check_type
 from pytest_botkube.model.config import (
     PLUGIN_NAME,
+    Binding,
     Constraints,
+    DecodeNote,
     EventSpec,
     KubernetesConfig,
+    RbacRule,
     ResourceSpec,
     SourceSpec,
     ValuesModel,
+    chart_default_source_names,
     read_values,
 )
 from pytest_botkube.model.events import Forwarding, Happening
@@ -50,23 +54,30 @@ from pytest_botkube.model.keys import file_findings
 from pytest_botkube.model.versions import (
     DEFAULT_KUBERNETES_VERSION,
     FIRST_FIXED_VERSION,
+    KNOWN_BOTKUBE_VERSIONS,
+    empty_rbac_means_no_kubeconfig,
     format_kubernetes_version,
+    has_health_monitor,
     has_nil_event_panic,
+    has_nil_namespaces_panic,
+    nil_event_panic_site,
     normalize_botkube_version,
     parse_kubernetes_version,
+    plugin_checks_kubeconfig,
     route_lookup_ignores_case,
+    shared_router,
     source_url,
 )
 from pytest_botkube.yamlio import KeyPath, YamlDocument, format_key_path
 
 Severity = Literal["error", "warning", "info"]
 ProcessVerdict = Literal["crash", "exit", "healthy", "not-started", "refused"]
-SourceVerdict = Literal["crash", "exit", "healthy", "inactive", "refused"]
+SourceVerdict = Literal["crash", "exit", "healthy", "inactive", "refused", "rejected"]
 
 #: Verdicts in which the plugin process runs and then dies (the restart/deactivate loop).
 PLUGIN_DOWN: frozenset[str] = frozenset({"crash", "exit"})
 #: Findings that mean the agent rejects the whole configuration at start (nothing runs).
-REFUSING_CODES: frozenset[str] = frozenset({"BK022"})
+REFUSING_CODES: frozenset[str] = frozenset({"BK022", "BK029"})
 
 INFORMER_TYPES: tuple[str, ...] = ("create", "update", "delete", "error")
 OBJECT_ACTIONS: tuple[str, ...] = ("create", "update", "delete")
@@ -181,7 +192,7 @@ class Analysis:
     findings: list[Finding]  # about the file as a whole (bindings, partial overlay)
     model: ValuesModel
     _routes: list[_Route] = field(default_factory=list, repr=False)
-    _table: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _tables: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     _configs: dict[str, KubernetesConfig] = field(default_factory=dict, repr=False)
 
     @property
@@ -212,6 +223,10 @@ class Analysis:
             "sources": [s.to_json() for s in self.sources],
             "findings": [f.to_json() for f in self.findings],
         }
+
+
+def _since(version: str, first: str) -> bool:
+    return KNOWN_BOTKUBE_VERSIONS.index(version) >= KNOWN_BOTKUBE_VERSIONS.index(first)
 
 
 # --------------------------------------------------------------------------- matching helpers
@@ -287,6 +302,10 @@ class _Analyzer:
         self.kube_text = format_kubernetes_version(kube)
         self.panics = has_nil_event_panic(version)
         self.ignore_case = route_lookup_ignores_case(version)
+        self.shared = shared_router(version)
+        self.checks_kubeconfig = plugin_checks_kubeconfig(version)
+        self.chart_sources = frozenset(chart_default_source_names(version))
+        self.rejected: set[str] = set()
         self.findings: dict[str, list[Finding]] = {}
         self.doc_findings: list[Finding] = []
         self._seen: set[tuple[str, str, KeyPath]] = set()
@@ -380,12 +399,43 @@ class _Analyzer:
 
     # -- the whole file ---------------------------------------------------------------------
 
+    def kubeconfig_gap(self, spec: SourceSpec) -> str | None:
+        """Why the agent generates no kubeconfig for ``spec`` (None: it does)."""
+        rbac = spec.context.rbac
+        if rbac is None:
+            own = spec.origin == "values" and spec.name not in self.chart_sources
+            where = "has no context" if not spec.context.given else "has no context.rbac"
+            return where + (" (an alias you add gets none from the chart)" if own else "")
+        if rbac.types_empty and empty_rbac_means_no_kubeconfig(self.version):
+            return "has a context.rbac that names neither a user nor a group type"
+        return None
+
+    def table_key(self, spec: SourceSpec) -> str:
+        """Which routing table ``spec`` lands in: from v1.10.0 one per kubeconfig (sources with
+        equal RBAC share it), before that one per stream."""
+        if self.shared:
+            return repr(spec.context.rbac)
+        return f"source:{spec.name}"
+
     def run(self) -> Analysis:
         model = self.model
         self.reading_findings()
         specs = [s for s in model.sources.values() if s.plugin_key is not None]
         specs.sort(key=lambda s: (s.origin != "values",))
-        started = [s for s in specs if s.enabled and model.bound(s.name) and s.config is not None]
+        dispatched = [s for s in specs if s.enabled and model.bound(s.name)]
+        started: list[SourceSpec] = []
+        no_client: list[SourceSpec] = []  # v1.0.0: streamed without a kubeconfig
+        for spec in dispatched:
+            gap = self.kubeconfig_gap(spec)
+            if gap is not None and self.checks_kubeconfig:
+                self.reject_without_kubeconfig(spec, gap)
+            elif spec.config is None:
+                self.reject_config(spec)
+            elif gap is not None:
+                no_client.append(spec)
+                self.exit_without_kubeconfig(spec, gap)
+            else:
+                started.append(spec)
         started_names = {s.name for s in started}
 
         routes: list[_Route] = []
@@ -398,24 +448,32 @@ class _Analyzer:
             for spec in specs
             if spec.name in configs
         }
-        table: dict[str, set[str]] = {}
-        for name in started_names:
-            for route in per_source_routes[name]:
+        by_key: dict[str, dict[str, set[str]]] = {}
+        tables: dict[str, dict[str, set[str]]] = {}
+        for spec in started:
+            table = by_key.setdefault(self.table_key(spec), {})
+            tables[spec.name] = table
+            for route in per_source_routes[spec.name]:
                 table.setdefault(route.resource, set()).add(route.raw_type)
                 routes.append(route)
 
-        crash_causes = self.crash_causes(started)
-        exit_causes = self.exit_causes(started, per_source_routes, table)
+        crash_causes = self.crash_causes(started, per_source_routes, tables)
+        exit_causes = self.exit_causes(started, per_source_routes, tables)
+        exit_causes |= {s.name for s in no_client}
         verdict: ProcessVerdict = "crash" if crash_causes else "exit" if exit_causes else "healthy"
 
         self.binding_findings(specs)
-        if any(f.code in REFUSING_CODES for f in self.doc_findings):
+        if any(f.code in REFUSING_CODES and f.severity == "error" for f in self.doc_findings):
             verdict = "refused"  # the agent never starts: no plugin process at all
-        elif not started:
+        elif not started and not no_client:
             verdict = "not-started"
         for spec in specs:
+            self.decode_findings(spec)
             self.source_findings(
-                spec, spec.name in started_names, per_source_routes.get(spec.name, []), table
+                spec,
+                spec.name in started_names,
+                per_source_routes.get(spec.name, []),
+                tables.get(spec.name),
             )
 
         reports: list[SourceReport] = []
@@ -443,15 +501,27 @@ class _Analyzer:
                     f"fix {', '.join(culprits)}; every kubernetes source shares the process",
                     ISSUE_ONE_PROCESS,
                 )
-            informers = self.informers_of(
-                per_source_routes.get(spec.name, []), spec, table, is_started
+            refused = spec.name in self.rejected
+            informers = (
+                {entry.type: [] for entry in spec.config.resources}
+                if refused and spec.config is not None
+                else {}
+                if refused
+                else self.informers_of(
+                    per_source_routes.get(spec.name, []), spec, tables.get(spec.name), is_started
+                )
+            )
+            source_verdict: SourceVerdict = (
+                "rejected"
+                if refused and verdict != "refused"
+                else self.source_verdict(verdict, is_started or own is not None)
             )
             reports.append(
                 SourceReport(
                     name=spec.name,
                     enabled=spec.enabled,
                     bound=model.bound(spec.name),
-                    verdict=self.source_verdict(verdict, is_started),
+                    verdict=source_verdict,
                     informers=informers,
                     findings=self.findings.get(spec.name, []),
                     origin=spec.origin,
@@ -465,18 +535,28 @@ class _Analyzer:
                     ),
                 )
             )
-        if not started:
+        if not started and not no_client:
+            rejected = sorted(self.rejected)
             self.add(
                 None,
                 "BK024",
                 "no-kubernetes-source-started",
                 "info",
                 ("communications",) if not model.partial_overlay else ("sources",),
-                "no enabled botkube/kubernetes source is bound to an enabled platform, so the "
-                "plugin process is never started",
-                "bind a source under an enabled platform's bindings.sources",
+                (
+                    f"every bound botkube/kubernetes source is rejected ({', '.join(rejected)}), "
+                    "so the plugin process runs no source"
+                    if rejected
+                    else "no enabled botkube/kubernetes source is bound to an enabled platform, "
+                    "so the plugin process is never started"
+                ),
+                "fix the rejected sources (see their findings)"
+                if self.rejected
+                else "bind a source under an enabled platform's bindings.sources",
                 self.url("internal/source/scheduler.go", 170),
             )
+        for note in model.notes:
+            self.weak_finding(None, note)
         return Analysis(
             file=self.doc.name,
             botkube_version=self.version,
@@ -486,7 +566,7 @@ class _Analyzer:
             findings=self.doc_findings,
             model=model,
             _routes=routes,
-            _table=table,
+            _tables=tables,
             _configs=configs,
         )
 
@@ -496,11 +576,96 @@ class _Analyzer:
             return "inactive"
         return verdict
 
+    # -- sources the plugin never runs ---------------------------------------------------------
+
+    def kubeconfig_url(self) -> str:
+        old = not _since(self.version, "v1.9.0")
+        path = "internal/plugin/kubeconfig.go" if old else "pkg/plugin/kubeconfig.go"
+        line = 22 if not _since(self.version, "v1.3.0") else 26 if old else 34
+        return self.url(path, line)
+
+    def reject_without_kubeconfig(self, spec: SourceSpec, gap: str) -> None:
+        self.rejected.add(spec.name)
+        self.add(
+            spec.name,
+            "BK026",
+            "no-rbac-context",
+            "error",
+            spec.context.path if spec.context.given else spec.plugin_path,
+            f"this source {gap}, so the agent generates no kubeconfig for it and the plugin's "
+            "Stream refuses it before storing its config; the agent logs 'canceling streaming: "
+            "The kubeconfig data is missing ...' (#1048). The source never runs: no informers, "
+            "nothing delivered, and it cannot crash or stop the plugin process. A live run of "
+            "this file reproduces that rejection, not a panic",
+            "give the plugin a context, e.g. the chart's: context.rbac.group {type: Static, "
+            "prefix: '', static: {values: [botkube-plugins-default]}}",
+            self.kubeconfig_url(),
+        )
+
+    def exit_without_kubeconfig(self, spec: SourceSpec, gap: str) -> None:
+        self.add(
+            spec.name,
+            "BK026",
+            "no-rbac-context",
+            "error",
+            spec.context.path if spec.context.given else spec.plugin_path,
+            f"this source {gap}, so the agent generates no kubeconfig for it; {self.version}'s "
+            "Stream does not check that, and the source's goroutine cannot build a Kubernetes "
+            "client from an empty kubeconfig ('no configuration has been provided'): the plugin "
+            "process exits with status 1 about 2 s after start, taking every kubernetes source "
+            "with it",
+            "give the plugin a context, e.g. the chart's: context.rbac.group {type: Static, "
+            "prefix: '', static: {values: [botkube-plugins-default]}}",
+            self.kubeconfig_url(),
+        )
+
+    def reject_config(self, spec: SourceSpec) -> None:
+        problem = spec.rejected
+        if problem is None:  # pragma: no cover - config is None only with a rejection
+            return
+        self.rejected.add(spec.name)
+        self.add(
+            spec.name,
+            "BK027",
+            "config-rejected",
+            "error",
+            problem.path,
+            f"the plugin cannot decode this source's config ({problem.message}): merging the "
+            "config fails, Stream returns the error before the source is stored, and the agent "
+            "logs 'canceling streaming: while merging input configs: ...'. The source never "
+            "runs: no informers, nothing delivered, no crash",
+            "write the value with the type the plugin expects (see the plugin's config reference)",
+            self.url("internal/source/kubernetes/config/config.go"),
+        )
+
+    def decode_findings(self, spec: SourceSpec) -> None:
+        if spec.origin != "values":
+            return
+        for note in spec.notes:
+            self.weak_finding(spec.name, note)
+
+    def weak_finding(self, source: str | None, note: DecodeNote) -> None:
+        self.add(
+            source,
+            "BK028",
+            "weakly-typed-value",
+            "info",
+            note.path,
+            f"BotKube accepts this through its weakly typed decoder (koanf + mapstructure): "
+            f"{note.message}",
+            "write the value in the type BotKube expects to say what you mean",
+            DOCS_KUBERNETES_SOURCE,
+        )
+
     def informers_of(
-        self, routes: list[_Route], spec: SourceSpec, table: Mapping[str, set[str]], started: bool
+        self,
+        routes: list[_Route],
+        spec: SourceSpec,
+        table: Mapping[str, set[str]] | None,
+        started: bool,
     ) -> dict[str, list[str]]:
         """Lower-case informer types per resource this source receives (as if started)."""
-        if not started:
+        if not started or table is None:
             # What the source would get if it ran alone with its own table.
             table = {}
             for route in routes:
@@ -519,13 +684,31 @@ class _Analyzer:
 
     # -- crash and exit ---------------------------------------------------------------------
 
-    def crash_causes(self, started: list[SourceSpec]) -> set[str]:
+    def aftermath(self) -> str:
+        """What the agent does once the plugin process is dead, on this version."""
+        if has_health_monitor(self.version):
+            return (
+                "the agent restarts it up to plugins.restartPolicy.threshold times, then "
+                "deactivates it"
+            )
+        return (
+            f"{self.version} has no plugin health monitor (it comes with v1.4.0), so nothing "
+            "restarts or deactivates it: the plugin stays dead until the agent restarts"
+        )
+
+    def crash_causes(
+        self,
+        started: list[SourceSpec],
+        per_source: Mapping[str, list[_Route]],
+        tables: Mapping[str, Mapping[str, set[str]]],
+    ) -> set[str]:
         causes: set[str] = set()
+        site = nil_event_panic_site(self.version)
         for spec in started:
             cfg = spec.config
-            if cfg is None or cfg.event is not None or not cfg.resources:
+            if cfg is None:
                 continue
-            if self.panics:
+            if cfg.event is None and cfg.resources and site is not None:
                 causes.add(spec.name)
                 self.add(
                     spec.name,
@@ -535,12 +718,41 @@ class _Analyzer:
                     (*cfg.path, "event"),
                     f"source has {len(cfg.resources)} resources but no top-level config.event: "
                     f"BotKube {self.version} dereferences the missing event in mergeResourceEvents "
-                    "and the botkube/kubernetes plugin panics (SIGSEGV, exit status 2) before any "
-                    "informer starts; the agent restarts it until the restart threshold, then "
-                    "deactivates it",
+                    f"({site.rsplit('/', 1)[-1]}) and the botkube/kubernetes plugin panics "
+                    "(SIGSEGV, exit status 2) before any informer starts; "
+                    f"{self.aftermath()}",
                     "add a top-level config.event with types (e.g. types: [create, delete, error]),"
                     f" or upgrade to {FIRST_FIXED_VERSION}",
                     ISSUE_NIL_EVENT,
+                )
+                continue
+            if not has_nil_namespaces_panic(self.version) or cfg.namespaces is not None:
+                continue
+            table = tables.get(spec.name, {})
+            bare = [
+                r
+                for r in per_source[spec.name]
+                if r.namespaces is None and any(self.reaches(r, t, table) for t in INFORMER_TYPES)
+            ]
+            if bare:
+                causes.add(spec.name)
+                first = bare[0]
+                path = first.entry.path if first.entry is not None else first.type_path
+                self.add(
+                    spec.name,
+                    "BK031",
+                    "nil-namespaces-panic",
+                    "error",
+                    path,
+                    f"neither the source nor {first.resource!r} sets namespaces: BotKube "
+                    f"{self.version} reads the route's missing namespace constraints in "
+                    "matchEvent (registration.go:194) and the plugin panics (SIGSEGV, exit "
+                    "status 2) on the first event that passes its reason, message and name "
+                    "checks; objects that already exist replay as creates right after start. "
+                    f"{self.aftermath()}",
+                    "add config.namespaces.include: ['.*'] (or the namespaces you watch), or "
+                    "upgrade to v1.3.0 or later",
+                    self.url("internal/source/kubernetes/registration.go", 194),
                 )
         return causes
 
@@ -548,11 +760,12 @@ class _Analyzer:
         self,
         started: list[SourceSpec],
         per_source: Mapping[str, list[_Route]],
-        table: Mapping[str, set[str]],
+        tables: Mapping[str, Mapping[str, set[str]]],
     ) -> set[str]:
         causes: set[str] = set()
-        informed = {r for r, types in table.items() if types & set(OBJECT_ACTIONS)}
         for spec in started:
+            table = tables.get(spec.name, {})
+            informed = {r for r, types in table.items() if types & set(OBJECT_ACTIONS)}
             for route in per_source[spec.name]:
                 if route.resource not in informed or route.raw_type not in OBJECT_ACTIONS:
                     continue
@@ -575,8 +788,8 @@ class _Analyzer:
                         path,
                         f"type {route.resource!r} gets an informer ({route.raw_type}) but "
                         f"{check.detail}: the plugin logs 'Unable to parse resource' and "
-                        "exits with status 1 about 2 s after start, on every restart, taking "
-                        "every kubernetes source with it",
+                        "exits with status 1 about 2 s after start, taking every kubernetes "
+                        f"source with it; {self.aftermath()}",
                         fix,
                         ISSUE_ONE_PROCESS,
                     )
@@ -625,6 +838,7 @@ class _Analyzer:
                     f"define sources.{binding.source} or remove it from the bindings",
                     self.url("pkg/config/validator.go", 362),
                 )
+        self.rbac_findings()
         for spec in specs:
             if spec.origin != "values":
                 continue
@@ -668,6 +882,51 @@ class _Analyzer:
                     self.url("internal/source/scheduler.go", 170),
                 )
 
+    def rbac_findings(self) -> None:
+        """Upstream's ``validatePluginRBAC``: inside one ``bindings.sources`` list, every enabled
+        plugin of the same key must carry the same ``context.rbac`` (compared whole), or the
+        agent's config validation refuses the configuration and BotKube does not start. A
+        partial overlay has no lists; the suite binds all its sources in one webhook list."""
+        model = self.model
+        lists: dict[KeyPath, list[Binding]] = {}
+        for binding in model.bindings:
+            lists.setdefault(binding.list_path, []).append(binding)
+        if model.partial_overlay:
+            mine = [model.sources[n] for n in sorted(model.overlay_sources) if n in model.sources]
+            lists[("sources",)] = [
+                Binding(s.name, "the suite's webhook", s.path, ("sources",)) for s in mine
+            ]
+        for path, members in lists.items():
+            first: dict[str, tuple[Binding, RbacRule | None]] = {}
+            for binding in members:
+                spec = model.sources.get(binding.source)
+                if spec is None or spec.plugin_key is None or not spec.enabled:
+                    continue
+                rbac = spec.context.rbac
+                seen = first.setdefault(spec.plugin_key, (binding, rbac))
+                if seen[1] == rbac:
+                    continue
+                partial = path == ("sources",)
+                self.add(
+                    None,
+                    "BK029",
+                    "binding-rbac-differs",
+                    "warning" if partial else "error",
+                    spec.context.path if partial else binding.path,
+                    (
+                        "if these sources are bound in one bindings.sources list, as the suite "
+                        "binds a partial overlay's sources to its webhook, "
+                        if partial
+                        else f"{binding.carrier} binds "
+                    )
+                    + f"{seen[0].source!r} and {binding.source!r}, whose {spec.plugin_key} "
+                    "plugins have different context.rbac: the agent's config validation refuses "
+                    "the whole configuration ('Binding is referencing plugins of same kind with "
+                    "different RBAC') and BotKube does not start",
+                    "give every source in one bindings list the same context.rbac",
+                    self.url("pkg/config/validator.go"),
+                )
+
     # -- per source config findings -------------------------------------------------------------
 
     def source_findings(
@@ -675,7 +934,7 @@ class _Analyzer:
         spec: SourceSpec,
         started: bool,
         routes: list[_Route],
-        process_table: Mapping[str, set[str]],
+        process_table: Mapping[str, set[str]] | None,
     ) -> None:
         cfg = spec.config
         if cfg is None or spec.origin != "values":
@@ -701,13 +960,18 @@ class _Analyzer:
                     "nil-event-panic",
                     "warning",
                     (*cfg.path, "event"),
-                    f"not started now, but once bound this source panics BotKube {self.version}'s "
-                    "botkube/kubernetes plugin: it has resources and no top-level config.event",
-                    "add a top-level config.event with types before binding it",
+                    (
+                        "the plugin rejects this source now, but once it runs it panics "
+                        if name in self.rejected
+                        else "not started now, but once bound this source panics "
+                    )
+                    + f"BotKube {self.version}'s botkube/kubernetes plugin: it has resources "
+                    "and no top-level config.event",
+                    "add a top-level config.event with types before it runs",
                     ISSUE_NIL_EVENT,
                 )
-        table: Mapping[str, set[str]] = process_table
-        if not started:
+        table: Mapping[str, set[str]] = process_table or {}
+        if not started or process_table is None:
             own: dict[str, set[str]] = {}
             for route in routes:
                 own.setdefault(route.resource, set()).add(route.raw_type)
@@ -1014,7 +1278,8 @@ def _decide(analysis: Analysis, analyzer: _Analyzer, source: str, happening: Hap
     if not mine:
         return f"{source} does not watch {happening.resource}"
     wanted = "error" if happening.is_core_event else str(happening.action)
-    reaching = [r for r in mine if analyzer.reaches(r, wanted, analysis._table)]
+    table = analysis._tables.get(source, {})
+    reaching = [r for r in mine if analyzer.reaches(r, wanted, table)]
     if not reaching:
         spelled = sorted({r.raw_type for r in mine})
         if wanted == "error" or not any(analyzer.matches(r.raw_type, wanted) for r in mine):
@@ -1102,6 +1367,34 @@ def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
     return Forwarding(False, (), f"{what}: not delivered; " + "; ".join(shown))
 
 
+def live_run_caveats(analysis: Analysis) -> list[str]:
+    """One line per thing a live run of these values reproduces instead of the plugin running:
+    a source the plugin rejects (no kubeconfig, an undecodable config) and a configuration the
+    agent refuses. ``values`` and ``run`` print them, so nobody waits for a panic that cannot
+    come."""
+    out: list[str] = []
+    for report in analysis.sources:
+        if report.verdict != "rejected":
+            continue
+        for finding in report.findings:
+            if finding.code in {"BK026", "BK027"} and finding.severity == "error":
+                why = "it has no RBAC context" if finding.code == "BK026" else "its config"
+                out.append(
+                    f"source {report.name!r} is rejected by the plugin ({finding.code} "
+                    f"{finding.name}: {why}); a live run reproduces that rejection "
+                    "('canceling streaming: ...' in the agent log), not a panic, and the "
+                    "source delivers nothing"
+                )
+                break
+    for finding in analysis.findings:
+        if finding.code == "BK029" and finding.severity == "error":
+            out.append(
+                f"{finding.code} {finding.name}: the agent refuses this configuration, so a live "
+                "run shows BotKube failing to start, not the plugin's behaviour"
+            )
+    return out
+
+
 __all__ = [
     "DEFAULT_KUBERNETES_VERSION",
     "PLUGIN_NAME",
@@ -1113,4 +1406,5 @@ __all__ = [
     "effective_event",
     "effective_types",
     "forwarding",
+    "live_run_caveats",
 ]

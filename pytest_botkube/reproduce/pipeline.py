@@ -22,7 +22,13 @@ from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live.receiver import WebhookReceiver
 from pytest_botkube.live.wait import WaitFailed, hold_for, wait_until
 from pytest_botkube.model.events import Happening
-from pytest_botkube.model.semantics import PLUGIN_DOWN, Analysis, analyze, forwarding
+from pytest_botkube.model.semantics import (
+    PLUGIN_DOWN,
+    Analysis,
+    analyze,
+    forwarding,
+    live_run_caveats,
+)
 from pytest_botkube.readers.health import HealthVerdict, Healthz, parse_healthz
 from pytest_botkube.readers.logs import LogSummary
 from pytest_botkube.report.records import RunRecord, disagreements
@@ -361,6 +367,9 @@ class Runner:
             )
         except ValueError as exc:
             raise BadInput(str(exc)) from None
+        predicted = analyze(release.values, scenario.botkube_version, env.kubernetes_version)
+        for line in live_run_caveats(predicted):
+            self.progress.say(f"  note: {line}")
         problems: list[str] = []
         try:
             if self._install(release, problems):

@@ -21,6 +21,7 @@ from doubles.kubeapi_doctor import install_botkube
 
 from pytest_botkube.bundled import manifests_dir
 from pytest_botkube.cli import main
+from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS
 from pytest_botkube.scenario import find_scenario, kubernetes_source_aliases, thaw
 
 LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
@@ -187,20 +188,20 @@ def test_version_the_model_does_not_know_is_observed_but_not_passed(
     api_double: KubeApiDouble, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     values = values_of("fixed-v1.14.0")
-    values["image"] = {"tag": "v1.9.0"}
+    values["image"] = {"tag": "v0.18.0"}  # before the plugin architecture: not modelled
     profile = BotkubeProfile(
-        log=healthy_log("v1.9.0"),
+        log=healthy_log("v0.18.0"),
         healthz=healthz({a: ("Running", "0/10") for a in kubernetes_source_aliases(values)}),
     )
-    install_botkube(api_double, values, version="v1.9.0", profile=profile)
+    install_botkube(api_double, values, version="v0.18.0", profile=profile)
     code, out, _ = doctor(api_double, tmp_path, capsys, "--format", "json")
     report = json.loads(out)
     assert code == 1
     assert report["predicted"] is None
     assert report["observed"]["status"] == "running"
     assert report["problems"] == [
-        "no prediction for image tag v1.9.0: unknown BotKube version 'v1.9.0': the model knows "
-        "v1.10.0, v1.11.0, v1.12.0, v1.13.0, v1.14.0"
+        "no prediction for image tag v0.18.0: unknown BotKube version 'v0.18.0': the model "
+        f"covers the v1.x releases {', '.join(KNOWN_BOTKUBE_VERSIONS)}; did you mean v1.0.0?"
     ]
 
 

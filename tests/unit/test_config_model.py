@@ -6,6 +6,7 @@ import pytest
 from pytest_botkube.errors import BadInput
 from pytest_botkube.model.config import (
     CHART_DEFAULT_SOURCE_NAMES,
+    SourceSpec,
     ValuesModel,
     helm_merge,
     read_values,
@@ -251,45 +252,17 @@ def test_frozen_mappings_and_tuples_are_accepted():
     [
         ("sources: []", 1, "sources", "expected a mapping, got a list"),
         (
-            "sources:\n  s:\n    botkube/kubernetes:\n      enabled: true\n      config:\n"
-            "        resources: {type: v1/pods}",
-            6,
-            "sources.s.botkube/kubernetes.config.resources",
-            "expected a list, got a mapping",
-        ),
-        (
-            "sources:\n  s:\n    botkube/kubernetes:\n      config:\n        event:\n"
-            "          types: create",
-            6,
-            "sources.s.botkube/kubernetes.config.event.types",
-            "expected a list, got a string ('create')",
-        ),
-        (
             "sources:\n  s:\n    botkube/kubernetes:\n      enabled: yes please",
             4,
             "sources.s.botkube/kubernetes.enabled",
             "expected true or false",
         ),
         (
-            "sources:\n  s:\n    botkube/kubernetes:\n      config:\n        resources:\n"
-            "          - v1/pods",
-            6,
-            "sources.s.botkube/kubernetes.config.resources[0]",
-            "expected a mapping, got a string",
-        ),
-        (
-            "sources:\n  s:\n    botkube/kubernetes:\n      config:\n        labels:\n"
-            "          app: {x: 1}",
-            6,
-            "sources.s.botkube/kubernetes.config.labels.app",
-            "expected a string, got a mapping",
-        ),
-        (
             "communications:\n  g:\n    webhook:\n      enabled: true\n      bindings:\n"
-            "        sources: mine",
+            "        sources: {a: b}",
             6,
             "communications.g.webhook.bindings.sources",
-            "expected a list",
+            "expected a string, got a mapping",
         ),
         ("- a\n- b", None, "<root>", "expected a mapping, got a list"),
     ],
@@ -297,6 +270,7 @@ def test_frozen_mappings_and_tuples_are_accepted():
 def test_wrong_types_name_file_line_and_key(
     tmp_path: Path, body: str, line: int | None, key: str, problem: str
 ):
+    """What the agent's own decoder cannot convert stops the agent: bad input."""
     path = tmp_path / "values.yaml"
     path.write_text(body + "\n", encoding="utf-8")
     with pytest.raises(BadInput) as info:
@@ -306,6 +280,105 @@ def test_wrong_types_name_file_line_and_key(
     assert message.startswith(f"{where}: {key}: "), message
     assert problem in message
     assert "\n" not in message
+
+
+def _config(tmp_path: Path, body: str) -> SourceSpec:
+    text = "sources:\n  s:\n    botkube/kubernetes:\n      enabled: true\n      config:\n"
+    text += textwrap.indent(textwrap.dedent(body).strip(), " " * 8) + "\n"
+    return read(tmp_path, text).sources["s"]
+
+
+# Each case restates one mapstructure v1.5.0 weak rule (decode_hooks.go StringToSliceHookFunc,
+# mapstructure.go decodeSlice/decodeString/decodeBool/decodeMapFromSlice/decodeStructFromMap).
+WEAK = {
+    "types: create": ("types", ("create",), "one-item list"),
+    "types: 'create,delete'": ("types", ("create", "delete"), "split on commas"),
+    "types: 'create, delete'": ("types", ("create", " delete"), "split on commas"),
+    "types: ''": ("types", (), "split on commas"),
+    "types: 7": ("types", ("7",), "one-item list"),
+    "types: [true, 1.10]": ("types", ("1", "1.1"), "read as the string"),
+    "types: {}": ("types", (), "empty mapping"),
+    "Types: [delete]": ("types", ("delete",), "case-insensitive"),
+}
+
+
+@pytest.mark.parametrize("body", sorted(WEAK))
+def test_weak_list_and_string_rules_for_event_types(tmp_path: Path, body: str):
+    _what, expected, note = WEAK[body]
+    spec = _config(tmp_path, f"event:\n  {body}\nresources: []")
+    assert spec.rejected is None
+    assert spec.config is not None
+    assert spec.config.event is not None
+    assert spec.config.event.types == expected
+    assert any(note in n.message for n in spec.notes), spec.notes
+
+
+def test_weak_rules_for_resources_maps_bools_and_keys(tmp_path: Path):
+    spec = _config(
+        tmp_path,
+        """
+        event: {types: [create]}
+        resources:
+          Type: v1/pods
+          Labels: [{app: web}, {tier: true}]
+          Namespaces: {include: '.*'}
+          updateSetting: {includeDiff: 't', fields: 'a,b'}
+        filters: {nodeEventsChecker: 0, objectAnnotationChecker: 'F'}
+        """,
+    )
+    assert spec.rejected is None
+    config = spec.config
+    assert config is not None
+    (entry,) = config.resources  # a mapping is read as a one-item list
+    assert entry.type == "v1/pods"
+    assert dict(entry.labels) == {"app": "web", "tier": "1"}
+    assert entry.namespaces.include == (".*",)
+    assert entry.include_diff is True
+    assert entry.update_fields == ("a", "b")
+    assert config.node_events_checker is False
+    assert config.object_annotation_checker is False
+
+
+def test_top_level_keys_are_not_case_folded(tmp_path: Path):
+    """The plugin loads its defaults first, so the exact ``event`` key exists (nil) and the
+    user's ``Event`` is an extra key nobody reads: the source still has no event."""
+    spec = _config(tmp_path, "Event: {types: [create]}\nresources: [{type: v1/pods}]")
+    assert spec.config is not None
+    assert spec.config.event is None
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "problem"),
+    [
+        ("resources: [v1/pods]", "resources[0]", "expected a map, got a string"),
+        ("labels: {app: {x: 1}}", "labels[app]", "expected a string, got a mapping"),
+        ("namespaces: ['.*']", "namespaces", "expected a map, got a list"),
+        ("event: create", "event", "expected a map, got a string"),
+        (
+            "resources: [{type: v1/pods, updateSetting: {includeDiff: maybe}}]",
+            "resources[0].updateSetting.includeDiff",
+            "as bool",
+        ),
+    ],
+)
+def test_values_the_plugin_cannot_decode_reject_the_source(
+    tmp_path: Path, body: str, key: str, problem: str
+):
+    spec = _config(tmp_path, body)
+    assert spec.config is None
+    assert spec.rejected is not None
+    assert problem in spec.rejected.message
+    assert f"'{key}" in spec.rejected.message
+
+
+def test_bindings_given_as_a_string_are_split(tmp_path: Path):
+    model = read(
+        tmp_path,
+        MINE + "communications:\n  g:\n    webhook:\n      enabled: true\n"
+        "      bindings:\n        sources: 'mine,k8s-err-events'\n",
+    )
+    assert [b.source for b in model.bindings] == ["mine", "k8s-err-events"]
+    assert model.notes
 
 
 def test_empty_file_is_an_empty_overlay(tmp_path: Path):

@@ -14,6 +14,7 @@ sources:
   k8s-deployment-events:
     botkube/kubernetes:
       enabled: true
+      context: &ctx {rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}
       config:
         event: {types: [create]}
         resources:
@@ -21,6 +22,7 @@ sources:
   k8s-hpa-events:
     botkube/kubernetes:
       enabled: true
+      context: *ctx
       config:
         namespaces:
           include: [".*"]
@@ -37,6 +39,7 @@ sources:
   hpa:
     botkube/kubernetes:
       enabled: true
+      context: {rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}
       config:
         event: {types: [create, delete]}
         resources:
@@ -62,7 +65,7 @@ def test_crash_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert code == 1
     assert err == ""
     assert "error BK001 nil-event-panic" in out
-    assert f"at   {path}:12: sources.k8s-hpa-events.botkube/kubernetes.config.event" in out
+    assert f"at   {path}:14: sources.k8s-hpa-events.botkube/kubernetes.config.event" in out
     assert "https://github.com/kubeshop/botkube/issues/1474" in out
     assert "fix  add a top-level config.event" in out
     assert "error BK030 collateral-damage" in out
@@ -174,11 +177,12 @@ def test_bad_yaml_names_line_and_column(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_unknown_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     path = write(tmp_path, "crash.yaml", CRASH)
-    code, _, err = lint(capsys, str(path), "--botkube-version", "1.9.0")
+    code, _, err = lint(capsys, str(path), "--botkube-version", "1.9.2")
     assert code == 2
     line = _one_line_error(err)
-    assert "'1.9.0'" in line
+    assert "'1.9.2'" in line
     assert all(v in line for v in KNOWN_BOTKUBE_VERSIONS)
+    assert line.endswith("did you mean v1.9.1?")
 
 
 def test_bad_kubernetes_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -190,16 +194,22 @@ def test_bad_kubernetes_version(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "Kubernetes version 'latest'" in _one_line_error(err)
 
 
-def test_wrong_type_names_file_line_and_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_a_config_the_plugin_cannot_decode_rejects_the_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """``resources: apps`` is split into the list ``["apps"]``, whose item cannot become a
+    resource struct: the plugin rejects that source's stream (BK027), named by file:line."""
     path = write(
         tmp_path, "v.yaml", CRASH.replace("resources:\n          - type: apps", "resources: apps")
     )
     code, out, err = lint(capsys, str(path), "--botkube-version", "1.13.0")
-    assert code == 2
-    assert out == ""
-    line = _one_line_error(err)
-    assert f"{path}:7: sources.k8s-deployment-events.botkube/kubernetes.config.resources: " in line
-    assert "expected a list" in line
+    assert code == 1
+    assert err == ""
+    assert "error BK027 config-rejected" in out
+    assert (
+        f"at   {path}:8: sources.k8s-deployment-events.botkube/kubernetes.config.resources" in out
+    )
+    assert "'resources[0]' expected a map" in out
 
 
 def test_one_bad_file_among_several_is_bad_input(
@@ -230,7 +240,7 @@ def test_scenario_file_is_linted_through_its_values(
     path = write(tmp_path, "scenario.yaml", scenario)
     code, out, _ = lint(capsys, str(path))
     assert code == 1
-    assert f"at   {path}:15: sources.k8s-hpa-events.botkube/kubernetes.config.event" in out
+    assert f"at   {path}:17: sources.k8s-hpa-events.botkube/kubernetes.config.event" in out
     code, out, _ = lint(capsys, str(path), "--botkube-version", "1.14.0")
     assert code == 0
 

@@ -16,6 +16,7 @@ CRASHING = """\
   hpa:
     botkube/kubernetes:
       enabled: true
+      context: {rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}
       config:
         resources:
           - type: autoscaling/v2/horizontalpodautoscalers
@@ -25,6 +26,7 @@ FINE = """\
   hpa:
     botkube/kubernetes:
       enabled: true
+      context: {rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}
       config:
         event: {types: [create, delete]}
         resources:
@@ -64,12 +66,12 @@ def test_duplicate_source_follows_helm_and_warns_naming_both_lines(
     assert (got, data["verdict"]) == (code, verdict)
     (hpa,) = [s for s in data["sources"] if s["name"] == "hpa"]
     (dup,) = [f for f in hpa["findings"] if f["code"] == "BK040"]
-    assert dup["where"] == f"{path}:9: sources.hpa"
-    assert "lines 2 and 9" in dup["message"]
-    assert "keeps the last one (line 9)" in dup["message"]
+    assert dup["where"] == f"{path}:10: sources.hpa"
+    assert "lines 2 and 10" in dup["message"]
+    assert "keeps the last one (line 10)" in dup["message"]
     for finding in hpa["findings"]:  # every finding points into the block Helm keeps
         line = int(finding["where"].split(":")[1])
-        assert line >= 9, finding
+        assert line >= 10, finding
     # Helm agrees on which block is installed.
     rendered = render_values(real_helm_or_skip(), tmp_path, {}, text)
     assert isinstance(rendered, dict)
@@ -87,7 +89,7 @@ def test_boolean_and_integer_keys_are_printed_as_helm_spells_them(
     assert "warning BK041 key-not-a-string" in out
     assert f"at   {path}:2: sources.true" in out
     assert "key 'yes' is a boolean in YAML 1.1: Helm turns it into the string 'true'" in out
-    assert f"at   {path}:9: sources.1" in out
+    assert f"at   {path}:10: sources.1" in out
     rendered = render_values(real_helm_or_skip(), tmp_path, {}, "sources:\n" + text)
     assert isinstance(rendered, dict)
     assert set(rendered["sources"]) == {"true", "1"}
@@ -189,7 +191,7 @@ def test_dash_reads_standard_input(
     got, out, _ = lint(capsys, "-", "--botkube-version", "1.13.0")
     assert got == 1
     assert out.startswith("standard input: BotKube v1.13.0")
-    assert "at   standard input:5: sources.hpa.botkube/kubernetes.config.event" in out
+    assert "at   standard input:6: sources.hpa.botkube/kubernetes.config.event" in out
     got, _, err = lint(capsys, "-", "-", "--botkube-version", "1.13.0")
     assert got == 2
     assert "standard input (-) can be given once" in err

@@ -13,6 +13,7 @@ import pytest
 
 from pytest_botkube.cli._progress import StatusLine as Progress
 from pytest_botkube.errors import BadInput
+from pytest_botkube.model.config import CHART_DEFAULT_CONTEXT as CONTEXT
 from pytest_botkube.model.semantics import analyze
 from pytest_botkube.reproduce.pipeline import install_failure_hint, plugin_download_failure
 from pytest_botkube.reproduce.plan import plan_runs, workaround_values
@@ -20,7 +21,7 @@ from pytest_botkube.scenario import adhoc_scenario, find_scenario, freeze, thaw
 
 
 def _source(config: dict[str, object]) -> dict[str, object]:
-    return {"botkube/kubernetes": {"enabled": True, "config": config}}
+    return {"botkube/kubernetes": {"enabled": True, "context": CONTEXT, "config": config}}
 
 
 def test_workaround_adds_top_level_types_only_where_missing_and_stops_the_panic():

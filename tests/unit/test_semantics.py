@@ -18,9 +18,19 @@ def lint(tmp_path: Path, text: str, version: str, kube: str | None = None) -> An
     return analyze(load_yaml(path), version, kube)
 
 
-def source(name: str, config: str, enabled: str = "true") -> str:
+#: The chart's plugin context, which every user source needs to run (see BK026).
+CONTEXT = (
+    "      context:\n        rbac:\n          group:\n            type: Static\n"
+    "            static: {values: [botkube-plugins-default]}\n"
+)
+
+
+def source(name: str, config: str, enabled: str = "true", context: str = CONTEXT) -> str:
     body = textwrap.indent(textwrap.dedent(config).strip(), " " * 8)
-    return f"  {name}:\n    botkube/kubernetes:\n      enabled: {enabled}\n      config:\n{body}\n"
+    return (
+        f"  {name}:\n    botkube/kubernetes:\n      enabled: {enabled}\n{context}"
+        f"      config:\n{body}\n"
+    )
 
 
 def values(*sources: str, comms: str = "") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pytest_botkube.model.config import CHART_DEFAULT_CONTEXT as CONTEXT
 from pytest_botkube.model.events import Forwarding, Happening
 from pytest_botkube.model.semantics import analyze
 from pytest_botkube.readers.payload import Delivery
@@ -216,7 +217,7 @@ def test_empty_diff_renders() -> None:
 
 def _values(hpa_config: dict[str, object]) -> dict[str, object]:
     def source(config: dict[str, object]) -> dict[str, object]:
-        return {"botkube/kubernetes": {"enabled": True, "config": config}}
+        return {"botkube/kubernetes": {"enabled": True, "context": CONTEXT, "config": config}}
 
     return {
         "sources": {

@@ -1,0 +1,194 @@
+"""The model against behaviour re-derived from the upstream Go source, one section per root cause
+of issue 14, on every BotKube version where the cause applies.
+
+The expectations are written from the source at each tag (kubeshop/botkube and the koanf,
+mapstructure and apimachinery versions its go.mod pins), not from the model: each test names the
+upstream function it restates.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_botkube.model.semantics import Analysis, analyze
+from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS
+from pytest_botkube.yamlio import load_yaml
+
+ALL = KNOWN_BOTKUBE_VERSIONS
+CONTEXT = "{rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}"
+HPA = "autoscaling/v2/horizontalpodautoscalers"
+
+
+def lint(tmp_path: Path, text: str, version: str, kube: str | None = None) -> Analysis:
+    path = tmp_path / "values.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return analyze(load_yaml(path), version, kube)
+
+
+def source(name: str, config: str, context: str | None = CONTEXT) -> str:
+    body = textwrap.indent(textwrap.dedent(config).strip(), " " * 8)
+    ctx = f"      context: {context}\n" if context is not None else ""
+    return f"  {name}:\n    botkube/kubernetes:\n      enabled: true\n{ctx}      config:\n{body}\n"
+
+
+def values(*sources: str) -> str:
+    return "sources:\n" + "".join(sources)
+
+
+def codes(analysis: Analysis, name: str) -> set[str]:
+    return {f.code for f in analysis.source(name).findings}
+
+
+CRASHING = "namespaces: {include: ['.*']}\nresources:\n  - type: v1/pods"
+HEALTHY = "namespaces: {include: ['.*']}\nevent: {types: [create]}\nresources:\n  - type: v1/pods"
+
+
+# --------------------------------------------------------------------------- 1. RBAC context
+# pkg/plugin/kubeconfig.go GenerateKubeConfig returns nothing for a nil rbac (and, from v1.4.0,
+# for an rbac with neither a user nor a group type); source.go Stream calls
+# ValidateKubeConfigProvided before MergeConfigs and before storing the source (from v1.0.1).
+
+
+@pytest.mark.parametrize("version", ALL[1:])
+def test_a_source_without_rbac_context_is_rejected_and_cannot_crash(tmp_path: Path, version: str):
+    text = values(source("bare", CRASHING, context=None), source("ok", HEALTHY))
+    analysis = lint(tmp_path, text, version)
+    assert analysis.verdict == "healthy"
+    bare = analysis.source("bare")
+    assert bare.verdict == "rejected"
+    assert not bare.started
+    assert bare.cause is None
+    assert bare.informers == {"v1/pods": []}
+    assert "BK026" in codes(analysis, "bare")
+    # It would panic once it runs, which the finding says as a warning, not as the crash.
+    assert all(f.severity == "warning" for f in bare.findings if f.code == "BK001")
+    (finding,) = [f for f in bare.findings if f.code == "BK026"]
+    assert "kubeconfig data is missing" in finding.message
+    assert "an alias you add gets none from the chart" in finding.message
+    assert analysis.source("ok").verdict == "healthy"
+    assert analysis.exit_code == 1
+
+
+def test_v1_0_0_streams_without_a_kubeconfig_and_the_process_exits(tmp_path: Path):
+    """v1.0.0's Stream has no kubeconfig check: NewClient fails on the empty kubeconfig and
+    exitOnError ends the process with status 1."""
+    analysis = lint(tmp_path, values(source("bare", HEALTHY, context=None)), "v1.0.0")
+    assert analysis.verdict == "exit"
+    assert analysis.source("bare").cause == "exit"
+    assert "BK026" in codes(analysis, "bare")
+
+
+def test_v1_0_0_crash_beats_the_exit_of_a_source_without_kubeconfig(tmp_path: Path):
+    text = values(source("a-bare", HEALTHY, context=None), source("b-bad", CRASHING))
+    assert lint(tmp_path, text, "v1.0.0").verdict == "crash"
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_rbac_without_subject_types(tmp_path: Path, version: str):
+    """``rbac: {}``: no kubeconfig from v1.4.0; before, a kubeconfig without impersonation."""
+    text = values(source("empty", HEALTHY, context="{rbac: {}}"))
+    analysis = lint(tmp_path, text, version)
+    rejected = version not in ALL[: ALL.index("v1.4.0")]
+    assert (analysis.source("empty").verdict == "rejected") is rejected
+    assert ("BK026" in codes(analysis, "empty")) is rejected
+
+
+@pytest.mark.parametrize("version", ["v1.3.0", "v1.9.1", "v1.13.0", "v1.14.0"])
+def test_a_chart_default_source_keeps_the_charts_context_when_overridden(
+    tmp_path: Path, version: str
+):
+    """Helm merges the overlay into the chart's source: its context survives."""
+    text = values(source("k8s-all-events", HEALTHY, context=None))
+    analysis = lint(tmp_path, text, version)
+    report = analysis.source("k8s-all-events")
+    assert report.verdict == "healthy"
+    assert "BK026" not in codes(analysis, "k8s-all-events")
+
+
+def test_context_null_drops_the_charts_context(tmp_path: Path):
+    analysis = lint(tmp_path, values(source("k8s-all-events", HEALTHY, context="null")), "v1.13.0")
+    assert analysis.source("k8s-all-events").verdict == "rejected"
+
+
+@pytest.mark.parametrize("version", ["v1.0.0", "v1.9.1", "v1.13.0", "v1.14.0"])
+def test_one_binding_list_with_different_rbac_is_refused(tmp_path: Path, version: str):
+    """pkg/config/validator.go validatePluginRBAC: same plugin, different RBAC, one list."""
+    other = "{rbac: {group: {type: Static, static: {values: [team-a]}}}}"
+    comms = (
+        "communications:\n  g:\n    webhook:\n      enabled: true\n      url: http://x\n"
+        "      bindings:\n        sources: [a, b]\n"
+    )
+    text = values(source("a", HEALTHY), source("b", HEALTHY, context=other)) + comms
+    analysis = lint(tmp_path, text, version)
+    refused = [f for f in analysis.findings if f.code == "BK029"]
+    assert refused
+    assert refused[0].severity == "error"
+    assert "does not start" in refused[0].message
+    same = values(source("a", HEALTHY), source("b", HEALTHY)) + comms
+    assert not [f for f in lint(tmp_path, same, version).findings if f.code == "BK029"]
+
+
+# --------------------------------------------------------------------------- 4. weak decoding
+# pkg/plugin/config.go (pkg/pluginx before v1.9.0) loads the config with koanf and unmarshals it
+# with koanf's default decoder config: mapstructure WeaklyTypedInput plus a string-to-slice hook
+# on "," (koanf v1.4.4/v1.4.5 UnmarshalWithConf; mapstructure v1.5.0 on every tag).
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_comma_separated_types_are_a_list(tmp_path: Path, version: str):
+    config = """
+        namespaces: {include: '.*'}
+        event: {types: 'create,delete'}
+        resources:
+          - type: v1/pods
+          - type: apps/v1/deployments
+            event: {types: error}
+    """
+    analysis = lint(tmp_path, values(source("s", config)), version)
+    assert analysis.verdict == "healthy"
+    report = analysis.source("s")
+    assert report.informers == {"v1/pods": ["create", "delete"], "apps/v1/deployments": ["error"]}
+    notes = [f for f in report.findings if f.code == "BK028"]
+    assert {f.severity for f in notes} == {"info"}
+    assert any("split on commas" in f.message for f in notes)
+
+
+def test_a_space_after_the_comma_is_kept_and_registers_nothing(tmp_path: Path):
+    config = (
+        "namespaces: {include: '.*'}\nevent: {types: 'create, delete'}\n"
+        "resources: [{type: v1/pods}]"
+    )
+    analysis = lint(tmp_path, values(source("s", config)), "v1.13.0")
+    assert analysis.source("s").informers == {"v1/pods": ["create"]}
+    assert "BK010" in codes(analysis, "s")  # ' delete' is not a BotKube event type
+
+
+@pytest.mark.parametrize("version", ["v1.0.0", "v1.9.1", "v1.13.0", "v1.14.0"])
+def test_an_undecodable_config_rejects_the_source_without_a_crash(tmp_path: Path, version: str):
+    """``namespaces: ['.*']`` cannot become RegexConstraints: MergeConfigs fails in Stream."""
+    config = "namespaces: ['.*']\nresources: [{type: v1/pods}]"  # would also panic (no event)
+    analysis = lint(tmp_path, values(source("bad", config), source("ok", HEALTHY)), version)
+    assert analysis.verdict == "healthy"
+    assert analysis.source("bad").verdict == "rejected"
+    assert "BK027" in codes(analysis, "bad")
+    assert analysis.source("ok").verdict == "healthy"
+
+
+def test_values_says_a_live_run_reproduces_the_rejection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from pytest_botkube.cli import main
+
+    path = tmp_path / "bare.yaml"
+    path.write_text(values(source("my-hpa", CRASHING, context=None)), encoding="utf-8")
+    assert main(["values", str(path), "--botkube-version", "v1.13.0"]) == 0
+    out, err = capsys.readouterr()
+    assert "my-hpa" in out
+    assert err.startswith("note: source 'my-hpa' is rejected by the plugin (BK026")
+    assert "not a panic" in err
+    path.write_text(values(source("my-hpa", CRASHING)), encoding="utf-8")
+    assert main(["values", str(path), "--botkube-version", "v1.13.0"]) == 0
+    assert capsys.readouterr().err == ""
