@@ -30,7 +30,7 @@ _HEADLINE = {
     "crash": "CRASH: the botkube/kubernetes plugin panics; no kubernetes source delivers anything",
     "exit": "EXIT LOOP: the botkube/kubernetes plugin exits with status 1 at start; no "
     "kubernetes source delivers anything",
-    "failing": "FAILING: a plugin in the log is crashing or deactivated",
+    "failing": "FAILING: a plugin in the log is crashing or deactivated, or the agent died",
     "healthy": "HEALTHY: the botkube/kubernetes plugin keeps running",
     "not-started": "NOT STARTED: no botkube/kubernetes source is started; nothing is delivered "
     "from Kubernetes",

@@ -346,7 +346,13 @@ def classify(block: Block) -> Classified:
                 log_lines=_as_plugin_output(lines),
                 log_format="go-trace",
             )
-        return Classified(block, "other", "a Go panic trace of some other program")
+        return Classified(
+            block,
+            "log",
+            "raw Go panic trace (the agent's own: no kubernetes plugin frame)",
+            log_lines=lines,
+            log_format="go-trace",
+        )
 
     if commands:
         return Classified(

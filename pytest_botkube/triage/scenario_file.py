@@ -150,6 +150,11 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
     values = thaw(t.values)
     suite = analyze(values, version, DEFAULT_KUBERNETES_VERSION)
     verdict = suite.verdict
+    if verdict not in ("crash", "exit", "healthy"):
+        raise BadInput(
+            f"{t.name}: --write-scenario: the model predicts {verdict} (no kubernetes plugin "
+            "process to observe); a scenario needs a source that starts"
+        )
     namespace = f"bk-{re.sub(r'[^a-z0-9-]+', '-', name)}-3f2a9c"
     draft_scenario = Scenario(
         name=name,

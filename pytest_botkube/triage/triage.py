@@ -30,7 +30,13 @@ from pytest_botkube.model.versions import (
     KNOWN_BOTKUBE_VERSIONS,
     parse_kubernetes_version,
 )
-from pytest_botkube.readers.known import KNOWN_ISSUES, KnownIssue, KnownMatch, match_known_detail
+from pytest_botkube.readers.known import (
+    KNOWN_ISSUES,
+    KnownIssue,
+    KnownMatch,
+    match_agent_known,
+    match_known_detail,
+)
 from pytest_botkube.readers.logs import LogSummary, PluginTimeline, read_log
 from pytest_botkube.reproduce.plan import WORKAROUND_TYPES, workaround_values
 from pytest_botkube.triage.classify import Classified, classify
@@ -172,17 +178,21 @@ class Triage:
         for word in ("crash", "exit"):
             if self.predicted == word or self.seen == word:
                 return word
-        if self.seen == "failing" or any(s != "running" for s in self.other_plugins.values()):
+        if self.predicted == "refused":
+            return "refused"
+        broken = {"crashing", "deactivated", "exited"}
+        agent_down = self.log is not None and self.log.agent_down
+        if self.seen == "failing" or agent_down or broken & set(self.other_plugins.values()):
             return "failing"
-        if self.predicted == "healthy" or self.seen == "healthy":
-            return "healthy"
+        if self.predicted in ("healthy", "not-started") or self.seen == "healthy":
+            return str(self.predicted or "healthy")
         return "unknown"
 
     @property
     def exit_code(self) -> int:
         if not self.usable:
             return 2
-        return 1 if self.verdict in ("crash", "exit", "failing") else 0
+        return 1 if self.verdict in ("crash", "exit", "failing", "refused") else 0
 
     def nothing_usable(self) -> str:
         """The one line for a report with no values and no log."""
@@ -331,7 +341,7 @@ def _seen(summary: LogSummary) -> tuple[Seen | None, str, KnownMatch | None]:
         return "crash", "plugin process exited with status 2 (a Go panic)", match
     if 1 in timeline.exit_statuses:
         return "exit", "plugin process exited with status 1", match
-    if timeline.status not in ("running", "unknown"):  # unknown: named, no start, no failure
+    if timeline.status in ("crashing", "deactivated", "exited"):
         return "failing", _failing(timeline), match
     if timeline.informers_registered:
         return "healthy", "'Registering informers...' logged and no exit or restart", match
@@ -427,6 +437,10 @@ def _known(t: Triage, match: KnownMatch | None) -> KnownRef | None:
         return KnownRef(by_model, ("model",), model_evidence)
     if match is not None:
         return KnownRef(match.issue, ("log",), match.evidence)
+    if t.log is not None:
+        agent = match_agent_known(t.log)
+        if agent:
+            return KnownRef(agent[0].issue, ("log",), agent[0].evidence)
     return None
 
 
@@ -608,7 +622,16 @@ def _evidence(doc: Document, blocks: Sequence[Classified]) -> tuple[list[Evidenc
     for c in blocks:
         where = f"block {c.block.index} ({c.kind})"
         if c.kind == "log":
-            botkube += botkube_evidence(c.block.text, where, log=True)
+            # the log reader's own reading: plugin paths, registration lines, release URLs
+            summary = read_log(c.log_lines)
+            if summary.version is not None:
+                botkube.append(
+                    Evidence(summary.version, "plugin-binary", where, summary.version_source or "")
+                )
+            for name, timeline in sorted(summary.plugins.items()):
+                if timeline.version is not None and summary.version is None:
+                    text = timeline.binary or f"{name} {timeline.version}"
+                    botkube.append(Evidence(timeline.version, "plugin-binary", where, text))
         elif c.kind in ("set", "values-file", "other", "kubectl", "values"):
             found = botkube_evidence(c.block.text, where, log=c.kind in ("values", "kubectl"))
             for command in c.commands:

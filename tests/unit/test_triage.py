@@ -318,3 +318,37 @@ def test_readme_example_is_what_the_command_prints(
     assert len(checked) >= 12
     for line in checked:
         assert line in out, f"README capture line no longer printed: {line!r}"
+
+
+def test_an_agent_panic_without_a_kubernetes_frame_is_the_agents(
+    capsys: pytest.CaptureFixture[str],
+):
+    report = (
+        "Botkube v1.14.0 restarts every few hours:\n\n```\n"
+        "panic: send on closed channel\n\n"
+        "goroutine 212 [running]:\n"
+        "github.com/kubeshop/botkube/pkg/bot.(*SocketSlack).Start.func2()\n"
+        "\t/home/runner/work/botkube/botkube/pkg/bot/socketslack.go:180 +0x2b5\n"
+        "```\n"
+    )
+    t = triage_report(report, "agent-panic.md")
+    assert [c.kind for c in t.blocks] == ["log"]
+    assert t.log is not None
+    assert t.log.agent_down
+    assert "kubernetes" not in t.plugin_statuses()
+    assert t.verdict == "failing"
+    assert t.exit_code == 1
+
+
+def test_a_config_that_starts_no_source_is_not_a_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    report = tmp_path / "quiet.md"
+    report.write_text(
+        "On Botkube v1.14.0 nothing arrives:\n\n```yaml\nsources:\n  mine:\n"
+        "    botkube/kubernetes:\n      enabled: false\n```\n"
+    )
+    assert main(["triage", str(report)]) == 0
+    assert "NOT STARTED" in capsys.readouterr().out
+    assert main(["triage", str(report), "--write-scenario", str(tmp_path / "out")]) == 2
+    assert "predicts not-started" in capsys.readouterr().err
