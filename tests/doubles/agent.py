@@ -72,7 +72,8 @@ VIOLATIONS: dict[str, str] = {
     "gets there, and left out where it does",
     "parse-error-line": "the 'Unable to parse resource' line is left out",
     "drop-deliveries": "nothing the model predicts is delivered",
-    "unforwarded": "the HPA's Normal SuccessfulRescale Event is delivered (BotKube never does)",
+    "unforwarded": "the HPA's Normal SuccessfulRescale Event is delivered, LATE s after the "
+    "rescale (BotKube never forwards it)",
     "extra-source": "each delivery is also sent on behalf of a source that does not forward it",
 }
 LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
@@ -332,28 +333,42 @@ def payload(happening: Happening, source: str, cluster: str) -> dict[str, Any]:
     return {"source": source, "data": data, "timeStamp": "0001-01-01T00:00:00Z"}
 
 
-def _deliveries(
-    analysis: Analysis, violations: frozenset[str]
-) -> Callable[[DeliveryContext], list[dict[str, Any]] | None]:
+#: How long after the rescale the ``unforwarded`` delivery comes: late enough to land inside a
+#: quiet window of a second or more that starts right after the rescale, as a late event would.
+LATE = 0.5
+
+
+def _deliveries(analysis: Analysis, violations: frozenset[str]) -> list[PlannedDelivery]:
     started = sorted(s.name for s in analysis.sources if s.started)
 
-    def at_rescale(ctx: DeliveryContext) -> list[dict[str, Any]] | None:
+    def mine(ctx: DeliveryContext) -> list[Happening]:
         if ctx.obj is None or ctx.obj["metadata"].get("namespace") != ctx.release.namespace:
-            return None  # another release's workload: not simulated (module doc)
+            return []  # another release's workload: not simulated (module doc)
+        return workload_happenings(ctx)
+
+    def forwarded(ctx: DeliveryContext) -> list[dict[str, Any]]:
+        if "drop-deliveries" in violations:
+            return []
         bodies = []
-        for happening in workload_happenings(ctx):
+        for happening in mine(ctx):
             sources = list(forwarding(analysis, happening).sources)
-            if "drop-deliveries" in violations:
-                sources = []
-            if "unforwarded" in violations and happening.reason == "SuccessfulRescale":
-                sources = started[:1] or ["k8s-hpa-events"]
             if sources and "extra-source" in violations:
-                others = [a for a in started if a not in sources] or ["k8s-extra-events"]
-                sources.append(others[0])
+                sources += [a for a in started if a not in sources][:1] or ["k8s-extra-events"]
             bodies += [payload(happening, s, ctx.release.cluster_name) for s in sources]
         return bodies
 
-    return at_rescale
+    def unforwarded(ctx: DeliveryContext) -> list[dict[str, Any]]:
+        source = started[0] if started else "k8s-hpa-events"
+        return [
+            payload(h, source, ctx.release.cluster_name)
+            for h in mine(ctx)
+            if h.reason == "SuccessfulRescale"
+        ]
+
+    planned = [PlannedDelivery("rescale", forwarded)]
+    if "unforwarded" in violations:
+        planned.append(PlannedDelivery("rescale", unforwarded, delay=LATE))
+    return planned
 
 
 # ------------------------------------------------------------------------------ the agent
@@ -399,7 +414,7 @@ def behaviour(release: Release, violations: frozenset[str] = frozenset()) -> Bot
     return BotkubeProfile(
         healthz=healthz(analysis, threshold, violations),
         log=_AgentLog(analysis, release.values, threshold, violations).text(),
-        deliveries=[PlannedDelivery("rescale", _deliveries(analysis, violations))],
+        deliveries=_deliveries(analysis, violations),
     )
 
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +19,8 @@ import pytest
 import yaml
 from doubles import agent
 from doubles.charts import chart_tgz
-from doubles.fixtures import Sandbox, make_sandbox, run_e2e_suite
-from doubles.kubeapi import KubeApiDouble, RecordedRequest
+from doubles.fixtures import Rehearsal, make_sandbox, use_env
+from doubles.kubeapi import KubeApiDouble
 from doubles.recorder import Call
 
 from pytest_botkube.bundled import manifests_dir
@@ -31,67 +28,6 @@ from pytest_botkube.live.kind import NODE_IMAGE
 from pytest_botkube.scenario import load_scenarios
 
 ALL = [s.name for s in load_scenarios()]
-
-
-@dataclass
-class Rehearsal:
-    pytester: pytest.Pytester
-    double: KubeApiDouble
-    sandbox: Sandbox
-    monkeypatch: pytest.MonkeyPatch
-
-    @property
-    def artifacts(self) -> Path:
-        return self.pytester.path / "artifacts"
-
-    def violate(self, *violations: str) -> None:
-        """The agent double injects ``violations`` into every release (the inner pytest and
-        its helm inherit the environment; monkeypatch restores it)."""
-        self.monkeypatch.setenv(agent.VIOLATION_ENV, ",".join(violations))
-
-    def run(self, *args: str, timeout: float = 240) -> pytest.RunResult:
-        return run_e2e_suite(self.pytester, *args, artifacts=self.artifacts, timeout=timeout)
-
-    def calls(self, tool: str | None = None) -> list[Call]:
-        return self.sandbox.calls(tool)
-
-    def installs(self) -> list[Call]:
-        return [c for c in self.calls("helm") if c.argv[:1] == ("upgrade",)]
-
-    def uninstalls(self) -> list[Call]:
-        return [c for c in self.calls("helm") if c.argv[:1] == ("uninstall",)]
-
-    def kind(self, *command: str) -> list[Call]:
-        return [c for c in self.calls("kind") if c.argv[: len(command)] == command]
-
-    def api(self, method: str, path_regex: str) -> list[RecordedRequest]:
-        return self.double.requests_to(method, path_regex)
-
-
-def _use_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    """The inner pytest inherits this process's environment (pytester offers no other way);
-    monkeypatch restores it after the test."""
-    for key in [k for k in os.environ if k.startswith("BOTKUBE_")]:
-        monkeypatch.delenv(key)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
-def e2e_double() -> Iterator[KubeApiDouble]:
-    """The API double with a synchronous HPA controller: the Events exist once the HPA does."""
-    with KubeApiDouble(hpa_sync_delay=0) as double:
-        yield double
-
-
-@pytest.fixture
-def rehearsal(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, e2e_double: KubeApiDouble
-) -> Rehearsal:
-    sandbox = make_sandbox(pytester.path / "sandbox", e2e_double.url)
-    _use_env(monkeypatch, sandbox.env)
-    e2e_double.set_profile("*", agent.model_agent())
-    return Rehearsal(pytester, e2e_double, sandbox, monkeypatch)
 
 
 def _values_installed(rehearsal: Rehearsal, call: Call) -> dict[str, Any]:
@@ -339,7 +275,7 @@ def test_missing_tools_skip_or_fail_with_the_reason(
     require: bool,
 ):
     sandbox = make_sandbox(pytester.path / "sandbox", e2e_double.url, tools, extra)
-    _use_env(monkeypatch, sandbox.env)
+    use_env(monkeypatch, sandbox.env)
     rehearsal = Rehearsal(pytester, e2e_double, sandbox, monkeypatch)
     args = ["--botkube-scenario", ONE, "--botkube-scenario", "crash-v1.13.0", "-rsE"]
     result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))

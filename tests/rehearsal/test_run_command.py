@@ -11,10 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,59 +18,18 @@ import pytest
 import yaml
 from doubles import agent
 from doubles.charts import closed_port_url
-from doubles.fixtures import Sandbox, make_sandbox
+from doubles.fixtures import RunCommand, make_sandbox
 from doubles.kubeapi import BotkubeProfile, KubeApiDouble
-from doubles.recorder import Call
 from doubles.standins._common import FAIL_ENV
 
 from pytest_botkube.reproduce.plan import workaround_values
 from pytest_botkube.scenario import load_scenarios
 
 SCENARIOS = {s.name: s for s in load_scenarios()}
-# Small waits: the double answers at once; the quiet window only needs to see no delivery.
-FAST = [
-    "--no-download", "--quiet-window=0.3", "--event-timeout=5", "--start-timeout=5",
-    "--health-timeout=5", "--teardown-timeout=5", "--start-grace=0",
-]  # fmt: skip
 TOKEN = "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
 PHASES = ("cluster", "image", "receiver", "receiver probe", "install", "plugin start",
           "workload", "rescale", "watching health", "quiet window", "teardown",
           "cluster stop")  # fmt: skip
-
-
-@dataclass
-class Run:
-    double: KubeApiDouble
-    sandbox: Sandbox
-    cwd: Path
-
-    def violate(self, *violations: str) -> None:
-        """The agent double injects ``violations`` (each may be scoped ``name@namespace-glob``)."""
-        self.sandbox.env[agent.VIOLATION_ENV] = ",".join(violations)
-
-    def __call__(self, *args: str, fast: bool = True) -> subprocess.CompletedProcess[str]:
-        # FAST first: a test's own option of the same name comes later and wins
-        argv = [sys.executable, "-m", "pytest_botkube.cli", "run", *(FAST if fast else ()), *args]
-        return subprocess.run(argv, env=self.sandbox.env, cwd=self.cwd, capture_output=True,
-                              text=True, timeout=120, check=False)  # fmt: skip
-
-    def calls(self, tool: str | None = None) -> list[Call]:
-        return self.sandbox.calls(tool)
-
-    def helm(self, verb: str) -> list[Call]:
-        return [c for c in self.calls("helm") if c.argv[:1] == (verb,)]
-
-
-@pytest.fixture
-def double() -> Iterator[KubeApiDouble]:
-    with KubeApiDouble(hpa_sync_delay=0) as api:
-        api.set_profile("*", agent.model_agent())
-        yield api
-
-
-@pytest.fixture
-def run(tmp_path: Path, double: KubeApiDouble) -> Run:
-    return Run(double, make_sandbox(tmp_path / "sandbox", double.url), tmp_path)
 
 
 def _phase_lines(stderr: str) -> list[str]:
@@ -87,7 +42,7 @@ def _phase_lines(stderr: str) -> list[str]:
     return found
 
 
-def _cleaned_up(run: Run) -> None:
+def _cleaned_up(run: RunCommand) -> None:
     """Every install was uninstalled (same release, same namespace) and its namespace deleted."""
     installs, uninstalls = run.helm("upgrade"), run.helm("uninstall")
     assert [c.argv[1] for c in installs] == [c.argv[1] for c in uninstalls]
@@ -98,7 +53,7 @@ def _cleaned_up(run: Run) -> None:
     assert not run.double.releases
 
 
-def test_scenario_run_prints_phases_live_restarts_and_the_verdict(run: Run):
+def test_scenario_run_prints_phases_live_restarts_and_the_verdict(run: RunCommand):
     done = run("crash-v1.13.0")
     assert done.returncode == 0, done.stderr + done.stdout
     phases = _phase_lines(done.stderr)
@@ -128,7 +83,7 @@ def test_scenario_run_prints_phases_live_restarts_and_the_verdict(run: Run):
     _cleaned_up(run)
 
 
-def test_compare_with_workaround_runs_three_releases_on_one_cluster(run: Run):
+def test_compare_with_workaround_runs_three_releases_on_one_cluster(run: RunCommand):
     _, added = workaround_values(SCENARIOS["crash-v1.13.0"].values)
     assert added == ["sources.k8s-hpa-events.botkube/kubernetes.config.event.types"]
 
@@ -183,7 +138,9 @@ def test_compare_with_workaround_runs_three_releases_on_one_cluster(run: Run):
     _cleaned_up(run)
 
 
-def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(run: Run, tmp_path: Path):
+def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(
+    run: RunCommand, tmp_path: Path
+):
     crash = SCENARIOS["crash-v1.13.0"]
     values = crash.overlay()
     # The reporter's own webhook binds both sources (the run swaps in its receiver's URL); a
@@ -231,7 +188,7 @@ def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(run: Ru
     _cleaned_up(run)
 
 
-def test_mismatch_exits_1_and_still_cleans_up(run: Run):
+def test_mismatch_exits_1_and_still_cleans_up(run: RunCommand):
     run.violate("status")
     done = run("control-healthy-v1.13.0")
     assert done.returncode == 1, done.stderr + done.stdout
@@ -239,20 +196,6 @@ def test_mismatch_exits_1_and_still_cleans_up(run: Run):
     assert "result: MISMATCH in control-healthy-v1.13.0 (1/1 runs)" in done.stdout
     _cleaned_up(run)
     assert len([c for c in run.calls("kind") if c.argv[:2] == ("delete", "cluster")]) == 1
-
-
-def test_model_disagreement_fails_a_model_judged_run_loudly(run: Run):
-    """The workaround run has no scenario of its own: the model judges it, and a plugin that
-    shows up deactivated anyway (injected into that run only) is a disagreement, shown loudly,
-    exit 1."""
-    run.violate(f"status@{agent.namespace_glob('crash-v1.13.0+workaround')}")
-    done = run("crash-v1.13.0", "--with-workaround")
-    assert done.returncode == 1, done.stderr + done.stdout
-    assert re.search(r"^crash-v1.13.0\+workaround .*!! MODEL DISAGREES !!$", done.stdout, re.M)
-    assert ("!! MODEL DISAGREES !! crash-v1.13.0+workaround: plugin status: predicted Running, "
-            "observed Deactivated") in done.stdout  # fmt: skip
-    assert "result: MISMATCH in crash-v1.13.0+workaround (1/2 runs)" in done.stdout
-    _cleaned_up(run)
 
 
 @pytest.mark.parametrize(
@@ -273,7 +216,7 @@ def test_model_disagreement_fails_a_model_judged_run_loudly(run: Run):
          "workaround-without-panicking-version", "values-without-version", "report-on-a-file"],
 )  # fmt: skip
 def test_bad_input_exits_2_before_any_tool_runs(
-    run: Run, tmp_path: Path, args: list[str], message: str
+    run: RunCommand, tmp_path: Path, args: list[str], message: str
 ):
     values = tmp_path / "values.yaml"
     values.write_text("sources: {}\n", encoding="utf-8")
@@ -297,13 +240,13 @@ def test_bad_input_exits_2_before_any_tool_runs(
 )
 def test_environment_unavailable_exits_3_naming_what_is_missing(
     tmp_path: Path,
-    double: KubeApiDouble,
+    e2e_double: KubeApiDouble,
     tools: tuple[str, ...],
     extra: dict[str, str],
     reason: str,
 ):
-    sandbox = make_sandbox(tmp_path / "sandbox", double.url, tools, extra)
-    run = Run(double, sandbox, tmp_path)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, tools, extra)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     done = run("crash-v1.13.0")
     assert done.returncode == 3, done.stderr + done.stdout
     assert re.search(r"cluster\s+FAILED", done.stderr)
@@ -311,12 +254,12 @@ def test_environment_unavailable_exits_3_naming_what_is_missing(
     assert last.startswith("botkube-repro run: error: ")
     assert reason in last
     assert [c for c in run.calls() if c.tool != "docker"] == []
-    assert double.requests == []
+    assert e2e_double.requests == []
     assert done.stdout == ""
 
 
 @pytest.mark.parametrize(("moment", "phase"), [("install", "install"), ("hpa", "workload")])
-def test_ctrl_c_tears_down_and_exits_130(run: Run, moment: str, phase: str):
+def test_ctrl_c_tears_down_and_exits_130(run: RunCommand, moment: str, phase: str):
     """The double sends SIGINT to helm's parent (the run) while helm installs, or when the
     HPA is created."""
     run.double.set_profile("*", agent.model_agent(sigint_on=moment))
@@ -330,11 +273,11 @@ def test_ctrl_c_tears_down_and_exits_130(run: Run, moment: str, phase: str):
     assert run.sandbox.run("kind", "get", "clusters").stdout == ""
 
 
-def test_helm_install_refused_is_a_failed_run(tmp_path: Path, double: KubeApiDouble):
+def test_helm_install_refused_is_a_failed_run(tmp_path: Path, e2e_double: KubeApiDouble):
     error = "Error: INSTALLATION FAILED: values don't meet the specifications of the schema"
     extra = {FAIL_ENV: json.dumps({"helm upgrade": error})}
-    sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra=extra)
-    run = Run(double, sandbox, tmp_path)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=extra)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     done = run("crash-v1.13.0")
     assert done.returncode == 1, done.stderr + done.stdout
     assert "problem: helm install failed:" in done.stdout
@@ -342,10 +285,12 @@ def test_helm_install_refused_is_a_failed_run(tmp_path: Path, double: KubeApiDou
     assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")
 
 
-def test_no_chart_source_answering_is_3_naming_each_source(tmp_path: Path, double: KubeApiDouble):
+def test_no_chart_source_answering_is_3_naming_each_source(
+    tmp_path: Path, e2e_double: KubeApiDouble
+):
     down = closed_port_url()
-    sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra={"BOTKUBE_CHART": down})
-    run = Run(double, sandbox, tmp_path)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra={"BOTKUBE_CHART": down})
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     done = run("crash-v1.13.0")
     assert done.returncode == 3, done.stderr + done.stdout
     assert f"cannot get the BotKube chart botkube v1.13.0: {down}/index.yaml:" in done.stderr
@@ -366,7 +311,7 @@ def test_no_chart_source_answering_is_3_naming_each_source(tmp_path: Path, doubl
 )
 def test_keep_policy_decides_the_cluster_and_releases_always_go(
     tmp_path: Path,
-    double: KubeApiDouble,
+    e2e_double: KubeApiDouble,
     how: dict[str, str] | list[str],
     violate: str | None,
     kept: bool,
@@ -374,8 +319,8 @@ def test_keep_policy_decides_the_cluster_and_releases_always_go(
     extra = dict(how) if isinstance(how, dict) else {}
     if violate:
         extra[agent.VIOLATION_ENV] = violate
-    sandbox = make_sandbox(tmp_path / "sandbox", double.url, extra=extra)
-    run = Run(double, sandbox, tmp_path)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=extra)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     name = "control-healthy-v1.13.0"
     done = run(name, *(how if isinstance(how, list) else []))
     assert done.returncode == (1 if violate else 0), done.stderr + done.stdout
@@ -394,7 +339,7 @@ def test_keep_policy_decides_the_cluster_and_releases_always_go(
         shutil.rmtree(work)  # the run leaves it for the kept cluster
 
 
-def test_agent_without_network_to_the_plugin_index_exits_3_after_cleanup(run: Run):
+def test_agent_without_network_to_the_plugin_index_exits_3_after_cleanup(run: RunCommand):
     url = "https://github.com/kubeshop/botkube/releases/download/v1.13.0/plugins-index.yaml"
     fatal = json.dumps({
         "level": "fatal", "time": "2026-01-01T00:00:00Z",
@@ -414,7 +359,7 @@ def test_agent_without_network_to_the_plugin_index_exits_3_after_cleanup(run: Ru
     assert [c.argv[:2] for c in run.calls("kind")][-1] == ("delete", "cluster")
 
 
-def test_a_refused_api_call_fails_the_run_with_the_servers_answer(run: Run):
+def test_a_refused_api_call_fails_the_run_with_the_servers_answer(run: RunCommand):
     run.double.forbid(r"/apis/apps/v1/namespaces/[^/]+/deployments")
     done = run("control-healthy-v1.13.0")
     assert done.returncode == 1, done.stderr + done.stdout
@@ -424,7 +369,7 @@ def test_a_refused_api_call_fails_the_run_with_the_servers_answer(run: Run):
     _cleaned_up(run)
 
 
-def test_a_chart_directory_of_another_version_is_refused_before_any_cluster(run: Run):
+def test_a_chart_directory_of_another_version_is_refused_before_any_cluster(run: RunCommand):
     chart = run.cwd / "checkout" / "helm" / "botkube"
     chart.mkdir(parents=True)
     (chart / "Chart.yaml").write_text(
@@ -440,7 +385,7 @@ def test_a_chart_directory_of_another_version_is_refused_before_any_cluster(run:
     assert run.calls() == []  # no docker, kind or helm was even asked
 
 
-def test_a_chart_path_that_is_not_there_is_bad_input(run: Run):
+def test_a_chart_path_that_is_not_there_is_bad_input(run: RunCommand):
     done = run("crash-v1.13.0", "--chart", str(run.cwd / "nope"))
     assert done.returncode == 2
     assert f"--chart {run.cwd / 'nope'}: no such file or directory" in done.stderr
