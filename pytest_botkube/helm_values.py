@@ -40,11 +40,11 @@ names. Layers, later wins:
    executors the overlay does not configure (an executor runs only on a chat command, and
    every chat platform is off).
 
-Which sources are bound: with no ``communications`` in the overlay (a partial overlay, as most
-scenarios and bug reports are), every enabled ``botkube/kubernetes`` source; otherwise the
-sources listed in any ``bindings.sources`` of a platform the overlay enables, or of an enabled
-action, as BotKube itself decides. Only aliases with an enabled ``botkube/kubernetes`` plugin are
-bound to the webhook; other source plugins stay unbound and never start.
+Which sources are bound to the webhook: the active ``botkube/kubernetes`` sources, by the one
+rule ``lint`` and the scenario loader use too (``model.config.active_kubernetes_sources``): the
+plugin is enabled once the file is coalesced onto the chart, and an enabled platform or action
+binds the source (with no ``communications`` key at all, a partial overlay: every source the
+overlay defines). Other source plugins stay unbound and never start.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from pytest_botkube.errors import BadInput
-from pytest_botkube.model.config import CHART_DEFAULT_SOURCE_NAMES, chart_default_communications
+from pytest_botkube.model.config import CHART_DEFAULT_SOURCE_NAMES, active_kubernetes_sources
 from pytest_botkube.model.images import chart_image, parse_image
+from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS
 from pytest_botkube.scenario import Scenario, thaw
 from pytest_botkube.settings import DEFAULTS, Settings
 
@@ -136,74 +137,11 @@ def _go_duration_nanos(text: str) -> int | None:
     return int(total) if text and pos == len(text) else None
 
 
-def _sources_in_bindings(node: Any) -> Iterable[str]:
-    """Every alias listed under a ``bindings.sources`` anywhere below ``node``."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key == "bindings" and isinstance(value, Mapping):
-                listed = value.get("sources")
-                if isinstance(listed, list):
-                    yield from (str(a) for a in listed)
-            else:
-                yield from _sources_in_bindings(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _sources_in_bindings(item)
-
-
-def bound_sources(overlay: Mapping[str, Any]) -> set[str] | None:
-    """Aliases the overlay binds to an enabled platform or action; None when the overlay has no
-    ``communications`` section (a partial overlay: every source counts as bound).
-
-    The overlay's communications are merged onto the chart's first, as Helm does: enabling the
-    chart's Slack platform without naming bindings binds the chart's default sources.
-    """
-    communications = overlay.get("communications")
-    if communications is None:
-        return None
-    bound: set[str] = set()
-    if isinstance(communications, Mapping):
-        communications = deep_merge(chart_default_communications(), communications)
-        for group in communications.values():
-            if not isinstance(group, Mapping):
-                continue
-            for platform in group.values():
-                if isinstance(platform, Mapping) and platform.get("enabled") is True:
-                    bound.update(_sources_in_bindings(platform))
-    actions = overlay.get("actions")
-    if isinstance(actions, Mapping):
-        for action in actions.values():
-            if isinstance(action, Mapping) and action.get("enabled") is True:
-                bound.update(_sources_in_bindings(action))
-    return bound
-
-
-def _kubernetes_enabled(sources: Mapping[str, Any], alias: str) -> bool:
-    body = sources.get(alias)
-    if body is None:
-        # A chart default the overlay does not mention: enabled in the chart.
-        return alias in CHART_DEFAULT_SOURCE_NAMES
-    plugin = body.get(KUBERNETES_PLUGIN) if isinstance(body, Mapping) else None
-    if not isinstance(plugin, Mapping):
-        return False
-    if "enabled" not in plugin:
-        return alias in CHART_DEFAULT_SOURCE_NAMES  # Helm fills it from the chart default (true)
-    return plugin.get("enabled") is True
-
-
-def webhook_bindings(overlay: Mapping[str, Any]) -> list[str]:
-    """The source aliases the suite binds to its webhook, in the overlay's order."""
-    sources = overlay.get("sources")
-    sources = sources if isinstance(sources, Mapping) else {}
-    bound = bound_sources(overlay)
-    candidates = [str(a) for a in sources]
-    if bound is not None:
-        candidates += [a for a in CHART_DEFAULT_SOURCE_NAMES if a in bound and a not in sources]
-    return [
-        alias
-        for alias in candidates
-        if (bound is None or alias in bound) and _kubernetes_enabled(sources, alias)
-    ]
+def webhook_bindings(overlay: Mapping[str, Any], botkube_version: str | None = None) -> list[str]:
+    """The source aliases the suite binds to its webhook: the active kubernetes sources, by the
+    model's one rule (:func:`pytest_botkube.model.config.active_kubernetes_sources`)."""
+    version = botkube_version or KNOWN_BOTKUBE_VERSIONS[-1]  # only PagerDuty's bindings differ
+    return list(active_kubernetes_sources(overlay, version))
 
 
 def _extra_env(overlay: Mapping[str, Any]) -> list[Any]:
@@ -360,7 +298,10 @@ def build_values(
     if isinstance(restart_threshold, bool) or restart_threshold < 0:
         raise BadInput(f"restart threshold {restart_threshold!r}: expected 0 or more")
 
-    bindings = webhook_bindings(overlay)
+    version = (
+        scenario_or_overlay.botkube_version if isinstance(scenario_or_overlay, Scenario) else None
+    )
+    bindings = webhook_bindings(overlay, version)
     defaults: dict[str, Any] = {"plugins": {"restartPolicy": {"type": "DeactivatePlugin"}}}
     merged = deep_merge(defaults, overlay)
 

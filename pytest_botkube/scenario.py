@@ -18,7 +18,8 @@ from typing import Any, Literal, cast
 
 from pytest_botkube import bundled as resources
 from pytest_botkube.errors import BadInput
-from pytest_botkube.model.versions import normalize_botkube_version
+from pytest_botkube.model.config import active_kubernetes_sources
+from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS, normalize_botkube_version
 from pytest_botkube.text import describe_value
 from pytest_botkube.yamlio import KeyPath, YamlDocument, load_yaml
 
@@ -256,20 +257,16 @@ class Scenario:
         return cast(dict[str, Any], thaw(self.values))
 
     def source_aliases(self) -> tuple[str, ...]:
-        """Aliases of the overlay's sources with an enabled ``botkube/kubernetes`` plugin."""
-        return kubernetes_source_aliases(self.values)
+        """The active ``botkube/kubernetes`` sources of the overlay on this version (the model's
+        one rule, shared with ``lint`` and ``values``)."""
+        return kubernetes_source_aliases(self.values, self.botkube_version)
 
 
-def kubernetes_source_aliases(values: Mapping[str, Any]) -> tuple[str, ...]:
-    sources = values.get("sources")
-    if not isinstance(sources, Mapping):
-        return ()
-    out = []
-    for alias, body in sources.items():
-        plugin = body.get("botkube/kubernetes") if isinstance(body, Mapping) else None
-        if isinstance(plugin, Mapping) and plugin.get("enabled") is True:
-            out.append(str(alias))
-    return tuple(out)
+def kubernetes_source_aliases(
+    values: Mapping[str, Any], botkube_version: str | None = None
+) -> tuple[str, ...]:
+    """:func:`pytest_botkube.model.config.active_kubernetes_sources` (newest version if none)."""
+    return active_kubernetes_sources(values, botkube_version or KNOWN_BOTKUBE_VERSIONS[-1])
 
 
 # --------------------------------------------------------------------------- validation

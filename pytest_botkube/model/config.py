@@ -417,6 +417,7 @@ class ValuesModel:
     bindings: tuple[Binding, ...]
     overlay_sources: frozenset[str]  # aliases the overlay itself defines
     notes: tuple[DecodeNote, ...] = ()  # the agent's own weak conversions (bindings)
+    overlay_order: tuple[str, ...] = ()  # the same, in the file's order
     _carriers: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -434,6 +435,20 @@ class ValuesModel:
 
     def carriers(self, name: str) -> list[str]:
         return list(self._carriers.get(name, ()))
+
+    def is_active(self, name: str) -> bool:
+        """The agent starts this source's kubernetes plugin: enabled (after Helm's coalesce with
+        the chart, so a chart default the file tweaks without ``enabled`` stays enabled) and
+        bound by an enabled platform or action (every overlay source of a partial overlay)."""
+        spec = self.sources.get(name)
+        return (
+            spec is not None and spec.plugin_key is not None and spec.enabled and self.bound(name)
+        )
+
+    def active(self) -> tuple[str, ...]:
+        """Active sources, the file's own in its order, then the chart's defaults."""
+        order = [*self.overlay_order, *(n for n in self.sources if n not in self.overlay_sources)]
+        return tuple(name for name in order if self.is_active(name))
 
 
 # --------------------------------------------------------------------------- reading
@@ -896,9 +911,16 @@ def read_values(doc: YamlDocument | Mapping[str, Any], botkube_version: str) -> 
     root = reader.mapping(document.data, ())
     overlay_sources_raw = reader.mapping(root.get("sources"), ("sources",))
     version = normalize_botkube_version(botkube_version)
-    chart_sources = _chart_default_sources(version)
-    merged_sources = helm_merge(chart_sources, overlay_sources_raw)
-    defaults = set(chart_sources)
+    # Helm coalesces the whole file onto the chart: ``sources: null`` deletes every chart default
+    # source, ``communications: null`` every chart platform (and so every chart binding).
+    chart = {
+        "sources": _chart_default_sources(version),
+        "communications": chart_default_communications(version),
+        "actions": _chart_default_actions(),
+    }
+    merged = helm_merge(chart, {key: root[key] for key in chart if key in root})
+    merged_sources = reader.mapping(merged.get("sources"), ("sources",))
+    defaults = set(chart["sources"])
 
     sources: dict[str, SourceSpec] = {}
     for name, value in merged_sources.items():
@@ -909,13 +931,10 @@ def read_values(doc: YamlDocument | Mapping[str, Any], botkube_version: str) -> 
         sources[alias] = reader.source(alias, value, origin)
 
     reader.notes = []
-    partial = root.get("communications") is None
+    partial = "communications" not in root
     bindings: list[Binding] = []
     if not partial:
-        comms = helm_merge(
-            chart_default_communications(version),
-            reader.mapping(root["communications"], ("communications",)),
-        )
+        comms = reader.mapping(merged.get("communications"), ("communications",))
         for group, group_cfg in comms.items():
             group_map = reader.mapping(group_cfg, ("communications", str(group)))
             for platform in platforms(version):
@@ -931,9 +950,7 @@ def read_values(doc: YamlDocument | Mapping[str, Any], botkube_version: str) -> 
                 for path, names in _platform_lists(reader, str(group), platform, cfg):
                     for alias, where in reader.names(names, path):
                         bindings.append(Binding(alias, carrier, where, path))
-    actions = helm_merge(
-        _chart_default_actions(), reader.mapping(root.get("actions"), ("actions",))
-    )
+    actions = reader.mapping(merged.get("actions"), ("actions",))
     for action, action_cfg in actions.items():
         apath: KeyPath = ("actions", str(action))
         amap = reader.mapping(action_cfg, apath)
@@ -951,4 +968,14 @@ def read_values(doc: YamlDocument | Mapping[str, Any], botkube_version: str) -> 
         bindings=tuple(bindings),
         overlay_sources=frozenset(str(k) for k in overlay_sources_raw),
         notes=tuple(reader.notes),
+        overlay_order=tuple(str(k) for k in overlay_sources_raw),
     )
+
+
+def active_kubernetes_sources(
+    doc: YamlDocument | Mapping[str, Any], botkube_version: str
+) -> tuple[str, ...]:
+    """THE rule for which ``botkube/kubernetes`` sources run, shared by ``lint``, ``values`` (the
+    webhook bindings) and the scenario loader: the chart-coalesced plugin is enabled and the
+    source is bound (see :meth:`ValuesModel.active`)."""
+    return read_values(doc, botkube_version).active()

@@ -422,7 +422,7 @@ class _Analyzer:
         self.reading_findings()
         specs = [s for s in model.sources.values() if s.plugin_key is not None]
         specs.sort(key=lambda s: (s.origin != "values",))
-        dispatched = [s for s in specs if s.enabled and model.bound(s.name)]
+        dispatched = [s for s in specs if model.is_active(s.name)]  # the one rule (config.py)
         started: list[SourceSpec] = []
         no_client: list[SourceSpec] = []  # v1.0.0: streamed without a kubeconfig
         for spec in dispatched:

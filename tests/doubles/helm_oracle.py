@@ -5,10 +5,10 @@ the chart defaults the caller gives, and returns what ``helm template -f FILE...
 values Helm hands a chart after reading and coalescing every file. Nothing here knows the answer
 a test checks; the binary computes it.
 
-The upstream BotKube chart is only used where it can be had without a network: a directory named
-by ``BOTKUBE_UPSTREAM_CHARTS`` (or ``~/.cache/pytest-botkube/charts``) holding ``<version>/``
-chart directories, e.g. exported from the upstream repository's ``helm/botkube`` at a tag. Tests
-that need it skip with a reason otherwise (CI has helm, not the upstream chart).
+The upstream BotKube chart is only used where it can be had without a network: a directory
+named by ``BOTKUBE_UPSTREAM_CHARTS`` (or ``~/.cache/pytest-botkube/upstream-charts``) holding
+``<version>/`` chart directories, e.g. exported from the upstream repository's ``helm/botkube``
+at a tag. Tests that need it skip with a reason otherwise (CI has helm, not the upstream chart).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def real_helm_or_skip() -> Path:
 
 def upstream_chart_or_skip(version: str) -> Path:
     """The upstream chart directory for ``version`` (``v1.14.0``), else skip with the reason."""
-    base = Path(os.environ.get(UPSTREAM_CHARTS_ENV) or CACHE / "charts")
+    base = Path(os.environ.get(UPSTREAM_CHARTS_ENV) or CACHE / "upstream-charts")
     chart = base / version
     if not (chart / "Chart.yaml").is_file():
         pytest.skip(
