@@ -9,6 +9,7 @@ from typing import TextIO
 
 from pytest_botkube.errors import BadInput, ExitCode
 from pytest_botkube.inputs import input_name
+from pytest_botkube.model.apis import CrdAssumption
 from pytest_botkube.model.semantics import Analysis, Finding, analyze
 from pytest_botkube.model.versions import (
     DEFAULT_KUBERNETES_VERSION,
@@ -55,6 +56,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"Kubernetes MAJOR.MINOR the API versions are checked against "
         f"(default {DEFAULT_KUBERNETES_VERSION}, the e2e suite's kind node)",
     )
+    parser.add_argument(
+        "--crd",
+        action="append",
+        default=[],
+        metavar="GROUP/VERSION/RESOURCE",
+        help="a custom resource the cluster serves (repeatable); by default none, as on the e2e "
+        "suite's kind cluster, so an informer on a custom type is predicted to exit",
+    )
+    parser.add_argument(
+        "--assume-crds",
+        action="store_true",
+        help="take every custom resource type as served by the cluster",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -74,13 +88,21 @@ def _lint_one(path: str, args: argparse.Namespace) -> Analysis:
     version = args.botkube_version or scenario_version
     if version is None:
         raise BadInput(f"{doc.name}: --botkube-version is required for a Helm values file")
-    return analyze(doc, version, args.kubernetes_version)
+    return analyze(doc, version, args.kubernetes_version, _crds(args))
+
+
+def _crds(args: argparse.Namespace) -> CrdAssumption:
+    try:
+        return CrdAssumption.parse(args.crd, args.assume_crds)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
     if args.botkube_version is not None:
         normalize_botkube_version(args.botkube_version)
     parse_kubernetes_version(args.kubernetes_version)
+    _crds(args)
     if args.files.count("-") > 1:
         raise BadInput("standard input (-) can be given once")
     if len(args.files) == 1:  # one file: a bad one is the command's own one-line error

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from pytest_botkube.model.apis import check_type
+from pytest_botkube.model.apis import NO_CRDS, CrdAssumption, check_type
 from pytest_botkube.model.config import (
     PLUGIN_NAME,
     Binding,
@@ -194,6 +194,7 @@ class Analysis:
     _routes: list[_Route] = field(default_factory=list, repr=False)
     _tables: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     _configs: dict[str, KubernetesConfig] = field(default_factory=dict, repr=False)
+    crds: CrdAssumption = NO_CRDS
 
     @property
     def exit_code(self) -> int:
@@ -220,6 +221,10 @@ class Analysis:
             "kubernetes_version": self.kubernetes_version,
             "verdict": self.verdict,
             "partial_overlay": self.model.partial_overlay,
+            "crds": {
+                "assume_all": self.crds.everything,
+                "served": ["/".join(gvr) for gvr in sorted(self.crds.served)],
+            },
             "sources": [s.to_json() for s in self.sources],
             "findings": [f.to_json() for f in self.findings],
         }
@@ -294,8 +299,15 @@ def effective_event(source_event: EventSpec | None, resource_event: EventSpec) -
 
 
 class _Analyzer:
-    def __init__(self, model: ValuesModel, version: str, kube: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        model: ValuesModel,
+        version: str,
+        kube: tuple[int, int],
+        crds: CrdAssumption = NO_CRDS,
+    ) -> None:
         self.model = model
+        self.crds = crds
         self.doc: YamlDocument = model.document
         self.version = version
         self.kube = kube
@@ -568,6 +580,7 @@ class _Analyzer:
             _routes=routes,
             _tables=tables,
             _configs=configs,
+            crds=self.crds,
         )
 
     @staticmethod
@@ -769,7 +782,7 @@ class _Analyzer:
             for route in per_source[spec.name]:
                 if route.resource not in informed or route.raw_type not in OBJECT_ACTIONS:
                     continue
-                check = check_type(route.resource, self.kube)
+                check = check_type(route.resource, self.kube, self.crds)
                 path = (*route.entry.path, "type") if route.entry else route.type_path
                 if check.status in {"malformed", "not-served"}:
                     causes.add(spec.name)
@@ -777,6 +790,12 @@ class _Analyzer:
                     if check.status == "malformed":
                         code, name = "BK003", "malformed-type"
                         fix = "write the type as version/resource (core) or group/version/resource"
+                    elif check.custom:
+                        code, name = "BK032", "custom-resource-not-served"
+                        fix = (
+                            "install the CRD before BotKube starts (and tell lint with --crd), or "
+                            "drop the resource"
+                        )
                     else:
                         code, name = "BK002", "unserved-api-version"
                         fix = f"use an API version Kubernetes {self.kube_text} serves{better}"
@@ -793,28 +812,31 @@ class _Analyzer:
                         fix,
                         ISSUE_ONE_PROCESS,
                     )
-                elif check.status == "singular":
+                elif check.status == "loose":
+                    singular = "singular" in check.detail or "List" in check.detail
                     self.add(
                         spec.name,
-                        "BK006",
-                        "singular-resource-name",
+                        "BK006" if singular else "BK033",
+                        "singular-resource-name" if singular else "loose-type-match",
                         "warning",
                         path,
-                        f"type {route.resource!r}: {check.detail}; nothing is delivered for it",
-                        f"use the plural: {check.replacement}"
+                        f"type {route.resource!r}: {check.detail}. The process stays up and "
+                        f"this informer ({route.raw_type}) delivers nothing",
+                        f"write the exact group/version/plural: {check.replacement}"
                         if check.replacement
-                        else "use the plural",
-                        K8S_DEPRECATION_GUIDE,
+                        else "write the exact group/version/plural resource name",
+                        self.url("internal/source/kubernetes/source.go"),
                     )
-                elif check.status == "custom" and spec.origin == "values":
+                elif check.custom and spec.origin == "values":
                     self.add(
                         spec.name,
                         "BK004",
                         "custom-resource-unchecked",
                         "info",
                         path,
-                        f"type {route.resource!r} is not a built-in API: if its CRD is not "
-                        "installed when the plugin starts, the plugin exits with status 1",
+                        f"type {route.resource!r} is not a built-in API; {check.detail}: if its "
+                        "CRD is not installed when the plugin starts, the plugin exits with "
+                        "status 1",
                         "install the CRD before BotKube, or drop the resource",
                         ISSUE_ONE_PROCESS,
                     )
@@ -1124,8 +1146,8 @@ class _Analyzer:
         actions = sorted(delivered & set(OBJECT_ACTIONS))
         informed = bool(table.get(entry.type, set()) & set(OBJECT_ACTIONS))
         if "error" in delivered and not informed:
-            check = check_type(entry.type, self.kube)
-            if check.status in {"malformed", "not-served"}:
+            check = check_type(entry.type, self.kube, self.crds)
+            if check.status in {"malformed", "not-served", "loose"}:
                 self.add(
                     source,
                     "BK005",
@@ -1224,12 +1246,16 @@ def analyze(
     doc: YamlDocument | Mapping[str, Any],
     botkube_version: str,
     kubernetes_version: str | None = None,
+    crds: CrdAssumption = NO_CRDS,
 ) -> Analysis:
-    """Predict what BotKube ``botkube_version`` does with a values overlay (see module doc)."""
+    """Predict what BotKube ``botkube_version`` does with a values overlay (see module doc).
+
+    ``crds`` says which custom resources the cluster serves; by default none, as on the suite's
+    kind cluster, so an informer on a custom type is predicted to exit the process."""
     version = normalize_botkube_version(botkube_version)
     kube = parse_kubernetes_version(kubernetes_version or DEFAULT_KUBERNETES_VERSION)
     model = read_values(doc, version)
-    return _Analyzer(model, version, kube).run()
+    return _Analyzer(model, version, kube, crds).run()
 
 
 # --------------------------------------------------------------------------- forwarding
@@ -1350,6 +1376,7 @@ def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
         analysis.model,
         analysis.botkube_version,
         parse_kubernetes_version(analysis.kubernetes_version),
+        analysis.crds,
     )
     delivered: list[str] = []
     reasons: list[str] = []

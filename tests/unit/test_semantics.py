@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_botkube.model.apis import CrdAssumption
 from pytest_botkube.model.events import Happening
 from pytest_botkube.model.semantics import Analysis, analyze, forwarding
 from pytest_botkube.yamlio import load_yaml
@@ -325,13 +326,19 @@ def test_crash_wins_over_exit(tmp_path: Path):
     assert lint(tmp_path, text, "v1.14.0").verdict == "exit"
 
 
-def test_custom_resource_is_not_predicted_to_exit(tmp_path: Path):
+def test_custom_resource_exits_unless_its_crd_is_assumed(tmp_path: Path):
     text = values(
         source("s", "event: {types: [create]}\nresources: [{type: example.com/v1/widgets}]")
     )
     analysis = lint(tmp_path, text, "v1.14.0")
-    assert analysis.verdict == "healthy"
-    assert "BK004" in codes(analysis, "s")
+    assert analysis.verdict == "exit"
+    assert "BK032" in codes(analysis, "s")
+    path = tmp_path / "values.yaml"
+    assumed = analyze(
+        load_yaml(path), "v1.14.0", crds=CrdAssumption.parse(["example.com/v1/widgets"])
+    )
+    assert assumed.verdict == "healthy"
+    assert "BK004" in codes(assumed, "s")
 
 
 # --------------------------------------------------------------------------- filters

@@ -192,3 +192,87 @@ def test_values_says_a_live_run_reproduces_the_rejection(
     path.write_text(values(source("my-hpa", CRASHING)), encoding="utf-8")
     assert main(["values", str(path), "--botkube-version", "v1.13.0"]) == 0
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- 3. the type lookup
+# source.go parseResourceArg only asks mapper.ResourcesFor(gvr) not to fail; the informer is then
+# ForResource(gvr) with the type as written. apimachinery meta/restmapper.go (v0.25.4 ... v0.29.0,
+# the same code at every version BotKube pins) lower-cases the resource, knows singular and
+# plural (and the <Kind>List names client-go's discovery mapper adds), and for a two-part
+# version/resource matches that version in any group.
+
+WATCH = "namespaces: {{include: ['.*']}}\nevent: {{types: [create]}}\nresources: [{{type: {kind}}}]"
+LOOSE = [
+    "v1/deployments",  # apps/v1 has deployments; /api/v1/deployments does not exist
+    "v1/Pods",
+    "v1/pod",
+    "v1/horizontalpodautoscalers",  # autoscaling/v1
+    "apps/v1/Deployments",
+    "v1/podlist",
+]
+
+
+@pytest.mark.parametrize("version", ALL)
+@pytest.mark.parametrize("kind", LOOSE)
+def test_a_loosely_matched_type_keeps_the_process_up_and_delivers_nothing(
+    tmp_path: Path, version: str, kind: str
+):
+    config = WATCH.format(kind=kind)
+    analysis = lint(tmp_path, values(source("s", config)), version)
+    assert analysis.verdict == "healthy"
+    report = analysis.source("s")
+    assert report.informers == {kind: ["create"]}  # registered, and then lists forever
+    found = [f for f in report.findings if f.code in {"BK006", "BK033"}]
+    assert found
+    assert found[0].severity == "warning"
+    assert "retried forever" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "kind", ["v1/deployment", "apps/v1/deployment", "v2/pods", "apps/v1beta9/deployments"]
+)
+def test_what_the_mapper_refuses_still_exits(tmp_path: Path, kind: str):
+    """``v1/deployment``: core v1 has no deployment and ``deployment`` is apps/v1's singular, so
+    it *is* matched; the others match nothing in any group and exit."""
+    config = WATCH.format(kind=kind)
+    verdict = lint(tmp_path, values(source("s", config)), "v1.13.0").verdict
+    assert verdict == ("healthy" if kind in {"v1/deployment", "apps/v1/deployment"} else "exit")
+
+
+# --------------------------------------------------------------------------- 5. CRDs
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_a_custom_resource_exits_on_a_cluster_without_its_crd(tmp_path: Path, version: str):
+    config = (
+        "namespaces: {include: ['.*']}\nevent: {types: [create]}\n"
+        "resources: [{type: monitoring.coreos.com/v1/prometheusrules}]"
+    )
+    analysis = lint(tmp_path, values(source("s", config)), version)
+    assert analysis.verdict == "exit"
+    (finding,) = [f for f in analysis.source("s").findings if f.code == "BK032"]
+    assert "assuming the cluster serves no custom resources" in finding.message
+
+
+def test_crd_assumption_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from pytest_botkube.cli import main
+
+    config = (
+        "namespaces: {include: ['.*']}\nevent: {types: [create]}\n"
+        "resources: [{type: monitoring.coreos.com/v1/prometheusrules}]"
+    )
+    path = tmp_path / "v.yaml"
+    path.write_text(values(source("s", config)), encoding="utf-8")
+    base = ["lint", str(path), "--botkube-version", "v1.13.0", "--format", "json"]
+    assert main(base) == 1
+    capsys.readouterr()
+    assert main([*base, "--crd", "monitoring.coreos.com/v1/prometheusrules"]) == 0
+    assert (
+        '"served": [\n      "monitoring.coreos.com/v1/prometheusrules"' in capsys.readouterr().out
+    )
+    assert main([*base, "--crd", "monitoring.coreos.com/v1beta1/prometheusrules"]) == 1
+    capsys.readouterr()
+    assert main([*base, "--assume-crds"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--crd", "prometheusrules"]) == 2
+    assert "GROUP/VERSION/RESOURCE" in capsys.readouterr().err

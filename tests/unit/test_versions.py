@@ -124,13 +124,13 @@ def test_default_kubernetes_version_is_the_kind_node_the_suite_pins():
         ("v1/events", 31, "served"),
         ("apps/v1/deployments", 31, "served"),
         ("autoscaling/v3/horizontalpodautoscalers", 31, "not-served"),
-        ("v1/horizontalpodautoscalers", 31, "not-served"),
-        ("v1/pod", 31, "singular"),
+        ("v1/horizontalpodautoscalers", 31, "loose"),  # matches autoscaling/v1, lists /api/v1/...
+        ("v1/pod", 31, "loose"),
         ("horizontalpodautoscalers", 31, "malformed"),
         ("a/b/c/d", 31, "malformed"),
         ("v1/", 31, "malformed"),
         ("", 31, "malformed"),
-        ("example.com/v1/widgets", 31, "custom"),
+        ("example.com/v1/widgets", 31, "not-served"),  # no CRDs by default
     ],
 )
 def test_check_type(text: str, minor: int, status: str):
