@@ -57,6 +57,9 @@ from .kubeapi import (
 from .standins._common import AGENT_VIOLATION_ENV as VIOLATION_ENV
 
 PLUGIN = "botkube/kubernetes"
+#: How long after the rescale the ``late-unforwarded`` delivery comes: late enough to land inside
+#: a quiet window of a second or more that starts right after the rescale, as a late event would.
+LATE = 0.5
 #: Each violation and what the agent does instead of what the model and the recordings say.
 VIOLATIONS: dict[str, str] = {
     "status": "/healthz shows the other plugin status (Running <-> Deactivated)",
@@ -72,8 +75,8 @@ VIOLATIONS: dict[str, str] = {
     "gets there, and left out where it does",
     "parse-error-line": "the 'Unable to parse resource' line is left out",
     "drop-deliveries": "nothing the model predicts is delivered",
-    "unforwarded": "the HPA's Normal SuccessfulRescale Event is delivered, LATE s after the "
-    "rescale (BotKube never forwards it)",
+    "unforwarded": "the HPA's Normal SuccessfulRescale Event is delivered (BotKube never does)",
+    "late-unforwarded": f"the same, {LATE:g} s after the rescale (inside a quiet window)",
     "extra-source": "each delivery is also sent on behalf of a source that does not forward it",
 }
 LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
@@ -333,11 +336,6 @@ def payload(happening: Happening, source: str, cluster: str) -> dict[str, Any]:
     return {"source": source, "data": data, "timeStamp": "0001-01-01T00:00:00Z"}
 
 
-#: How long after the rescale the ``unforwarded`` delivery comes: late enough to land inside a
-#: quiet window of a second or more that starts right after the rescale, as a late event would.
-LATE = 0.5
-
-
 def _deliveries(analysis: Analysis, violations: frozenset[str]) -> list[PlannedDelivery]:
     started = sorted(s.name for s in analysis.sources if s.started)
 
@@ -367,6 +365,8 @@ def _deliveries(analysis: Analysis, violations: frozenset[str]) -> list[PlannedD
 
     planned = [PlannedDelivery("rescale", forwarded)]
     if "unforwarded" in violations:
+        planned.append(PlannedDelivery("rescale", unforwarded))
+    if "late-unforwarded" in violations:
         planned.append(PlannedDelivery("rescale", unforwarded, delay=LATE))
     return planned
 
