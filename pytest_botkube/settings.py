@@ -211,6 +211,14 @@ OPTIONS: tuple[Option, ...] = (
         metavar="PORT",
     ),
     Option(
+        "pull_timeout",
+        "--botkube-pull-timeout",
+        "seconds for `docker pull` of the kind node image (before, not inside, the create)",
+        kind="float",
+        default=600.0,
+        metavar="S",
+    ),
+    Option(
         "cluster_timeout",
         "--botkube-cluster-timeout",
         "seconds for `kind create cluster --wait`",
@@ -384,6 +392,7 @@ class Settings:
     receiver_bind: str | None
     receiver_host: str | None
     receiver_port: int
+    pull_timeout: float
     cluster_timeout: float
     install_timeout: float
     start_timeout: float

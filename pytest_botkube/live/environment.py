@@ -28,11 +28,15 @@ from pytest_botkube.live.kind import (
     ClusterSpec,
     KeepPolicy,
     default_kubeconfig,
+    kind_cluster_names,
     make_kind_cluster,
+    not_answering,
+    pull_node_image,
     start_cluster,
     stop_cluster,
 )
 from pytest_botkube.live.kube import Kube, KubeError
+from pytest_botkube.live.phases import QUIET, Phases
 from pytest_botkube.live.tools import Toolbox, check_docker, find_tool, which
 from pytest_botkube.settings import DEFAULTS
 
@@ -58,6 +62,7 @@ class LiveConfig:
     cache_dir: Path | None = None  # downloaded kind/helm (default: user_cache_dir())
     cluster_timeout: float = DEFAULTS.cluster_timeout
     command_timeout: float = 120.0
+    pull_timeout: float = DEFAULTS.pull_timeout
 
 
 @dataclass
@@ -168,11 +173,19 @@ def planned_kubeconfig(config: LiveConfig, env: Mapping[str, str]) -> Path:
     return (config.work_dir / f"kubeconfig-{config.cluster_name}").resolve()
 
 
-def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvironment:
+def start(
+    config: LiveConfig, env: Mapping[str, str] | None = None, phases: Phases = QUIET
+) -> LiveEnvironment:
     """Find the tools, bring up or attach to the cluster, connect. ``env`` defaults to a copy
-    of this process's environment (never modified)."""
+    of this process's environment (never modified). ``phases`` hears of the node image pull
+    (a phase of its own, before the create) and of the cluster."""
     environ = dict(os.environ if env is None else env)
-    tools = find_tools(config, environ)
+    with phases.phase("tools", "docker, kind, helm") as note:
+        tools = find_tools(config, environ)
+        note.text = ", ".join(
+            str(path) for path in (tools.docker if tools.kind else None, tools.kind, tools.helm)
+            if path is not None
+        )  # fmt: skip
     spec = ClusterSpec(
         mode=config.mode,
         name=config.cluster_name,
@@ -182,8 +195,35 @@ def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvir
         context=config.context,
         create_timeout=config.cluster_timeout,
         command_timeout=config.command_timeout,
+        pull_timeout=config.pull_timeout,
     )
-    cluster = start_cluster(spec, kind_path=tools.kind, kubectl_path=tools.kubectl, env=environ)
+    what = {
+        ClusterMode.CREATE: f"kind create cluster {config.cluster_name}",
+        ClusterMode.REUSE: f"reuse kind cluster {config.cluster_name}",
+        ClusterMode.EXISTING: "existing cluster from the kubeconfig",
+    }[config.mode]
+    names: list[str] | None = None
+    if tools.kind is not None:
+        names = kind_cluster_names(tools.kind, environ, config.command_timeout)
+        if config.mode is ClusterMode.CREATE and config.cluster_name not in names:
+            with phases.phase("node image", f"docker pull {spec.node_image}") as note:
+                note.text = pull_node_image(
+                    tools.docker, spec.node_image, environ, timeout=spec.pull_timeout,
+                    on_line=phases.update, command_timeout=config.command_timeout,
+                )  # fmt: skip
+    with phases.phase("cluster", what) as note:
+        cluster = start_cluster(spec, kind_path=tools.kind, kubectl_path=tools.kubectl,
+                                env=environ, names=names)  # fmt: skip
+        kube, version = _connect(cluster, config)
+        note.text = (
+            f"{'created' if cluster.created else 'using'} {cluster.name!r}, Kubernetes {version}"
+        )
+    return _environment(config, tools, cluster, kube, version, environ)
+
+
+def _connect(cluster: Cluster, config: LiveConfig) -> tuple[Kube, str]:
+    """The API client and the server's version; on any failure the cluster is stopped (deleted
+    if we created it, per the keep policy) before the error goes up."""
     try:
         kube = Kube.connect(cluster.kubeconfig, cluster.context)
         try:
@@ -192,13 +232,16 @@ def start(config: LiveConfig, env: Mapping[str, str] | None = None) -> LiveEnvir
         # proxy's page). Anything else is a bug here and must fail, not skip the e2e tests.
         except (KubeError, ValueError) as exc:
             kube.close()
+            why = f"its API server does not answer: {exc}"
+            if cluster.mode is ClusterMode.CREATE and not cluster.created:
+                raise EnvironmentUnavailable(not_answering(cluster.name, why)) from None
             raise EnvironmentUnavailable(
                 f"the cluster's API server does not answer ({exc})"
             ) from None
     except BaseException:
         stop_cluster(cluster, config.keep, failed=True)
         raise
-    return _environment(config, tools, cluster, kube, version, environ)
+    return kube, version
 
 
 def _environment(

@@ -10,13 +10,22 @@ Exact argv run by this module (``KIND`` = the resolved kind executable), checked
 kind v0.29.0 sources (pkg/cmd/kind/...) and https://kind.sigs.k8s.io/docs/user/quick-start/:
 
 - ``KIND get clusters``                                       (one name per line on stdout)
+- ``DOCKER image inspect --format {{.Id}} IMAGE`` then, when absent, ``DOCKER pull IMAGE``
+  (the node image, before the create: what kind's "Ensuring node image" step does,
+  pkg/cluster/internal/providers/docker/images.go at v0.29.0, but as a step of its own with
+  its own timeout and progress, so a slow registry no longer eats the create's budget)
 - ``KIND create cluster --name NAME --image IMAGE --config CONFIG --wait 300s --kubeconfig KCFG``
 - ``KIND export kubeconfig --name NAME --kubeconfig KCFG``      (reuse mode)
 - ``KIND load docker-image --name NAME IMAGE``                  (image override)
 - ``KIND delete cluster --name NAME --kubeconfig KCFG``         (only a cluster we created)
 
 A cluster is deleted only when this session created it *and* the keep policy allows it;
-a reused or existing cluster is never deleted.
+a reused or existing cluster is never deleted. A create that fails or times out is followed by
+``kind delete cluster`` (idempotent, per its help text): kind removes its nodes itself after
+most failures, but not when its process is killed at our timeout, and a left-over
+``NAME-control-plane`` would otherwise be picked up by the next run. A cluster of that name
+that exists before the create is used only if it answers (``kind export kubeconfig``, then the
+API server's ``/version``); if not, the run stops naming it (it is not ours to delete).
 """
 
 from __future__ import annotations
@@ -24,13 +33,13 @@ from __future__ import annotations
 import enum
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
-from pytest_botkube.live.tools import CommandFailed, run
+from pytest_botkube.live.tools import CommandFailed, run, run_streaming
 from pytest_botkube.settings import DEFAULTS, flag_names
 
 # kind v0.29.0 release notes ("Images pre-built for this release"), Kubernetes 1.31: BotKube
@@ -75,6 +84,7 @@ class ClusterSpec:
     context: str | None  # None: kind-NAME for kind clusters, current-context for existing
     create_timeout: float
     command_timeout: float = 120.0
+    pull_timeout: float = DEFAULTS.pull_timeout
 
 
 @dataclass
@@ -118,29 +128,40 @@ def make_kind_cluster(
                 )
 
         def cluster_names(self, timeout: float = 60.0) -> list[str]:
-            done = run([str(self.kind_path), "get", "clusters"], timeout=timeout, env=env)
-            return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+            return kind_cluster_names(Path(self.kind_path), env, timeout)
 
         def create(
-            self,
-            config_file: Path | None = None,
-            *,
-            wait_seconds: float = DEFAULTS.cluster_timeout,
-            command_timeout: float = 120.0,
+            self, config_file: Path | None = None, *, wait_seconds: float = DEFAULTS.cluster_timeout
         ) -> None:
+            """``kind create cluster``; on a failure or timeout the half-made cluster is deleted
+            and EnvironmentUnavailable says so (or how to delete it, if that failed too)."""
             self.ensure_kind()
-            if self.name in self.cluster_names(command_timeout):
-                self.export_kubeconfig(command_timeout)
-                return
             argv = [str(self.kind_path), "create", "cluster", "--name", self.name]
             if self.image:
                 argv += ["--image", str(self.image)]
             if config_file is not None:
                 argv += ["--config", str(config_file)]
             argv += ["--wait", f"{int(wait_seconds)}s", "--kubeconfig", str(self.kubeconfig_path)]
-            # kind's own --wait bounds readiness; the process gets a minute more to write files.
-            run(argv, timeout=wait_seconds + 60.0, env=env)
+            try:
+                run(argv, timeout=wait_seconds + create_margin(wait_seconds), env=env)
+            except CommandFailed as exc:
+                raise EnvironmentUnavailable(
+                    f"kind could not create the cluster: {exc}; {self._remove_half_made()}"
+                ) from None
+            except BaseException:  # Ctrl-C during the create: no half-made cluster either
+                self._remove_half_made()
+                raise
             self.created_by_us = True
+
+        def _remove_half_made(self) -> str:
+            try:
+                self.delete()
+            except CommandFailed as exc:
+                return (
+                    f"deleting the half-made cluster failed too ({exc}): run "
+                    f"`kind delete cluster --name {self.name}`"
+                )
+            return f"the half-made cluster was deleted (kind delete cluster --name {self.name})"
 
         def export_kubeconfig(self, timeout: float = 60.0) -> None:
             argv = [str(self.kind_path), "export", "kubeconfig", "--name", self.name]
@@ -176,8 +197,51 @@ def make_kind_cluster(
     return cluster
 
 
+def kind_cluster_names(kind: Path, env: Mapping[str, str], timeout: float = 60.0) -> list[str]:
+    """``kind get clusters``: one name per line (none: "No kind clusters found." on stderr)."""
+    done = run([str(kind), "get", "clusters"], timeout=timeout, env=env)
+    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+
+
 def kind_context(name: str) -> str:
     return f"kind-{name}"
+
+
+def create_margin(wait_seconds: float) -> float:
+    """How long ``kind create`` may run past its own ``--wait``: a minute for a full wait (the
+    nodes, kubeadm, the kubeconfig), a fifth of a short one."""
+    return max(2.0, min(60.0, wait_seconds / 5))
+
+
+def node_image_present(docker: Path, image: str, env: Mapping[str, str], timeout: float) -> bool:
+    done = run([str(docker), "image", "inspect", "--format", "{{.Id}}", image],
+               timeout=timeout, env=env, check=False)  # fmt: skip
+    return done.returncode == 0
+
+
+def pull_node_image(
+    docker: Path,
+    image: str,
+    env: Mapping[str, str],
+    *,
+    timeout: float,
+    on_line: Callable[[str], None] = lambda line: None,
+    command_timeout: float = 60.0,
+) -> str:
+    """The node image on this machine before ``kind create``: pulled (each progress line to
+    ``on_line``) unless already present. Returns what was done; EnvironmentUnavailable when
+    the pull fails or outlasts ``timeout``."""
+    if node_image_present(docker, image, env, command_timeout):
+        return f"{image} already present"
+    try:
+        run_streaming([str(docker), "pull", image], timeout=timeout, env=env, on_line=on_line)
+    except CommandFailed as exc:
+        raise EnvironmentUnavailable(
+            f"cannot pull the kind node image {image}: {exc}; check the network to the registry "
+            f"({flag_names('pull_timeout')} for a slow link), or `docker pull {image}` "
+            "once by hand"
+        ) from None
+    return f"pulled {image}"
 
 
 def start_cluster(
@@ -186,8 +250,10 @@ def start_cluster(
     kind_path: Path | None,
     kubectl_path: Path | None,
     env: Mapping[str, str],
+    names: Sequence[str] | None = None,
 ) -> Cluster:
-    """Bring up (or attach to) the session's cluster per ``spec.mode``."""
+    """Bring up (or attach to) the session's cluster per ``spec.mode``. ``names``: what
+    ``kind get clusters`` said just before (asked again when None)."""
     if spec.mode is ClusterMode.EXISTING:
         if not spec.kubeconfig.is_file():
             raise BadInput(f"--botkube-kubeconfig: {spec.kubeconfig} does not exist")
@@ -204,8 +270,9 @@ def start_cluster(
     spec.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
     kind = make_kind_cluster(spec.name, spec.kubeconfig, kind_path, kubectl_path, env)
     kind.image = spec.node_image
-    if spec.mode is ClusterMode.REUSE:
+    if names is None:
         names = kind.cluster_names(spec.command_timeout)
+    if spec.mode is ClusterMode.REUSE:
         if spec.name not in names:
             raise EnvironmentUnavailable(
                 f"--botkube-cluster-mode reuse: no kind cluster named {spec.name!r} "
@@ -214,15 +281,14 @@ def start_cluster(
                 "or use --botkube-cluster-mode create"
             )
         kind.export_kubeconfig(spec.command_timeout)
-    else:
+    elif spec.name in names:  # create mode, but the name is taken: use it only if it answers
         try:
-            kind.create(
-                spec.config_file,
-                wait_seconds=spec.create_timeout,
-                command_timeout=spec.command_timeout,
-            )
+            kind.export_kubeconfig(spec.command_timeout)
         except CommandFailed as exc:
-            raise EnvironmentUnavailable(f"kind could not create the cluster: {exc}") from None
+            why = f"kind export kubeconfig: {exc}"
+            raise EnvironmentUnavailable(not_answering(spec.name, why)) from None
+    else:
+        kind.create(spec.config_file, wait_seconds=spec.create_timeout)
     return Cluster(
         name=spec.name,
         kubeconfig=spec.kubeconfig,
@@ -231,6 +297,15 @@ def start_cluster(
         mode=spec.mode,
         kind=kind,
         env=env,
+    )
+
+
+def not_answering(name: str, why: str) -> str:
+    """The message for a kind cluster that was there before the run and does not answer."""
+    return (
+        f"a kind cluster named {name!r} already exists (left by an interrupted run?) but does "
+        f"not answer ({why}); the suite did not create it, so it is not deleted: delete it with "
+        f"`kind delete cluster --name {name}`, or pass {flag_names('cluster_name')} OTHER"
     )
 
 

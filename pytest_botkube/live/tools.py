@@ -27,7 +27,8 @@ import platform
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,8 @@ class CommandFailed(BotkubeReproError):
 
 
 def _tail(text: str) -> str:
-    text = text.strip()
+    """The end of a command's output on one line (a message is one line; `` | `` joins)."""
+    text = " | ".join(line.strip() for line in text.strip().splitlines() if line.strip())
     return text if len(text) <= _STDERR_TAIL else "..." + text[-_STDERR_TAIL:]
 
 
@@ -122,6 +124,62 @@ def run(
             stderr=done.stderr,
         )
     return done
+
+
+def run_streaming(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    on_line: Callable[[str], None],
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """:func:`run` for a long command whose progress is worth showing (``docker pull``): each
+    line of its output (stdout and stderr, merged) goes to ``on_line`` as it comes. A non-zero
+    exit or the timeout raises :class:`CommandFailed`; the process is killed on a timeout and
+    on Ctrl-C, never left running."""
+    args = [str(a) for a in argv]
+    try:
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=dict(env) if env is not None else None,
+        )
+    except OSError as exc:
+        raise CommandFailed(args, f"`{args[0]}` could not be started: {exc}") from None
+    lines: list[str] = []
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            on_line(line.rstrip())
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        code = None
+    finally:
+        if proc.poll() is None:  # timed out, or Ctrl-C: never leave it running
+            proc.kill()
+            proc.wait()
+        reader.join(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    output = "".join(lines)
+    if code is None:
+        raise CommandFailed(
+            args, f"`{' '.join(args)}` timed out after {timeout:g}s: {_tail(output)}", output
+        )
+    if code != 0:
+        raise CommandFailed(
+            args, f"`{' '.join(args)}` exited with status {code}: {_tail(output)}", output
+        )
+    return subprocess.CompletedProcess(args, code, stdout=output, stderr="")
 
 
 def host_platform() -> tuple[str, str]:

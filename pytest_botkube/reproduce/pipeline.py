@@ -87,6 +87,7 @@ def live_config(s: Settings, work_dir: Path) -> LiveConfig:
         allow_download=not s.no_download,
         work_dir=work_dir,
         cluster_timeout=s.cluster_timeout,
+        pull_timeout=s.pull_timeout,
     )
 
 
@@ -298,17 +299,7 @@ class Runner:
         from pytest_botkube.live.tools import CommandFailed
 
         config = self.live_config()
-        what = {
-            "create": f"kind create cluster {config.cluster_name}",
-            "reuse": f"reuse kind cluster {config.cluster_name}",
-            "existing": "existing cluster from the kubeconfig",
-        }[config.mode.value]
-        with self.progress.phase("cluster", what) as result:
-            env = live.start(config, self.environ)
-            result.text = (
-                f"{'created' if env.cluster.created else 'using'} {env.cluster.name!r}, "
-                f"Kubernetes {env.kubernetes_version}"
-            )
+        env = live.start(config, self.environ, phases=self.progress)
         outcomes: list[RunOutcome] = []
         failed = True
         try:

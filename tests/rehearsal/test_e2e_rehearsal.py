@@ -327,3 +327,23 @@ def test_a_chart_archive_runs_only_the_scenarios_of_its_app_version(
     [install] = rehearsal.installs()
     assert install.argv[2] == str(archive)  # the user's file as it is, no copy, no repository
     assert "fixed-v1-14-0" in install.argv[1]
+
+
+def test_a_failed_create_is_a_skip_and_leaves_no_cluster(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, e2e_double: KubeApiDouble
+):
+    extra = {"BOTKUBE_STANDIN_KIND_CREATE": "crash"}
+    sandbox = make_sandbox(pytester.path / "sandbox", e2e_double.url, extra=extra)
+    _use_env(monkeypatch, sandbox.env)
+    rehearsal = Rehearsal(pytester, e2e_double, sandbox, monkeypatch)
+    result = rehearsal.run("--botkube-scenario", ONE, "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines([
+        "SKIPPED*BotKube e2e cannot run here: kind could not create the cluster:*failed to init "
+        "node with kubeadm; the half-made cluster was deleted (kind delete cluster --name "
+        "botkube-repro)*"
+    ])  # fmt: skip
+    assert [c.argv[:2] for c in rehearsal.calls("kind")] == [
+        ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
+    ]  # fmt: skip
+    assert sandbox.run("kind", "get", "clusters").stdout == ""

@@ -22,13 +22,14 @@ from doubles.fixtures import RunCommand, make_sandbox
 from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.standins._common import FAIL_ENV
 
+from pytest_botkube.live.kind import NODE_IMAGE
 from pytest_botkube.reproduce.plan import workaround_values
 from pytest_botkube.scenario import load_scenarios
 
 SCENARIOS = {s.name: s for s in load_scenarios()}
 TOKEN = "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
-PHASES = ("cluster", "image", "receiver", "receiver probe", "install", "plugin start",
-          "workload", "rescale", "watching health", "quiet window", "teardown",
+PHASES = ("tools", "node image", "cluster", "image", "receiver", "receiver probe", "install",
+          "plugin start", "workload", "rescale", "watching health", "quiet window", "teardown",
           "cluster stop")  # fmt: skip
 
 
@@ -249,7 +250,7 @@ def test_environment_unavailable_exits_3_naming_what_is_missing(
     run = RunCommand(e2e_double, sandbox, tmp_path)
     done = run("crash-v1.13.0")
     assert done.returncode == 3, done.stderr + done.stdout
-    assert re.search(r"cluster\s+FAILED", done.stderr)
+    assert re.search(r"tools\s+FAILED", done.stderr)
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("botkube-repro run: error: ")
     assert reason in last
@@ -390,3 +391,117 @@ def test_a_chart_path_that_is_not_there_is_bad_input(run: RunCommand):
     assert done.returncode == 2
     assert f"--chart {run.cwd / 'nope'}: no such file or directory" in done.stderr
     assert run.calls() == []
+
+
+# -- kind create cleans up after itself; the node image is its own phase ---------------------------
+
+
+def _kind_clusters(run: Run) -> list[str]:
+    return run.sandbox.run("kind", "get", "clusters").stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("trouble", "args", "said"),
+    [("crash", [], "failed to init node with kubeadm"),
+     ("hang", ["--cluster-timeout", "1"], "timed out after 3s")],
+    ids=["create-fails", "create-times-out"],
+)  # fmt: skip
+def test_a_failed_or_timed_out_create_deletes_the_half_made_cluster(
+    tmp_path: Path, double: KubeApiDouble, trouble: str, args: list[str], said: str
+):
+    extra = {"BOTKUBE_STANDIN_KIND_CREATE": trouble}
+    run = Run(double, make_sandbox(tmp_path / "sandbox", double.url, extra=extra), tmp_path)
+    done = run("crash-v1.13.0", *args)
+    assert done.returncode == 3, done.stderr + done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("botkube-repro run: error: kind could not create the cluster: ")
+    assert said in last
+    assert last.endswith(
+        "the half-made cluster was deleted (kind delete cluster --name botkube-repro)"
+    )
+    assert [c.argv[:2] for c in run.calls("kind")] == [
+        ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
+    ]  # fmt: skip
+    assert _kind_clusters(run) == []  # the next run starts clean
+    assert not run.helm("upgrade")
+
+
+def test_a_cluster_left_half_made_by_an_earlier_run_is_named_not_reused(
+    tmp_path: Path, double: KubeApiDouble
+):
+    sandbox = make_sandbox(tmp_path / "sandbox", double.url)
+    half = {**sandbox.env, "BOTKUBE_STANDIN_KIND_CREATE": "crash"}
+    subprocess.run([str(sandbox.bin_dir / "kind"), "create", "cluster", "--name", "botkube-repro"],
+                   env=half, capture_output=True, timeout=30, check=False)  # fmt: skip
+    run = Run(double, sandbox, tmp_path)
+    assert _kind_clusters(run) == ["botkube-repro"]
+    done = run("crash-v1.13.0")
+    assert done.returncode == 3, done.stderr + done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert (
+        "a kind cluster named 'botkube-repro' already exists (left by an interrupted run?)" in last
+    )
+    assert "failed to get cluster internal kubeconfig" in last
+    assert "`kind delete cluster --name botkube-repro`" in last
+    assert "--botkube-cluster-name (botkube-repro run: --cluster-name) OTHER" in last
+    assert ("create", "cluster") not in [c.argv[:2] for c in run.calls("kind")][1:]
+    assert ("delete", "cluster") not in [c.argv[:2] for c in run.calls("kind")]
+    assert _kind_clusters(run) == ["botkube-repro"]  # not ours: left for the user
+
+
+def test_a_cluster_whose_api_does_not_answer_is_named_not_reused(
+    tmp_path: Path, double: KubeApiDouble
+):
+    sandbox = make_sandbox(tmp_path / "sandbox", double.url)
+    dead = {**sandbox.env, "BOTKUBE_DOUBLE_URL": closed_port_url()}
+    made = subprocess.run([str(sandbox.bin_dir / "kind"), "create", "cluster", "--name",
+                           "botkube-repro"], env=dead, capture_output=True, timeout=30,
+                          check=False)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    run = Run(double, sandbox, tmp_path)
+    done = run("crash-v1.13.0")
+    assert done.returncode == 3, done.stderr + done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert "a kind cluster named 'botkube-repro' already exists" in last
+    assert "its API server does not answer" in last
+    assert ("delete", "cluster") not in [c.argv[:2] for c in run.calls("kind")]
+    assert _kind_clusters(run) == ["botkube-repro"]
+    assert double.requests == []
+
+
+@pytest.mark.parametrize(
+    ("pull", "args", "said"),
+    [("fail", [], "lookup registry-1.docker.io: no such host"),
+     ("slow:2", ["--pull-timeout", "1"], "timed out after 1s")],
+    ids=["registry-down", "pull-too-slow"],
+)  # fmt: skip
+def test_the_node_image_pull_fails_on_its_own_before_any_create(
+    tmp_path: Path, double: KubeApiDouble, pull: str, args: list[str], said: str
+):
+    extra = {"BOTKUBE_STANDIN_PULL": pull}
+    run = Run(double, make_sandbox(tmp_path / "sandbox", double.url, extra=extra), tmp_path)
+    done = run("crash-v1.13.0", *args)
+    assert done.returncode == 3, done.stderr + done.stdout
+    assert re.search(r"node image\s+FAILED", done.stderr)
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"botkube-repro run: error: cannot pull the kind node image {NODE_IMAGE}"
+    )
+    assert said in last
+    assert "--botkube-pull-timeout (botkube-repro run: --pull-timeout)" in last
+    assert [c.argv[:2] for c in run.calls("kind")] == [("get", "clusters")]
+    docker = [c.argv[:2] for c in run.calls("docker")]
+    assert ("image", "inspect") in docker
+    assert ("pull", NODE_IMAGE) in docker
+
+
+def test_a_node_image_already_here_is_not_pulled_and_the_pull_shows_progress(run: Run):
+    done = run("control-healthy-v1.13.0")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert f".. node image: Status: Downloaded newer image for {NODE_IMAGE}" in done.stderr
+    first = [c for c in run.calls("docker") if c.argv[:1] == ("pull",)]
+    assert len(first) == 1
+    again = run("control-healthy-v1.13.0")
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert f"node image       {NODE_IMAGE} already present" in again.stderr
+    assert len([c for c in run.calls("docker") if c.argv[:1] == ("pull",)]) == 1

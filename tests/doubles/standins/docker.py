@@ -6,7 +6,9 @@ while a stand-in kind cluster does; its gateway is ``BOTKUBE_STANDIN_GATEWAY``, 
 127.0.0.1 so the receiver is reachable), ``image inspect IMAGE [--format T]`` (images listed
 in ``BOTKUBE_STANDIN_IMAGES``, comma separated), ``exec NODE curl ... URL`` (really opens the
 URL, so a receiver that is not reachable fails like curl does), ``save -o FILE IMAGE``.
-``BOTKUBE_STANDIN_DOCKER`` = ``up`` (default), ``down`` or ``desktop``.
+``pull IMAGE`` prints docker's progress lines and makes the image present (state file);
+``BOTKUBE_STANDIN_PULL`` = ``fail`` (the registry refuses) or ``slow:SECONDS`` (a pause between
+lines). ``BOTKUBE_STANDIN_DOCKER`` = ``up`` (default), ``down`` or ``desktop``.
 
 Go templates: only the forms used by the suite and kind are evaluated (``{{json .A.B}}``,
 ``{{.A.B}}``, ``{{ .Id }}``); any other template fails loudly rather than answer wrongly.
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -29,10 +32,12 @@ from ._common import (
     UsageError,
     err,
     find_command,
+    load_json,
     out,
     parse,
     positional_after,
     record,
+    save_json,
     scripted_failure,
     state_dir,
 )
@@ -52,15 +57,47 @@ COMMANDS: dict[tuple[str, ...], list[Flag]] = {
                 Flag("env", "list", "e"), Flag("user", "string", "u"),
                 Flag("workdir", "string", "w"), Flag("detach", "bool", "d")],
     ("save",): [Flag("output", "string", "o")],
+    ("pull",): [Flag("all-tags", "bool", "a"), Flag("disable-content-trust", "bool"),
+                Flag("platform"), Flag("quiet", "bool", "q")],
 }  # fmt: skip
 GLOBAL = [Flag("help", "bool")]
 
 
+def _pulled() -> list[str]:
+    value = os.environ.get("BOTKUBE_STANDIN_STATE")
+    if not value:
+        return []
+    data: list[str] = load_json(state_dir() / "docker-images.json", [])
+    return data
+
+
 def image_id(image: str) -> str | None:
     listed = [i.strip() for i in os.environ.get("BOTKUBE_STANDIN_IMAGES", "").split(",")]
-    if image not in listed or not image:
+    if not image or image not in [*listed, *_pulled()]:
         return None
     return "sha256:" + hashlib.sha256(image.encode()).hexdigest()
+
+
+def pull(image: str) -> int:
+    """``docker pull``'s plain (non-terminal) output, then the image is present."""
+    how = os.environ.get("BOTKUBE_STANDIN_PULL", "")
+    pause = float(how.split(":", 1)[1]) if how.startswith("slow:") else 0.0
+    name, _, rest = image.partition("@")
+    out(f"{name.rsplit(':', 1)[-1] if ':' in name else 'latest'}: Pulling from "
+        f"{name.split(':', 1)[0]}")  # fmt: skip
+    sys.stdout.flush()
+    if how == "fail":
+        raise UsageError(f"Error response from daemon: Head \"https://registry-1.docker.io/v2/"
+                         f"{name.split(':', 1)[0]}/manifests/{rest or 'latest'}\": dial tcp: "
+                         "lookup registry-1.docker.io: no such host")  # fmt: skip
+    for layer in ("a1b2c3d4e5f6", "0f1e2d3c4b5a"):
+        time.sleep(pause)
+        out(f"{layer}: Pull complete")
+        sys.stdout.flush()
+    out(f"Digest: {rest or 'sha256:' + '0' * 64}")
+    out(f"Status: Downloaded newer image for {image}")
+    save_json(state_dir() / "docker-images.json", sorted({*_pulled(), image}))
+    return 0
 
 
 def render(template: str | None, doc: Any) -> str:
@@ -122,6 +159,10 @@ def main(argv: Sequence[str]) -> int:
                     raise UsageError(f"Error response from daemon: No such image: {image}")
                 out(render(parsed.get("format"), {"Id": ident, "RepoTags": [image]}))
             return 0
+        if command == ("pull",):
+            if len(args) != 1:
+                raise UsageError('"docker pull" requires exactly 1 argument.')
+            return pull(args[0])
         if command == ("save",):
             if not args or image_id(args[0]) is None:
                 raise UsageError(f"Error response from daemon: No such image: {args[:1]}")

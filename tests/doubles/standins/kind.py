@@ -7,12 +7,19 @@ Commands and flags (kind v0.29.0, https://kind.sigs.k8s.io/docs/user/quick-start
 ``delete cluster [--name N] [--kubeconfig K]``, ``load docker-image IMAGE... [--name N]
 [--nodes n1,n2]``, ``version``; global ``-v/--verbosity``, ``-q/--quiet``, ``--loglevel``.
 Errors are printed as ``ERROR: <message>`` with exit status 1, like kind's main.
+
+``BOTKUBE_STANDIN_KIND_CREATE`` scripts a create that goes wrong the way a real one can:
+``hang`` (the node container exists, then kind blocks, e.g. on a registry, until it is killed)
+or ``crash`` (the node exists and kind dies without its own cleanup). Either leaves a half-made
+cluster: listed by ``get clusters``, refused by ``export kubeconfig`` (no admin.conf yet), gone
+after ``delete cluster``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -150,6 +157,17 @@ def create_cluster(parsed: Parsed) -> int:
     image = parsed.get("image") or DEFAULT_IMAGE
     err(f'Creating cluster "{name}" ...')
     err(f" \u2713 Ensuring node image ({image})")
+    trouble = os.environ.get("BOTKUBE_STANDIN_KIND_CREATE", "")
+    if trouble in ("hang", "crash"):
+        known[name] = {"image": image, "config": config, "server": server, "images": [],
+                       "half_made": True}  # fmt: skip
+        save_json(_clusters_file(), known)
+        err(" \u2713 Preparing nodes")
+        if trouble == "crash":
+            err(" \u2717 Starting control-plane")
+            raise UsageError("failed to create cluster: failed to init node with kubeadm")
+        sys.stderr.flush()
+        time.sleep(600)
     err(" \u2713 Preparing nodes\n \u2713 Writing configuration\n \u2713 Starting control-plane")
     err(" \u2713 Installing CNI\n \u2713 Installing StorageClass")
     kubeconfig = _kubeconfig_path(parsed.get("kubeconfig"))
@@ -204,6 +222,12 @@ def _main(argv: list[str]) -> int:
     if command == ("export", "kubeconfig"):
         if name not in known:
             raise _not_found(name)
+        if known[name].get("half_made"):
+            raise UsageError(
+                'failed to get cluster internal kubeconfig: command "docker exec --privileged '
+                f'{name}-control-plane cat /etc/kubernetes/admin.conf" failed with error: exit '
+                "status 1"
+            )
         path = _kubeconfig_path(parsed.get("kubeconfig"))
         _merge_kubeconfig(path, kubeconfig_doc(name, known[name]["server"]))
         err(f'Set kubectl context to "kind-{name}"')
