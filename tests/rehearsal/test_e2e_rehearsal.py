@@ -334,7 +334,7 @@ def test_a_failed_create_is_a_skip_and_leaves_no_cluster(
 ):
     extra = {"BOTKUBE_STANDIN_KIND_CREATE": "crash"}
     sandbox = make_sandbox(pytester.path / "sandbox", e2e_double.url, extra=extra)
-    _use_env(monkeypatch, sandbox.env)
+    use_env(monkeypatch, sandbox.env)
     rehearsal = Rehearsal(pytester, e2e_double, sandbox, monkeypatch)
     result = rehearsal.run("--botkube-scenario", ONE, "-rs")
     result.assert_outcomes(skipped=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -396,7 +397,7 @@ def test_a_chart_path_that_is_not_there_is_bad_input(run: RunCommand):
 # -- kind create cleans up after itself; the node image is its own phase ---------------------------
 
 
-def _kind_clusters(run: Run) -> list[str]:
+def _kind_clusters(run: RunCommand) -> list[str]:
     return run.sandbox.run("kind", "get", "clusters").stdout.split()
 
 
@@ -407,10 +408,11 @@ def _kind_clusters(run: Run) -> list[str]:
     ids=["create-fails", "create-times-out"],
 )  # fmt: skip
 def test_a_failed_or_timed_out_create_deletes_the_half_made_cluster(
-    tmp_path: Path, double: KubeApiDouble, trouble: str, args: list[str], said: str
+    tmp_path: Path, e2e_double: KubeApiDouble, trouble: str, args: list[str], said: str
 ):
     extra = {"BOTKUBE_STANDIN_KIND_CREATE": trouble}
-    run = Run(double, make_sandbox(tmp_path / "sandbox", double.url, extra=extra), tmp_path)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=extra)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     done = run("crash-v1.13.0", *args)
     assert done.returncode == 3, done.stderr + done.stdout
     last = done.stderr.strip().splitlines()[-1]
@@ -427,13 +429,13 @@ def test_a_failed_or_timed_out_create_deletes_the_half_made_cluster(
 
 
 def test_a_cluster_left_half_made_by_an_earlier_run_is_named_not_reused(
-    tmp_path: Path, double: KubeApiDouble
+    tmp_path: Path, e2e_double: KubeApiDouble
 ):
-    sandbox = make_sandbox(tmp_path / "sandbox", double.url)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url)
     half = {**sandbox.env, "BOTKUBE_STANDIN_KIND_CREATE": "crash"}
     subprocess.run([str(sandbox.bin_dir / "kind"), "create", "cluster", "--name", "botkube-repro"],
                    env=half, capture_output=True, timeout=30, check=False)  # fmt: skip
-    run = Run(double, sandbox, tmp_path)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     assert _kind_clusters(run) == ["botkube-repro"]
     done = run("crash-v1.13.0")
     assert done.returncode == 3, done.stderr + done.stdout
@@ -450,15 +452,15 @@ def test_a_cluster_left_half_made_by_an_earlier_run_is_named_not_reused(
 
 
 def test_a_cluster_whose_api_does_not_answer_is_named_not_reused(
-    tmp_path: Path, double: KubeApiDouble
+    tmp_path: Path, e2e_double: KubeApiDouble
 ):
-    sandbox = make_sandbox(tmp_path / "sandbox", double.url)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url)
     dead = {**sandbox.env, "BOTKUBE_DOUBLE_URL": closed_port_url()}
     made = subprocess.run([str(sandbox.bin_dir / "kind"), "create", "cluster", "--name",
                            "botkube-repro"], env=dead, capture_output=True, timeout=30,
                           check=False)  # fmt: skip
     assert made.returncode == 0, made.stderr
-    run = Run(double, sandbox, tmp_path)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     done = run("crash-v1.13.0")
     assert done.returncode == 3, done.stderr + done.stdout
     last = done.stderr.strip().splitlines()[-1]
@@ -466,7 +468,7 @@ def test_a_cluster_whose_api_does_not_answer_is_named_not_reused(
     assert "its API server does not answer" in last
     assert ("delete", "cluster") not in [c.argv[:2] for c in run.calls("kind")]
     assert _kind_clusters(run) == ["botkube-repro"]
-    assert double.requests == []
+    assert e2e_double.requests == []
 
 
 @pytest.mark.parametrize(
@@ -476,10 +478,11 @@ def test_a_cluster_whose_api_does_not_answer_is_named_not_reused(
     ids=["registry-down", "pull-too-slow"],
 )  # fmt: skip
 def test_the_node_image_pull_fails_on_its_own_before_any_create(
-    tmp_path: Path, double: KubeApiDouble, pull: str, args: list[str], said: str
+    tmp_path: Path, e2e_double: KubeApiDouble, pull: str, args: list[str], said: str
 ):
     extra = {"BOTKUBE_STANDIN_PULL": pull}
-    run = Run(double, make_sandbox(tmp_path / "sandbox", double.url, extra=extra), tmp_path)
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=extra)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
     done = run("crash-v1.13.0", *args)
     assert done.returncode == 3, done.stderr + done.stdout
     assert re.search(r"node image\s+FAILED", done.stderr)
@@ -495,7 +498,7 @@ def test_the_node_image_pull_fails_on_its_own_before_any_create(
     assert ("pull", NODE_IMAGE) in docker
 
 
-def test_a_node_image_already_here_is_not_pulled_and_the_pull_shows_progress(run: Run):
+def test_a_node_image_already_here_is_not_pulled_and_the_pull_shows_progress(run: RunCommand):
     done = run("control-healthy-v1.13.0")
     assert done.returncode == 0, done.stderr + done.stdout
     assert f".. node image: Status: Downloaded newer image for {NODE_IMAGE}" in done.stderr
