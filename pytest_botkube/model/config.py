@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pytest_botkube.model.versions import (
     KNOWN_BOTKUBE_VERSIONS,
+    interactive_platforms,
     normalize_botkube_version,
     platforms,
 )
@@ -407,6 +408,7 @@ class Binding:
     carrier: str  # e.g. "communications.default-group.webhook"
     path: KeyPath  # where the source name stands in the list
     list_path: KeyPath = ()  # the ``bindings.sources`` list it belongs to
+    interactive: bool = False  # the platform takes interactive messages (its own stream key)
 
 
 @dataclass(frozen=True)
@@ -947,9 +949,10 @@ def read_values(doc: YamlDocument | Mapping[str, Any], botkube_version: str) -> 
                 if not enabled:
                     continue
                 carrier = format_key_path(("communications", str(group), platform))
+                interactive = platform in interactive_platforms(version)
                 for path, names in _platform_lists(reader, str(group), platform, cfg):
                     for alias, where in reader.names(names, path):
-                        bindings.append(Binding(alias, carrier, where, path))
+                        bindings.append(Binding(alias, carrier, where, path, interactive))
     actions = reader.mapping(merged.get("actions"), ("actions",))
     for action, action_cfg in actions.items():
         apath: KeyPath = ("actions", str(action))

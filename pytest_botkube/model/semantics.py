@@ -472,6 +472,9 @@ class _Analyzer:
         crash_causes = self.crash_causes(started, per_source_routes, tables)
         exit_causes = self.exit_causes(started, per_source_routes, tables)
         exit_causes |= {s.name for s in no_client}
+        crash_causes, exit_causes, latent = self.in_stream_order(
+            [*started, *no_client], crash_causes, exit_causes
+        )
         verdict: ProcessVerdict = "crash" if crash_causes else "exit" if exit_causes else "healthy"
 
         self.binding_findings(specs)
@@ -498,7 +501,7 @@ class _Analyzer:
                 if spec.name in exit_causes
                 else None
             )
-            if is_started and verdict in PLUGIN_DOWN and own is None:
+            if is_started and verdict in PLUGIN_DOWN and own is None and spec.name not in latent:
                 culprits = sorted(crash_causes or exit_causes)
                 what = "panics" if verdict == "crash" else "exits with status 1"
                 self.add(
@@ -588,6 +591,104 @@ class _Analyzer:
         if not started or verdict == "not-started":
             return "inactive"
         return verdict
+
+    # -- stream order ----------------------------------------------------------------------
+
+    def stream_keys(self, names: set[str]) -> list[str]:
+        """The agent's dispatch keys ``<alias>_interactive/<bool>`` of ``names``, sorted byte-wise
+        as ``maputil.SortKeys`` sorts them (a partial overlay: the suite's one webhook)."""
+        model = self.model
+        keys = {
+            f"{b.source}_interactive/{'true' if b.interactive else 'false'}"
+            for b in model.bindings
+            if b.source in names
+        }
+        if model.partial_overlay:
+            keys |= {f"{n}_interactive/false" for n in names if n in model.overlay_sources}
+        return sorted(keys, key=lambda k: k.encode())
+
+    def in_stream_order(
+        self, running: list[SourceSpec], crash: set[str], exits: set[str]
+    ) -> tuple[set[str], set[str], set[str]]:
+        """Which failing source decides, given the order the streams open in.
+
+        From v1.10.0 (``sorted``) each ``Stream`` stores its source and restarts the background
+        run over every source stored so far; a run does not check for cancellation before it
+        panics (building the table) or exits (registering informers, then ``exitOnError``'s 2 s
+        sleep and ``os.Exit(1)``), and the next ``Stream`` waits for it. So the first stream, in
+        sorted key order, whose source is crash- or exit-shaped decides, and later sources never
+        run. Before v1.10.0 every stream runs alone at once: a panic is immediate while an exit
+        first asks discovery and sleeps 2 s, so any crash-shaped source wins, whatever the order.
+
+        Returns the deciding causes and the failing sources that never get to fail (``latent``).
+        """
+        failing = crash | exits
+        if len(failing) < 1:
+            return crash, exits, set()
+        names = {s.name for s in running}
+        keys = self.stream_keys(names)
+        order: list[str] = []
+        for key in keys:
+            alias = key.rsplit("_interactive/", 1)[0]
+            if alias in names and alias not in order:
+                order.append(alias)
+        order.extend(sorted(names - set(order)))
+        shown = ", ".join(keys)
+        if self.shared:
+            ranked = [n for n in order if n in failing]
+            first = ranked[0]
+            later = ranked[1:]
+            kind = "crash" if first in crash else "exit"
+            what = "panics" if kind == "crash" else "exits with status 1"
+            after = order[order.index(first) + 1 :]
+            if later:
+                self.add(
+                    first,
+                    "BK034",
+                    "stream-order-decides",
+                    "warning",
+                    self.model.sources[first].plugin_path,
+                    f"the outcome depends on stream order: the agent opens streams in sorted "
+                    f"order of <alias>_interactive/<bool> ({shown}) and each Stream restarts the "
+                    f"run over the sources stored so far; {first!r} sorts before "
+                    f"{', '.join(repr(n) for n in later)}, so the process {what} before any run "
+                    "contains them (renaming the aliases changes which failure you see)",
+                    "fix every failing source; do not rely on the order of aliases",
+                    self.url("internal/source/scheduler.go", 144),
+                )
+            elif kind == "crash" and after:
+                self.add(
+                    first,
+                    "BK034",
+                    "stream-order-decides",
+                    "info",
+                    self.model.sources[first].plugin_path,
+                    f"{first!r} is not the last stream the agent opens ({shown}): the streams "
+                    f"after it ({', '.join(after)}) are opened against a process that may have "
+                    "just died, and the agent can then fail its start-up ('while starting source "
+                    "plugin event dispatcher') instead of restarting the plugin",
+                    "expect a race at start-up; the scenarios name the failing source last",
+                    self.url("internal/source/scheduler.go", 144),
+                )
+            if kind == "crash":
+                return {first}, set(), set(later)
+            return set(), {first}, set(later)
+        if crash and exits:
+            first = sorted(crash)[0]
+            self.add(
+                first,
+                "BK034",
+                "stream-order-decides",
+                "info",
+                self.model.sources[first].plugin_path,
+                f"on {self.version} every stream builds its own routing table at once, so this "
+                f"panic comes before {', '.join(sorted(exits))} can exit (an exit asks discovery "
+                "and then sleeps 2 s): the crash wins whatever the order of the streams",
+                "fix every failing source",
+                self.url("internal/source/kubernetes/source.go"),
+            )
+            return crash, set(), exits
+        return crash, exits, set()
 
     # -- sources the plugin never runs ---------------------------------------------------------
 

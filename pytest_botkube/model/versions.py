@@ -216,6 +216,17 @@ def platforms(version: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def interactive_platforms(version: str) -> frozenset[str]:
+    """Platforms whose bindings open the ``_interactive/true`` stream of a source
+    (``CommPlatformIntegration.IsInteractive`` in pkg/config/config.go)."""
+    out = {"socketSlack"}
+    if _at_least(version, "v1.4.0"):
+        out.add("cloudSlack")
+    if _at_least(version, "v1.9.0"):
+        out.add("cloudTeams")
+    return frozenset(out)
+
+
 def route_lookup_ignores_case(version: str) -> bool:
     """v1.14.0 matches a routing-table entry to an informer event case-insensitively.
 

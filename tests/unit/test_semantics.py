@@ -321,8 +321,10 @@ def test_crash_wins_over_exit(tmp_path: Path):
         source("old", f"event: {{types: [create]}}\nresources: [{{type: {OLD_HPA}}}]"),
     )
     analysis = lint(tmp_path, text, "v1.13.0")
-    assert analysis.verdict == "crash"
-    assert analysis.source("old").cause == "exit"
+    assert analysis.verdict == "crash"  # "bad" streams first and panics
+    assert analysis.source("bad").cause == "crash"
+    assert analysis.source("old").cause is None  # never part of a run
+    assert "BK034" in codes(analysis, "bad")
     assert lint(tmp_path, text, "v1.14.0").verdict == "exit"
 
 

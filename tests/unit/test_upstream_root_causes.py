@@ -276,3 +276,70 @@ def test_crd_assumption_from_the_command_line(tmp_path: Path, capsys: pytest.Cap
     capsys.readouterr()
     assert main([*base, "--crd", "prometheusrules"]) == 2
     assert "GROUP/VERSION/RESOURCE" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- 2. stream order
+# internal/source/scheduler.go schedule() opens streams in maputil.SortKeys order of
+# "<alias>_interactive/<bool>" from v1.10.0 (map order before, binding order up to v1.3.0);
+# source.go Stream stores the source, StopAndWait()s the running background process and starts
+# one over every stored source; the run builds the table (the nil-event panic) and then
+# registers informers (parseResourceArg -> exitOnError: log, sleep 2 s, os.Exit(1)) without
+# looking at its context, and the next Stream waits for it.
+
+UNSERVED = (
+    "namespaces: {include: ['.*']}\nevent: {types: [create]}\n"
+    "resources: [{type: autoscaling/v2beta2/horizontalpodautoscalers}]"
+)
+SORTED = ALL[ALL.index("v1.10.0") : ALL.index("v1.14.0")]  # the panicking shared-router versions
+ALONE = ALL[: ALL.index("v1.10.0")]  # one router per stream
+
+
+@pytest.mark.parametrize("version", SORTED)
+def test_an_exit_shaped_source_sorting_first_exits_before_the_crash(tmp_path: Path, version: str):
+    text = values(source("a-old-hpa", UNSERVED), source("b-crash", CRASHING))
+    analysis = lint(tmp_path, text, version)
+    assert analysis.verdict == "exit"
+    assert analysis.source("a-old-hpa").cause == "exit"
+    assert analysis.source("b-crash").cause is None  # its stream never joins a run
+    (order,) = [f for f in analysis.source("a-old-hpa").findings if f.code == "BK034"]
+    assert "a-old-hpa_interactive/false, b-crash_interactive/false" in order.message
+    assert "depends on stream order" in order.message
+    # The same two sources with the crash-shaped one first: the panic.
+    swapped = values(source("b-old-hpa", UNSERVED), source("a-crash", CRASHING))
+    assert lint(tmp_path, swapped, version).verdict == "crash"
+
+
+@pytest.mark.parametrize("version", SORTED)
+def test_keys_sort_bytewise_not_by_alias(tmp_path: Path, version: str):
+    """ "k8s" sorts before "k8s-x" as an alias, but "k8s-x_interactive/false" comes first as a
+    key: '-' (0x2d) sorts before '_' (0x5f)."""
+    text = values(source("k8s", CRASHING), source("k8s-x", UNSERVED))
+    assert lint(tmp_path, text, version).verdict == "exit"
+
+
+@pytest.mark.parametrize("version", ALONE)
+def test_before_v1_10_the_crash_wins_whatever_the_order(tmp_path: Path, version: str):
+    text = values(source("a-old-hpa", UNSERVED), source("b-crash", CRASHING))
+    analysis = lint(tmp_path, text, version)
+    assert analysis.verdict == "crash"
+    assert analysis.source("b-crash").cause == "crash"
+    assert "BK034" in codes(analysis, "b-crash")
+
+
+def test_v1_14_has_no_crash_so_the_exit_decides(tmp_path: Path):
+    text = values(source("a-crash", CRASHING), source("b-old-hpa", UNSERVED))
+    analysis = lint(tmp_path, text, "v1.14.0")
+    assert analysis.verdict == "exit"
+    assert analysis.source("b-old-hpa").cause == "exit"
+
+
+@pytest.mark.parametrize("version", SORTED)
+def test_a_crash_that_is_not_the_last_stream_warns_of_the_start_up_race(
+    tmp_path: Path, version: str
+):
+    text = values(source("a-crash", CRASHING), source("b-ok", HEALTHY))
+    analysis = lint(tmp_path, text, version)
+    assert analysis.verdict == "crash"
+    (race,) = [f for f in analysis.source("a-crash").findings if f.code == "BK034"]
+    assert race.severity == "info"
+    assert "b-ok_interactive/false" in race.message
