@@ -445,13 +445,13 @@ def _parse_values(
     return cast(Mapping[str, Any], freeze(value))
 
 
-def _parse_document(doc: YamlDocument, path: Path) -> Scenario:
+def _parse_document(doc: YamlDocument, path: Path | None) -> Scenario:
     r = _Reader(doc)
     if doc.data is None:
         raise BadInput(f"{doc.name}: empty file; expected a scenario mapping")
     top = r.mapping(doc.data, (), required=_TOP_REQUIRED, optional=_TOP_OPTIONAL)
     name = r.string(top["name"], ("name",))
-    if name != path.stem:
+    if path is not None and name != path.stem:
         raise r.fail(("name",), f"name {name!r} must match the file name {path.stem!r}")
     upstream = tuple(
         r.string(item, ("upstream", i))
@@ -496,9 +496,14 @@ def _parse_document(doc: YamlDocument, path: Path) -> Scenario:
 def load_scenario(path: Path | str) -> Scenario:
     """Read and validate one scenario file."""
     p = Path(path)
-    doc = load_yaml(p)
+    return scenario_from_document(load_yaml(p), p)
+
+
+def scenario_from_document(doc: YamlDocument, path: Path | None) -> Scenario:
+    """Validate a parsed scenario file as the loader does (``path`` None: standard input, whose
+    name is not checked against the scenario's)."""
     doc.refuse_key_notes()  # our own files: a key Helm would drop or rename is a mistake
-    return _parse_document(doc, p)
+    return _parse_document(doc, path)
 
 
 def _scenario_files(directory: Path) -> list[Path]:
@@ -570,6 +575,11 @@ def adhoc_scenario(values_path: Path | str, botkube_version: str) -> Scenario:
     )
 
 
+#: Top-level keys a scenario has and the BotKube chart's values never do.
+SCENARIO_ONLY_KEYS = frozenset({"expect", "values", "botkube_version"})
+
+
 def looks_like_scenario(data: Any) -> bool:
-    """Whether a parsed file is a scenario rather than a bare Helm values file."""
-    return isinstance(data, Mapping) and "expect" in data and "values" in data
+    """Whether a parsed file is meant as a scenario rather than a bare Helm values file: any
+    scenario-only key says so, so that a broken scenario is named as one (and validated)."""
+    return isinstance(data, Mapping) and bool(SCENARIO_ONLY_KEYS & set(data))

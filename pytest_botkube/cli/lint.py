@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from pytest_botkube.errors import BadInput, ExitCode
-from pytest_botkube.inputs import input_name
+from pytest_botkube.inputs import STDIN, input_name
 from pytest_botkube.model.apis import CrdAssumption
 from pytest_botkube.model.semantics import Analysis, Finding, analyze
 from pytest_botkube.model.versions import (
@@ -17,7 +18,7 @@ from pytest_botkube.model.versions import (
     normalize_botkube_version,
     parse_kubernetes_version,
 )
-from pytest_botkube.scenario import looks_like_scenario
+from pytest_botkube.scenario import looks_like_scenario, scenario_from_document
 from pytest_botkube.yamlio import YamlDocument, load_yaml
 
 HELP = "check a Helm values file against a BotKube version's kubernetes source plugin"
@@ -76,11 +77,12 @@ def _values_of(doc: YamlDocument) -> tuple[YamlDocument, str | None]:
     """A scenario file stands for its ``values`` overlay, keeping the file's line numbers."""
     if not looks_like_scenario(doc.data):
         return doc, None
-    doc.refuse_key_notes()  # a scenario is ours: what Helm would drop or rename is an error
+    # Validated as the scenario loader does: a broken scenario is an error naming it.
+    path = None if doc.name == input_name(STDIN) else Path(doc.name)
+    scenario = scenario_from_document(doc, path)
     lines = {path[1:]: line for path, line in doc.lines.items() if path[:1] == ("values",)}
-    version = doc.data.get("botkube_version")
     values = YamlDocument(doc.name, doc.data["values"], lines)
-    return values, (None if version is None else str(version))
+    return values, scenario.botkube_version
 
 
 def _lint_one(path: str, args: argparse.Namespace) -> Analysis:

@@ -235,14 +235,39 @@ def test_missing_version_for_a_values_file(tmp_path: Path, capsys: pytest.Captur
 def test_scenario_file_is_linted_through_its_values(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
+    from pytest_botkube.bundled import scenarios_dir
+
+    text = (scenarios_dir() / "crash-v1.13.0.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "crash-v1.13.0.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.strip() == "'k8s-hpa-events':")
+    code, out, _ = lint(capsys, str(path))
+    assert code == 1
+    assert f"at   {path}:{line}: sources.k8s-hpa-events" in out
+    code, out, _ = lint(capsys, str(path), "--botkube-version", "1.14.0")
+    assert "verdict: CRASH" not in out
+
+
+def test_broken_scenario_is_named_as_a_scenario_not_as_a_values_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     body = textwrap.indent(CRASH, "  ")
     scenario = f"name: x\nbotkube_version: v1.13.0\nvalues:\n{body}expect: {{}}\n"
     path = write(tmp_path, "scenario.yaml", scenario)
-    code, out, _ = lint(capsys, str(path))
-    assert code == 1
-    assert f"at   {path}:17: sources.k8s-hpa-events.botkube/kubernetes.config.event" in out
-    code, out, _ = lint(capsys, str(path), "--botkube-version", "1.14.0")
-    assert code == 0
+    code, out, err = lint(capsys, str(path))
+    assert (code, out) == (2, "")
+    message = _one_line_error(err)
+    assert f"{path}:" in message
+    assert "missing required key" in message  # the scenario loader's own validation
+    no_expect = write(tmp_path, "y.yaml", f"name: y\nbotkube_version: v1.13.0\nvalues:\n{body}")
+    code, _, err = lint(capsys, str(no_expect))
+    assert code == 2
+    assert "--botkube-version" not in err
+    assert "missing required key" in _one_line_error(err)
+    unknown = write(tmp_path, "z.yaml", scenario.replace("expect: {}", "expext: {}"))
+    code, _, err = lint(capsys, str(unknown))
+    assert code == 2
+    assert "unknown key 'expext'" in _one_line_error(err)
 
 
 SCENARIOS = load_scenarios()
