@@ -28,6 +28,7 @@ Every request, valid or not, is kept with its arrival time (monotonic and wall c
 from __future__ import annotations
 
 import contextlib
+import secrets
 import socket
 import sys
 import threading
@@ -53,6 +54,11 @@ _MAX_CHUNK_LINE = 1024
 _DRAIN_LIMIT = 64 * 1024 * 1024  # read and drop at most this much of a refused body
 _DRAIN_SECONDS = 2.0
 _KEPT_ERRORS = 50
+
+
+#: Sent with every answer: the token of the running receiver, so a probe can tell this receiver
+#: from any other server on the same address (network.probe_from_node).
+IDENTITY_HEADER = "X-Botkube-Repro-Receiver"
 
 
 class _BodyTooLarge(Exception):
@@ -333,6 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Allow", "POST")
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(text)))
+        self.send_header(IDENTITY_HEADER, self.server.receiver.identity)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
@@ -358,6 +365,7 @@ class WebhookReceiver:
         self._requests: list[ReceivedRequest] = []
         self._version = 0  # bumped on every record and reset; waits sleep until it moves
         self._handler_errors: list[str] = []
+        self.identity = secrets.token_hex(8)  # IDENTITY_HEADER's value: this receiver only
 
     # -- lifecycle -----------------------------------------------------------------------
 

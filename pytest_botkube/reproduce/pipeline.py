@@ -193,8 +193,9 @@ def open_receiver(
     try:
         if env.cluster.is_kind:
             with _phase(progress, "receiver probe", "from the kind node") as result:
-                status = probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url)
-                result.text = f"the kind node reaches the receiver (HTTP {status})"
+                status = probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url,
+                                         receiver.identity, address)  # fmt: skip
+                result.text = f"the kind node reaches this receiver (HTTP {status})"
         receiver.reset()  # the probe is not a delivery
         yield ReceiverEndpoint(receiver=receiver, url=url, address=address)
     finally:

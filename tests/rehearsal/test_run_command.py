@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from doubles import agent
-from doubles.charts import closed_port_url
+from doubles.charts import closed_port_url, serving
 from doubles.fixtures import RunCommand, make_sandbox
 from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.standins._common import FAIL_ENV
@@ -508,3 +508,47 @@ def test_a_node_image_already_here_is_not_pulled_and_the_pull_shows_progress(run
     assert again.returncode == 0, again.stderr + again.stdout
     assert f"node image       {NODE_IMAGE} already present" in again.stderr
     assert len([c for c in run.calls("docker") if c.argv[:1] == ("pull",)]) == 1
+
+
+# -- the probe: this receiver, from the kind node --------------------------------------------------
+
+
+def test_another_server_on_the_receivers_address_is_not_taken_for_it(
+    tmp_path: Path, e2e_double: KubeApiDouble
+):
+    """Something else answers where the agent would send: the probe tells it from this
+    run's receiver by the receiver's own header, before anything is installed."""
+    with serving({"/": b"hello"}) as other:  # another server, on 127.0.0.1:PORT
+        port = other.url.rsplit(":", 1)[1]
+        run = RunCommand(e2e_double, make_sandbox(tmp_path / "sandbox", e2e_double.url),
+                         tmp_path)  # fmt: skip
+        # the receiver takes the same port on another loopback address; pods are told the
+        # other server's address
+        done = run("crash-v1.13.0", "--receiver-port", port, "--receiver-bind", "127.0.0.2",
+                   "--receiver-host", "127.0.0.1")  # fmt: skip
+    assert done.returncode == 3, done.stderr + done.stdout
+    assert re.search(r"receiver probe\s+FAILED", done.stderr)
+    last = done.stderr.strip().splitlines()[-1]
+    assert f"reached http://127.0.0.1:{port}/, but what answered (HTTP 404" in last
+    assert "is not this run's webhook receiver" in last
+    assert not run.helm("upgrade")
+
+
+def test_a_receiver_the_node_cannot_reach_names_the_kind_bridge_and_the_rule(
+    tmp_path: Path, e2e_double: KubeApiDouble
+):
+    """Docker Engine on Linux: pods are told the kind gateway; the receiver listening
+    elsewhere stands in for a firewall dropping the bridge's traffic."""
+    extra = {"BOTKUBE_STANDIN_GATEWAY": "127.0.0.3"}
+    run = RunCommand(e2e_double, make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=extra),
+                     tmp_path)  # fmt: skip
+    done = run("crash-v1.13.0", "--receiver-bind", "127.0.0.1")
+    assert done.returncode == 3, done.stderr + done.stdout
+    assert re.search(r"receiver\s+http://127\.0\.0\.3:\d+/ \(kind network gateway, Docker "
+                     r"Engine\)", done.stderr)  # fmt: skip
+    last = done.stderr.strip().splitlines()[-1]
+    assert "cannot reach the webhook receiver at http://127.0.0.3:" in last
+    assert "with Docker Engine on Linux the receiver listens on the kind network's gateway" in last
+    assert re.search(r"sudo iptables -I INPUT -i br-3f6c0a1b2d4e -p tcp --dport \d+ -j ACCEPT",
+                     last)  # fmt: skip
+    assert not run.helm("upgrade")

@@ -8,7 +8,11 @@ in ``BOTKUBE_STANDIN_IMAGES``, comma separated), ``exec NODE curl ... URL`` (rea
 URL, so a receiver that is not reachable fails like curl does), ``save -o FILE IMAGE``.
 ``pull IMAGE`` prints docker's progress lines and makes the image present (state file);
 ``BOTKUBE_STANDIN_PULL`` = ``fail`` (the registry refuses) or ``slow:SECONDS`` (a pause between
-lines). ``BOTKUBE_STANDIN_DOCKER`` = ``up`` (default), ``down`` or ``desktop``.
+lines). ``BOTKUBE_STANDIN_DOCKER`` = ``up`` (default), ``down`` or ``desktop``;
+``BOTKUBE_STANDIN_DOCKER_INFO`` (JSON) replaces fields of ``docker info`` (another runtime:
+``{"Name": "colima"}``, ``{"SecurityOptions": ["name=rootless"]}``), and
+``BOTKUBE_STANDIN_SERVER_COMPONENTS`` names ``docker version``'s server components
+(``Podman Engine``). The stand-in curl follows curl's ``-D -`` (headers to stdout).
 
 Go templates: only the forms used by the suite and kind are evaluated (``{{json .A.B}}``,
 ``{{.A.B}}``, ``{{ .Id }}``); any other template fails loudly rather than answer wrongly.
@@ -104,6 +108,8 @@ def render(template: str | None, doc: Any) -> str:
     """The few Go template forms in use; anything else is refused."""
     if template is None:
         return json.dumps(doc if isinstance(doc, list) else [doc], indent=4)
+    if re.fullmatch(r"\{\{\s*json\s+\.\s*\}\}", template.strip()):
+        return json.dumps(doc)
     m = re.fullmatch(r"\{\{\s*(json\s+)?((?:\.[A-Za-z]+)+)\s*\}\}", template.strip())
     if m is None:
         raise UsageError(f"stand-in docker cannot evaluate template {template!r}")
@@ -140,14 +146,20 @@ def main(argv: Sequence[str]) -> int:
             if mode == "down":
                 out(render(parsed.get("format"), {"Client": client, "Server": None}))
                 raise UsageError(DOWN)
-            doc = {"Client": client, "Server": {"Version": SERVER_VERSION, "ApiVersion": "1.49"}}
+            names = os.environ.get("BOTKUBE_STANDIN_SERVER_COMPONENTS", "Engine").split(",")
+            components = [{"Name": n.strip(), "Version": SERVER_VERSION} for n in names]
+            server = {"Version": SERVER_VERSION, "ApiVersion": "1.49", "Components": components}
+            doc = {"Client": client, "Server": server}
             out(render(parsed.get("format"), doc))
             return 0
         if mode == "down":
             raise UsageError(DOWN)
         if command == ("info",):
             os_name = "Docker Desktop" if mode == "desktop" else "Ubuntu 24.04.2 LTS"
-            doc = {"ServerVersion": SERVER_VERSION, "OperatingSystem": os_name}
+            doc = {"ServerVersion": SERVER_VERSION, "OperatingSystem": os_name,
+                   "Name": "standin-host", "SecurityOptions": ["name=seccomp,profile=builtin"],
+                   "ClientInfo": {"Context": "default"}}  # fmt: skip
+            doc.update(json.loads(os.environ.get("BOTKUBE_STANDIN_DOCKER_INFO") or "{}"))
             out(render(parsed.get("format"), doc))
             return 0
         if command == ("network", "inspect"):
@@ -182,7 +194,9 @@ def network_inspect(names: list[str], template: str | None) -> int:
         gateway = os.environ.get("BOTKUBE_STANDIN_GATEWAY", "127.0.0.1")
         doc = {
             "Name": "kind",
+            "Id": "3f6c0a1b2d4e5f60718293a4b5c6d7e8f9012345678901234567890abcdef12",
             "Driver": "bridge",
+            "Options": {"com.docker.network.bridge.enable_ip_masquerade": "true"},
             "IPAM": {
                 "Driver": "default",
                 "Config": [
@@ -227,8 +241,8 @@ def docker_exec(argv: list[str]) -> int:
 
 
 def curl(args: list[str]) -> int:
-    """The curl options the reachability probe uses: -sS -m SECS -o FILE -w FORMAT URL."""
-    timeout, write_out, url = 10.0, "", ""
+    """The curl options the reachability probe uses: -sS -m SECS -o FILE -D - [-w FORMAT] URL."""
+    timeout, write_out, url, dump = 10.0, "", "", False
     i = 0
     while i < len(args):
         arg = args[i]
@@ -240,6 +254,9 @@ def curl(args: list[str]) -> int:
             i += 1
         elif arg in ("-o", "--output"):
             i += 1
+        elif arg in ("-D", "--dump-header"):
+            dump = args[i + 1] == "-"
+            i += 1
         elif arg in ("-sS", "-s", "-S", "--silent", "--show-error", "-f", "--fail"):
             pass
         elif arg.startswith("-"):
@@ -249,15 +266,20 @@ def curl(args: list[str]) -> int:
             url = arg
         i += 1
     code = "000"
+    headers: list[tuple[str, str]] = []
+    reason = ""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
-            code = str(resp.status)
+            code, reason, headers = str(resp.status), resp.reason, list(resp.headers.items())
     except urllib.error.HTTPError as exc:
-        code = str(exc.code)
+        code, reason, headers = str(exc.code), str(exc.reason), list(exc.headers.items())
     except (urllib.error.URLError, OSError) as exc:
         out(write_out.replace("%{http_code}", code))
         err(f"curl: (7) Failed to connect to {url}: {exc}")
         return 7
+    if dump:
+        sys.stdout.write(f"HTTP/1.1 {code} {reason}\r\n")
+        sys.stdout.write("".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n")
     sys.stdout.write(write_out.replace("%{http_code}", code))
     return 0
 
