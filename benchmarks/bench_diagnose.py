@@ -9,7 +9,8 @@
    peaks do not grow with the log.
 
 The logs are built by repeating the JSON fixtures in tests/data/logs (crash loops, exit loop,
-RestartAgent, healthy, sink failures) in a temporary directory; nothing is committed.
+RestartAgent, healthy, sink failures, pasted partial panics, klog stderr, a rejected source,
+agent fatal errors and panics) in a temporary directory; nothing is committed.
 
     python benchmarks/bench_diagnose.py [--lines 1000000] [--small-mb 64] [--big-mb 1024]
                                         [--traced-mb 256,1024]
@@ -36,6 +37,12 @@ MIXES = {
         "exit_loop_unknown_type.json.log",
         "healthy_v1.14.0.json.log",
         "restart_agent.json.log",
+        # what users paste: frames without a panic line, klog stderr, the agent's own fatal
+        # start-up error and reported panic
+        "partial_panic_v1.13.0.json.log",
+        "plugin_stderr_klog_v1.13.0.json.log",
+        "agent_fatal_plugin_index.json.log",
+        "agent_panic_cloud_slack_v1.3.0.json.log",
     ],
     # a long-running agent: healthy chatter, now and then a failed POST, one crash loop
     "mostly-healthy": ["healthy_v1.14.0.json.log"] * 40
@@ -81,11 +88,14 @@ def baseline(path: Path) -> float:
     return time.process_time() - start
 
 
+NO_CAP = 1 << 40  # the input gate's size cap (64 MiB by default) does not apply here
+
+
 def diagnose(path: Path) -> float:
     from pytest_botkube.readers.logs import read_log_file
 
     start = time.process_time()
-    read_log_file(path)
+    read_log_file(path, limit=NO_CAP)
     return time.process_time() - start
 
 
@@ -94,7 +104,7 @@ import resource, sys, time
 from pytest_botkube.readers.logs import read_log_file
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
-s = read_log_file(sys.argv[1])
+s = read_log_file(sys.argv[1], limit=1 << 40)
 t = time.perf_counter() - t
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 p = s.plugins["botkube/kubernetes"]
@@ -106,7 +116,7 @@ _TRACED = """
 import sys, tracemalloc
 from pytest_botkube.readers.logs import read_log_file
 tracemalloc.start()
-read_log_file(sys.argv[1])
+read_log_file(sys.argv[1], limit=1 << 40)
 print(tracemalloc.get_traced_memory()[1])
 """
 

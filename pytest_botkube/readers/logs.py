@@ -782,6 +782,7 @@ def _prefilter(needles: _Needles) -> Prefilter:
     json_subsystem = b'"subsystem_name":' if as_bytes else '"subsystem_name":'
     json_stderr = b'"logger":"stderr"' if as_bytes else '"logger":"stderr"'
     json_panic = b'"level":"panic"' if as_bytes else '"level":"panic"'
+    json_panic_level = b'"panic"' if as_bytes else '"panic"'
     plugin_quote = _json_text('Plugin "', as_bytes)
     time_key = b'"time":' if as_bytes else '"time":'
     server_start = _json_text("Starting server on address", as_bytes)
@@ -801,50 +802,48 @@ def _prefilter(needles: _Needles) -> Prefilter:
             seen.add(key)
         return True
 
-    def wanted_json(line: Any, at: int, open_panic: dict[str, Panic]) -> bool:
-        """An entry of the JSON formatter: decided on its message's first bytes."""
-        start = at + 7
-        prefixes = heads.get(line[start : start + 8])
-        if prefixes is not None and line.startswith(prefixes, start):
-            if is_responding in line and line.startswith(plugin_quote, start):
-                return first_answer(line)
-            if line.startswith(once, start):
-                return first_time_seen(line, start)
-            if line.startswith(server_start, start):
-                seen.clear()  # a new agent process: its plugins and sources start anew
-                answered.clear()
-            return True
-        if json_subsystem in line:
-            return (
-                bool(open_panic)
-                or panic in line
-                or fatal in line
-                or gofile in line
-                or goroutine in line
-                or signal in line
-                or call_addr in line
-                or call_elided in line
-                or call_empty in line
-                or call_struct in line
-            )
-        if json_stderr in line:
-            return (
-                informers in line
-                or parse in line
-                or erro in line
-                or fata in line
-                or pani in line
-                or gofile in line
-                or level_err in line
-                or level_fatal in line
-            )
-        return json_fatal in line or json_panic in line
-
     def wanted(line: Any, open_panic: dict[str, Panic]) -> bool:
         if line[:1] == brace:
             at = line.find(msg_key)
             if at >= 0:
-                return wanted_json(line, at, open_panic)
+                # The JSON formatter: decided on the message's first bytes, or where the
+                # entry is a plugin's stderr, on what it holds.
+                start = at + 7
+                prefixes = heads.get(line[start : start + 8])
+                if prefixes is not None and line.startswith(prefixes, start):
+                    if is_responding in line and line.startswith(plugin_quote, start):
+                        return first_answer(line)
+                    if line.startswith(once, start):
+                        return first_time_seen(line, start)
+                    if line.startswith(server_start, start):
+                        seen.clear()  # a new agent process: its plugins and sources start anew
+                        answered.clear()
+                    return True
+                if json_subsystem in line:
+                    return (
+                        bool(open_panic)
+                        or panic in line
+                        or fatal in line
+                        or gofile in line
+                        or goroutine in line
+                        or signal in line
+                        or call_addr in line
+                        or call_elided in line
+                        or call_empty in line
+                        or call_struct in line
+                    )
+                if json_stderr in line:
+                    return (
+                        informers in line
+                        or parse in line
+                        or erro in line
+                        or fata in line
+                        or pani in line
+                        or gofile in line
+                        or level_err in line
+                        or level_fatal in line
+                    )
+                return json_fatal in line or json_panic in line
         if plugin in line:
             if subsystem in line:
                 return (
@@ -894,6 +893,7 @@ def _prefilter(needles: _Needles) -> Prefilter:
             or shutdown in line
             or connected in line
             or json_fatal in line
+            or json_panic_level in line
             or level_fatal in line
             or fata in line
             or pani in line
@@ -1035,9 +1035,27 @@ class LogReader:
                 if isinstance(msg, str):
                     raw_time = data.get("time")
                     time = raw_time if isinstance(raw_time, str) else None
-                    level = data.get("level")
-                    self._count("json", time)
-                    self._handle(msg, time, data, self.summary.lines, level)
+                    summary = self.summary
+                    if self._agent_panic is not None or self._agent_trace_done:
+                        self._close_agent_panic()
+                    summary.records += 1
+                    summary.formats.add("json")
+                    self._last_skipped = None
+                    if time is not None:
+                        if summary.first_time is None:
+                            summary.first_time = time
+                        summary.last_time = time
+                    subsystem = data.get("subsystem_name")
+                    plugin = data.get("plugin")
+                    if isinstance(subsystem, str) and isinstance(plugin, str):
+                        # the plugin's raw stderr, most of a crash loop: straight to the trace
+                        if not subsystem.endswith(".stdio"):
+                            timeline = summary.plugins.get(plugin) or self._plugin(plugin)
+                            if timeline.version is None:
+                                timeline.version = version_from_path(subsystem)
+                            self._stderr_line(timeline, msg, time, summary.lines)
+                        return
+                    self._handle(msg, time, data, summary.lines, data.get("level"))
                     return
         record = parse_line(line)
         if record is None:
@@ -1048,6 +1066,7 @@ class LogReader:
         self._handle(record.msg, time, record.fields, self.summary.lines, record.level)
 
     def _count(self, form: str, time: str | None) -> None:
+        """An entry was read (the JSON path in ``_examine`` does the same inline)."""
         summary = self.summary
         self._close_agent_panic()
         summary.records += 1
@@ -1442,13 +1461,14 @@ def _utf16_lines(stream: Readable, first: bytes, codec: str) -> Iterable[str]:
         yield rest
 
 
-def read_log_file(path_or_dash: str | Path) -> LogSummary:
+def read_log_file(path_or_dash: str | Path, *, limit: int | None = None) -> LogSummary:
     """Summarise a log file (``-`` reads standard input) that passes the input gate
     (:mod:`pytest_botkube.inputs`); unreadable input raises BadInput. UTF-16 (what a
-    PowerShell redirect writes) is decoded and named in ``formats``."""
+    PowerShell redirect writes) is decoded and named in ``formats``. ``limit`` overrides the
+    gate's size cap (benchmarks read logs of a gigabyte)."""
     where = input_name(path_or_dash)
     encoding: str | None = None
-    with open_input(path_or_dash, "a log file") as stream:
+    with open_input(path_or_dash, "a log file", limit=limit) as stream:
         try:
             first = stream.readline(MAX_LINE)
             encoding = _utf16(first[:64])

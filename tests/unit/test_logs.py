@@ -316,3 +316,84 @@ def test_plugin_for_alias():
     summary = read_log_file(LOGS / "healthy_v1.14.0.json.log")
     assert summary.plugin_for_alias("k8s-hpa-events") == PLUGIN
     assert summary.plugin_for_alias("nope") is None
+
+
+ALL_LOGS = sorted(p.name for p in LOGS.glob("*.log"))
+
+
+@pytest.mark.parametrize("name", ALL_LOGS)
+def test_streamed_bytes_and_lines_read_the_same(name):
+    """read_log_file's bytes loop and read_log's str loop are two copies of one reader."""
+    streamed = read_log_file(LOGS / name)
+    text = (LOGS / name).read_text(encoding="utf-8")
+    listed = read_log(text.splitlines(keepends=True))
+
+    def shape(summary):
+        return (
+            summary.lines,
+            summary.records,
+            sorted(summary.formats),
+            summary.first_time,
+            summary.last_time,
+            summary.version,
+            [(e.kind, e.line, e.detail) for e in summary.agent_events],
+            {
+                n: (t.status, t.exit_count, t.panic_count, t.restarts, t.version, t.errors)
+                for n, t in summary.plugins.items()
+            },
+            summary.sink_failure_count,
+        )
+
+    assert shape(streamed) == shape(listed)
+
+
+def test_agent_restarted_after_a_bare_panic():
+    panic = (LOGS / "previous_socket_slack_panic.bare.log").read_text().splitlines()
+    healthy = (LOGS / "healthy_v1.14.0.json.log").read_text().splitlines()
+    summary = read_log(panic + healthy)  # kubectl logs --previous, then the current container
+    assert [e.kind for e in summary.agent_events] == ["panic", "restarted"]
+    assert summary.agent_down
+    assert summary.plugins[PLUGIN].status == "running"
+
+
+def test_bare_frames_without_panic_line_are_a_headless_agent_panic():
+    trace = (LOGS / "previous_socket_slack_panic.bare.log").read_text().splitlines()
+    summary = read_log(trace[5:])  # pasted from the second frame on
+    panic = summary.agent_panic
+    assert panic is not None
+    assert panic.headless
+    assert panic.top_frame is not None
+    assert panic.top_frame.short_function == "(*Client).runMessageReceiver"
+    assert summary.agent_down
+
+
+def test_logrus_panic_level_entry_is_an_agent_failure():
+    entry = json.dumps({"level": "panic", "msg": "boom", "time": "T"})
+    summary = read_log([entry])
+    assert [(e.kind, e.detail) for e in summary.agent_events] == [("fatal", "boom")]
+    assert summary.agent_fatals == ["boom"]
+
+
+def test_once_messages_are_examined_again_after_a_new_agent_start():
+    def entry(**fields):
+        return json.dumps(fields, separators=(",", ":"))  # as logrus writes it
+
+    start = entry(level="info", msg='Starting server on address ":2113"')
+    stream = entry(
+        **{
+            "level": "info",
+            "msg": "Start source streaming...",
+            "pluginName": PLUGIN,
+            "sourceName": "a",
+            "time": "T",
+        }
+    )
+    reader = logs.LogReader()
+    wanted = reader.wanted_bytes
+    assert [wanted(line.encode(), {}) for line in (start, stream, stream, start, stream)] == [
+        True,
+        True,
+        False,  # the same source streamed again: nothing new
+        True,
+        True,  # a new agent process streams its sources anew
+    ]
