@@ -298,6 +298,7 @@ def _replacement(group: str, resource: str, minor: int) -> str | None:
     return ordered[0] if ordered else None
 
 
+@cache  # a pure function of hashable inputs; a big file repeats a handful of types
 def check_type(text: str, kubernetes: tuple[int, int], crds: CrdAssumption = NO_CRDS) -> TypeCheck:
     """What the plugin's type lookup does with ``text`` on this Kubernetes version.
 

@@ -617,7 +617,15 @@ class _Reader:
         self.note(path, f"{_kind(value)} is read as a one-item list")
         return [(value, path)]
 
+    def _texts(self, value: Any, path: KeyPath) -> tuple[str, ...]:
+        """A ``[]string`` whose item paths nobody needs (constraints, update fields)."""
+        if isinstance(value, list) and all(type(item) is str for item in value):
+            return tuple(value)  # the usual case, nothing to convert
+        return tuple(text for text, _ in self._strings(value, path))
+
     def _strings(self, value: Any, path: KeyPath) -> list[tuple[str, KeyPath]]:
+        if isinstance(value, list) and all(type(item) is str for item in value):
+            return [(item, (*path, i)) for i, item in enumerate(value)]
         out: list[tuple[str, KeyPath]] = []
         for item, where in self._list(value, path):
             if item is None:
@@ -684,8 +692,8 @@ class _Reader:
         include, include_path = self._field(raw, "include", path)
         exclude, exclude_path = self._field(raw, "exclude", path)
         return Constraints(
-            include=tuple(s for s, _ in self._strings(include, include_path)),
-            exclude=tuple(s for s, _ in self._strings(exclude, exclude_path)),
+            include=self._texts(include, include_path),
+            exclude=self._texts(exclude, exclude_path),
             path=path,
         )
 
@@ -726,7 +734,7 @@ class _Reader:
             namespaces=self.constraints(namespaces, namespaces_path),
             labels=self._string_map(labels, labels_path),
             annotations=self._string_map(annotations, annotations_path),
-            update_fields=tuple(s for s, _ in self._strings(fields, fields_path)),
+            update_fields=self._texts(fields, fields_path),
             include_diff=self._boolean(diff, diff_path, False),
         )
 
