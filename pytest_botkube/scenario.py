@@ -21,7 +21,7 @@ from pytest_botkube.errors import BadInput
 from pytest_botkube.model.config import active_kubernetes_sources
 from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS, normalize_botkube_version
 from pytest_botkube.text import describe_value
-from pytest_botkube.yamlio import KeyPath, YamlDocument, load_yaml
+from pytest_botkube.yamlio import KeyPath, YamlDocument, load_yaml, not_values_reason
 
 PluginStatus = Literal["Running", "Deactivated"]
 Verdict = Literal["crash", "exit", "healthy"]
@@ -563,6 +563,9 @@ def adhoc_scenario(values_path: Path | str, botkube_version: str) -> Scenario:
     version = normalize_version(botkube_version)
     if doc.data is None:
         raise BadInput(f"{doc.name}: empty file; expected a mapping of Helm values")
+    reason = not_values_reason(doc.data) if isinstance(doc.data, Mapping) else ""
+    if reason:  # a manifest; other shapes get _parse_values' message
+        raise BadInput(f"{doc.name}: {reason}")
     values = _parse_values(_Reader(doc), doc.data, (), need_sources=False)
     return Scenario(
         name=f"adhoc-{p.stem}",

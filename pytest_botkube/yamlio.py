@@ -438,7 +438,64 @@ def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
             _walk(item, path, lines)
 
 
+_FENCE = re.compile(r"^\s*(```|~~~)", re.M)
+_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+
+
+def pasted_hint(text: str) -> str:
+    """What a file that is not plain YAML looks like, and what to do: '' when nothing stands out.
+
+    Appended to a parse error: the usual causes are a Markdown fence copied from an issue and a
+    chart template instead of a values file."""
+    fence = _FENCE.search(text)
+    if fence:
+        line = text.count("\n", 0, fence.start()) + 1
+        return (
+            f"; line {line} is a Markdown code fence ({fence.group(1)}) copied with the YAML: "
+            "keep only the lines between the fences"
+        )
+    template = _TEMPLATE.search(text)
+    if template:
+        line = text.count("\n", 0, template.start()) + 1
+        return (
+            f"; line {line} holds Helm template syntax ({template.group(0)[:40]}): this looks "
+            "like a chart template, and a values file is plain YAML: pass the file you give "
+            "helm with -f (`helm get values RELEASE -n NAMESPACE` prints an installed one)"
+        )
+    return ""
+
+
+def not_values_reason(data: Any) -> str:
+    """Why a parsed file is not Helm values ('' when it may be): a Kubernetes manifest, such as
+    ``kubectl get configmap -o yaml`` output of the agent's rendered config."""
+    if isinstance(data, dict) and "apiVersion" in data and "kind" in data:
+        kind = data.get("kind")
+        return (
+            f"this is a Kubernetes {kind} manifest (apiVersion/kind, e.g. `kubectl get -o yaml` "
+            "output), not Helm values: pass the values file you give helm with -f "
+            "(`helm get values RELEASE -n NAMESPACE` prints an installed release's); "
+            "`botkube-repro doctor` reads a running agent's config"
+        )
+    if isinstance(data, list):
+        return "the file is a YAML list; Helm values are a mapping (sources:, communications:, ...)"
+    if data is not None and not isinstance(data, dict):
+        return f"the file is a single {type(data).__name__} value; Helm values are a mapping"
+    return ""
+
+
 def parse_yaml(text: str, name: str, *, helm: bool = True) -> YamlDocument:
+    """Parse one YAML document (see :func:`_parse`); an error names what a pasted file looks
+    like when it holds a Markdown fence or template syntax."""
+    try:
+        return _parse(text, name, helm=helm)
+    except BadInput as exc:
+        hint = pasted_hint(text) if helm else ""
+        if not hint:
+            raise
+        raise BadInput(f"{exc}{hint}") from None
+
+
+def _parse(text: str, name: str, *, helm: bool = True) -> YamlDocument:
     """Parse one YAML document as Helm reads a values file (see above); a syntax error becomes
     ``name:line:col: invalid YAML: ...``. What Helm does silently is in ``notes``.
 

@@ -19,7 +19,7 @@ from pytest_botkube.model.versions import (
     parse_kubernetes_version,
 )
 from pytest_botkube.scenario import looks_like_scenario, scenario_from_document
-from pytest_botkube.yamlio import YamlDocument, load_yaml
+from pytest_botkube.yamlio import YamlDocument, load_yaml, not_values_reason
 
 HELP = "check a Helm values file against a BotKube version's kubernetes source plugin"
 
@@ -76,6 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _values_of(doc: YamlDocument) -> tuple[YamlDocument, str | None]:
     """A scenario file stands for its ``values`` overlay, keeping the file's line numbers."""
     if not looks_like_scenario(doc.data):
+        reason = not_values_reason(doc.data)
+        if reason:
+            raise BadInput(f"{doc.name}: {reason}")
         return doc, None
     # Validated as the scenario loader does: a broken scenario is an error naming it.
     path = None if doc.name == input_name(STDIN) else Path(doc.name)

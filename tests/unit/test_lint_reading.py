@@ -195,3 +195,43 @@ def test_dash_reads_standard_input(
     got, _, err = lint(capsys, "-", "-", "--botkube-version", "1.13.0")
     assert got == 2
     assert "standard input (-) can be given once" in err
+
+
+# --------------------------------------------------------------------------- pasted files (8)
+PASTED = {
+    "fence": ("```yaml\nsources:\n  a: {}\n```\n", "line 1 is a Markdown code fence (```)"),
+    "template": (
+        "sources:\n  a:\n    botkube/kubernetes: {{ .Values.k8s }}\n",
+        "line 3 holds Helm template syntax ({{ .Values.k8s }}): this looks like a chart template",
+    ),
+    "template-block": (
+        "{{- if .Values.on }}\nsources: {}\n{{- end }}\n",
+        "line 1 holds Helm template syntax",
+    ),
+    "configmap": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: botkube-global-config}\n"
+        "data:\n  global_config.yaml: |\n    sources: {}\n",
+        "this is a Kubernetes ConfigMap manifest (apiVersion/kind, e.g. `kubectl get -o yaml` "
+        "output), not Helm values: pass the values file you give helm with -f",
+    ),
+    "list": ("- sources: {}\n", "the file is a YAML list; Helm values are a mapping"),
+}
+
+
+@pytest.mark.parametrize("name", list(PASTED))
+def test_pasted_files_say_what_they_look_like_and_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+):
+    text, expected = PASTED[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    got, out, err = lint(capsys, str(path), "--botkube-version", "v1.14.0")
+    assert (got, out) == (2, "")
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"botkube-repro lint: error: {path}")
+    assert expected in line
+    if name in ("fence", "template", "template-block"):  # Helm cannot read them either
+        rendered = render_values(real_helm_or_skip(), tmp_path, {}, text)
+        assert isinstance(rendered, str)
+        assert rendered.startswith("HELM-ERROR")
