@@ -1,4 +1,5 @@
-"""``botkube-repro run``'s terminal progress: one line per phase, a live status line."""
+"""``botkube-repro run``'s terminal progress (a ``live.phases.Phases``): one line per phase, a
+live status line."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
-from pytest_botkube.reproduce.pipeline import PhaseResult
+
+@dataclass
+class PhaseResult:
+    text: str = ""
 
 
 class StatusLine:

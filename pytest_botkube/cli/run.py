@@ -15,16 +15,18 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pytest_botkube.cli._progress import StatusLine
 from pytest_botkube.cli.values import add_target_argument, resolve_target
 from pytest_botkube.errors import BadInput, ExitCode
 from pytest_botkube.report.bundle import write_bundle
-from pytest_botkube.report.records import disagreements
+from pytest_botkube.report.records import RunRecord, disagreements
 from pytest_botkube.report.render import verdict_table_text
-from pytest_botkube.reproduce.pipeline import Runner, RunOutcome
+from pytest_botkube.reproduce import pipeline
+from pytest_botkube.reproduce.delivery_diff import DeliveryDiff
 from pytest_botkube.reproduce.plan import PlannedRun, plan_runs
 from pytest_botkube.settings import (
     BY_NAME,
@@ -35,6 +37,11 @@ from pytest_botkube.settings import (
     build_settings,
     cli_flag,
 )
+
+if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
+    from pytest_botkube.live.environment import LiveEnvironment
+    from pytest_botkube.live.receiver import WebhookReceiver
+    from pytest_botkube.live.release import Release
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
 
@@ -169,7 +176,131 @@ def run(args: argparse.Namespace) -> int:
     return int(ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.PROBLEM)
 
 
-# -- the whole command: runs, verdict, bundle ------------------------------------------------------
+# -- the whole command: one cluster, one receiver, the planned runs one after the other -------
+
+
+@dataclass
+class RunOutcome:
+    """One planned run: the pipeline's reproduction, with the command's additions."""
+
+    plan: PlannedRun
+    reproduction: pipeline.Reproduction
+
+    @property
+    def record(self) -> RunRecord:
+        return self.reproduction.record
+
+    @property
+    def problems(self) -> list[str]:
+        return self.reproduction.problems
+
+    @property
+    def diff(self) -> DeliveryDiff | None:
+        return self.reproduction.diff
+
+    @property
+    def ok(self) -> bool:
+        return self.reproduction.ok
+
+
+class Runner:
+    """The planned runs on one live environment and one receiver, one after the other, each
+    through :func:`pipeline.reproduce`; the cluster is stopped per the keep policy after."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        progress: StatusLine,
+        *,
+        environ: Mapping[str, str],
+        work_dir: Path,
+        collect_artifacts: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.environ = dict(environ)
+        self.work_dir = work_dir
+        self.collect_artifacts = collect_artifacts
+        self.kind_version = ""
+        self.cluster_message = ""
+        self.charts = pipeline.chart_fetcher(settings, self.environ)  # BadInput before a cluster
+
+    def run_all(self, plans: Sequence[PlannedRun]) -> list[RunOutcome]:
+        from pytest_botkube.live import environment as live
+
+        config = pipeline.live_config(self.settings, self.work_dir)
+        env = live.start(config, self.environ, phases=self.progress)
+        outcomes: list[RunOutcome] = []
+        failed = True
+        try:
+            self.kind_version = _kind_version(env)
+            pipeline.load_image(self.settings, env, self.progress)
+            with pipeline.open_receiver(self.settings, env, self.progress) as endpoint:
+                for index, plan in enumerate(plans, 1):
+                    self.progress.section(
+                        f"run {index}/{len(plans)}: {plan.name} on BotKube "
+                        f"{plan.scenario.botkube_version}, judged by {plan.judged_by}"
+                    )
+                    if plan.note:
+                        self.progress.say(f"  {plan.note}")
+                    outcomes.append(self.run_one(plan, env, endpoint))
+            failed = not all(o.ok for o in outcomes)
+        finally:
+            with self.progress.phase("cluster stop") as result:
+                self.cluster_message = result.text = env.stop(failed)
+        return outcomes
+
+    def run_one(
+        self, plan: PlannedRun, env: LiveEnvironment, endpoint: pipeline.ReceiverEndpoint
+    ) -> RunOutcome:
+        done = pipeline.reproduce(
+            plan.scenario,
+            settings=self.settings,
+            env=env,
+            endpoint=endpoint,
+            workdir=self.work_dir / "releases",
+            charts=self.charts,
+            progress=self.progress,
+            by_model=plan.by_model,
+            collect=self._artifacts if self.collect_artifacts else None,
+        )
+        # The command's additions: kind's version, every problem, the judge and the plan's note.
+        extra = (
+            *done.problems,
+            f"run: judged by {plan.judged_by}",
+            *([f"run: {plan.note}"] if plan.note else []),
+        )
+        record = done.record
+        done.record = replace(record, name=plan.name, kind_version=self.kind_version,
+                              diagnosis=(*record.diagnosis, *extra))  # fmt: skip
+        return RunOutcome(plan, done)
+
+    def _artifacts(
+        self, release: Release, receiver: WebhookReceiver, _: pipeline.Reproduction
+    ) -> tuple[Path, ...]:
+        from pytest_botkube.live.artifacts import collect
+
+        directory = self.work_dir / "artifacts" / release.namespace
+        with self.progress.phase("artifacts") as result:
+            saved = collect(release, directory, receiver.summary())
+            result.text = f"{len(saved.files)} files"
+        return tuple(saved.files)  # files: the bundle files them under the run's own name
+
+
+def _kind_version(env: LiveEnvironment) -> str:
+    from pytest_botkube.live.tools import CommandFailed, run
+
+    if env.tools.kind is None:
+        return ""
+    try:
+        out = run([str(env.tools.kind), "version"], timeout=30, env=env.tools.env).stdout
+    except CommandFailed:
+        return "?"
+    words = out.split()
+    return words[1] if len(words) > 1 and words[0] == "kind" else out.strip()
+
+
+# -- what the command prints and writes -----------------------------------------------------------
 
 
 def render_outcomes(outcomes: Sequence[RunOutcome]) -> str:

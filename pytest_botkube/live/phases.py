@@ -1,7 +1,8 @@
 """How the side-effect layer reports long steps without knowing who listens.
 
-``botkube-repro run`` passes its status line (``reproduce.pipeline.Progress`` is one of these,
-structurally); the pytest fixtures pass nothing and get :data:`QUIET`.
+The one progress callback of the live run: the side-effect layer and the pipeline
+(``reproduce/pipeline.py``) report through it; ``botkube-repro run`` passes its status line
+(``cli/_progress.py``), the pytest fixtures pass nothing and get :data:`QUIET`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class Phases(Protocol):
     def update(self, status: str) -> None:
         """The running step's live status (e.g. the last line of ``docker pull``)."""
 
+    def say(self, text: str) -> None:
+        """One line of its own (a note before a step)."""
+
 
 @dataclass
 class _Note:
@@ -36,6 +40,9 @@ class _Quiet:
         yield _Note()
 
     def update(self, status: str) -> None:
+        pass
+
+    def say(self, text: str) -> None:
         pass
 
 

@@ -11,6 +11,7 @@ ReplicaSets and Pods named after the Deployment) becomes a
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,10 @@ class Workload:
             raise RuntimeError("the workload was not created yet")
         return self.kube
 
-    def wait_for_rescale(self, timeout: float) -> Happening:
-        return wait_for_rescale(self._kube(), self, timeout)
+    def wait_for_rescale(
+        self, timeout: float, on_poll: Callable[[], object] | None = None
+    ) -> Happening:
+        return wait_for_rescale(self._kube(), self, timeout, on_poll)
 
     def happenings(self) -> list[Happening]:
         return happenings(self._kube(), self)
@@ -162,11 +165,16 @@ def happenings(kube: Kube, workload: Workload) -> list[Happening]:
     return [*workload.created, *event_happenings(workload, kube.events(workload.namespace))]
 
 
-def wait_for_rescale(kube: Kube, workload: Workload, timeout: float) -> Happening:
-    """Wait for the HPA's ``SuccessfulRescale`` Event (minReplicas above replicas)."""
+def wait_for_rescale(
+    kube: Kube, workload: Workload, timeout: float, on_poll: Callable[[], object] | None = None
+) -> Happening:
+    """Wait for the HPA's ``SuccessfulRescale`` Event (minReplicas above replicas); ``on_poll``
+    runs on every poll (``botkube-repro run`` shows the plugin's restarts meanwhile)."""
     last: list[str] = ["no Events yet"]
 
     def probe() -> Happening | None:
+        if on_poll is not None:
+            on_poll()
         found = event_happenings(workload, kube.events(workload.namespace))
         hpa_events = [h for h in found if h.name == workload.hpa_name]
         last[0] = "; ".join(f"{h.event_type} {h.reason}: {h.message}" for h in hpa_events) or (

@@ -30,6 +30,9 @@ controller.
   ``botkube_scenario("name")`` marker, else one test per selected scenario (the plugin's
   ``pytest_generate_tests``: every scenario in scenarios/, or ``--botkube-scenario`` /
   ``--botkube-values``).
+- ``botkube_reproduce`` (function): ``botkube_reproduce(scenario)`` runs the whole live
+  sequence (reproduce/pipeline.py, the one ``botkube-repro run`` uses) and returns the
+  reproduction: ``assert done.ok, done.explain()`` (tests/e2e does exactly that).
 - ``botkube_release`` (function): the scenario's release in its own namespace, installed and
   started; uninstalled (and its namespace deleted) at teardown, even after a failure.
 - ``botkube_workload`` (function): the Deployment + HPA, created after the plugin started.
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     from pytest_botkube.live.release import Release
     from pytest_botkube.live.workload import Workload
     from pytest_botkube.plugin.cluster import ClusterHolder
+    from pytest_botkube.plugin.release import Reproducer
     from pytest_botkube.reproduce.judge import Health
     from pytest_botkube.reproduce.pipeline import ReceiverEndpoint
     from pytest_botkube.scenario import Scenario
@@ -89,6 +93,7 @@ LIVE_FIXTURES = frozenset(
         "botkube_cluster",
         "botkube_receiver_endpoint",
         "botkube_receiver",
+        "botkube_reproduce",
         "botkube_release",
         "botkube_workload",
         "botkube_health",
@@ -284,6 +289,22 @@ def botkube_scenario(botkube_scenario_name: str, botkube_settings: Settings) -> 
     from pytest_botkube.plugin.matrix import load_scenario_param
 
     return load_scenario_param(botkube_scenario_name, botkube_settings)
+
+
+@pytest.fixture
+def botkube_reproduce(
+    request: pytest.FixtureRequest,
+    botkube_settings: Settings,
+    botkube_environment: LiveEnvironment,
+    botkube_receiver_endpoint: ReceiverEndpoint,
+    botkube_receiver: WebhookReceiver,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Reproducer:
+    from pytest_botkube.plugin.release import Reproducer
+
+    return Reproducer(
+        request, botkube_settings, botkube_environment, botkube_receiver_endpoint, tmp_path_factory
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ what the scenario file says.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -83,15 +83,19 @@ def wait_for_delivery(
     namespace: str,
     timeout: float,
     release: Release | None = None,
+    on_poll: Callable[[], object] | None = None,
 ) -> dict[str, Any]:
     """The first delivery matching ``expectation``; fails after ``timeout`` listing arrivals
-    (and, given the ``release``, what the agent says about its sends)."""
+    (and, given the ``release``, what the agent says about its sends). ``on_poll`` runs on
+    every poll."""
 
     def describe() -> str:
         arrived = receiver.summary()
         return arrived if release is None else f"{arrived}\nagent side: {sending_side(release)}"
 
     def probe() -> dict[str, Any] | None:
+        if on_poll is not None:
+            on_poll()
         for body in payloads(receiver):
             if expectation.matches(body, namespace):
                 return body
@@ -111,13 +115,20 @@ def assert_not_delivered(
     expectations: Sequence[DeliveryExpectation],
     namespace: str,
     window: float,
+    on_poll: Callable[[], object] | None = None,
 ) -> None:
-    """None of ``expectations`` matched so far, nor during the next ``window`` seconds."""
-    if not expectations:
-        return
-    names = "; ".join(e.describe() for e in expectations)
+    """None of ``expectations`` matched so far, nor during the next ``window`` seconds. The
+    window is kept even with nothing listed: what arrives late still reaches the delivery diff
+    (a delivery the model says cannot happen). ``on_poll`` runs on every poll."""
+    names = "; ".join(e.describe() for e in expectations) or "none listed"
+
+    def violation() -> str | None:
+        if on_poll is not None:
+            on_poll()
+        return _first(receiver, expectations, namespace)
+
     hold_for(
-        lambda: _first(receiver, expectations, namespace),
+        violation,
         window=window,
         interval=1.0,
         what=f"a delivery that must not arrive ({names})",
@@ -135,13 +146,19 @@ def read_health(release: Release) -> tuple[Healthz, LogSummary, HealthVerdict]:
 
 
 def wait_for_plugin_status(
-    release: Release, status: str, timeout: float
+    release: Release,
+    status: str,
+    timeout: float,
+    on_poll: Callable[[], object] | None = None,
 ) -> tuple[Healthz, LogSummary, HealthVerdict]:
-    """Poll /healthz until every kubernetes source alias shows ``status`` (e.g. Deactivated)."""
+    """Poll /healthz until every kubernetes source alias shows ``status`` (e.g. Deactivated);
+    ``on_poll`` runs on every poll."""
     aliases = release.scenario.source_aliases()
     last: list[str] = ["/healthz not read yet"]
 
     def probe() -> tuple[Healthz, LogSummary, HealthVerdict] | None:
+        if on_poll is not None:
+            on_poll()
         healthz = parse_healthz(release.healthz(), where=f"{release.namespace} /healthz")
         entries = {a: healthz.plugins.get(a) for a in aliases}
         last[0] = ", ".join(

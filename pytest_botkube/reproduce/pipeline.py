@@ -1,26 +1,33 @@
-"""The live sequence both front-ends share: cluster, receiver, release, workload, observation,
-judgement, teardown.
+"""The live sequence both front-ends share: one reproduction of one scenario on a live cluster.
 
-``botkube-repro run`` and the pytest fixtures build the cluster, the receiver and the release
-with the same functions here; progress goes to a :class:`Progress` (the command draws a status
-line, see ``cli/_progress.py``; pytest stays quiet). Interrupting (Ctrl-C) unwinds through the
-same ``finally`` blocks: the release is uninstalled, its namespace deleted and the cluster
-stopped per the keep policy.
+:func:`reproduce` is the whole of it: install, plugin start, workload, rescale, deactivation,
+required deliveries, quiet window, /healthz and log read, judgement, teardown. The e2e test
+(through the ``botkube_reproduce`` fixture) and ``botkube-repro run`` both call it, and build
+the cluster, the receiver, the image and the release with the same functions here.
+
+Progress goes to the one progress callback, ``live.phases.Phases`` (``run`` draws a status
+line, ``cli/_progress.py``; pytest passes :data:`QUIET`). What cannot run here raises
+:class:`~pytest_botkube.errors.EnvironmentUnavailable` (pytest: a skip, or a failure under
+``--botkube-require-cluster``; ``run``: exit 3); what the user gave wrong raises
+:class:`~pytest_botkube.errors.BadInput`; everything the run observed against the scenario is
+a problem in the :class:`Reproduction`. Interrupting (Ctrl-C) unwinds through the same
+``finally`` blocks: the release is uninstalled and its namespace deleted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
+from pytest_botkube.live.phases import QUIET
+from pytest_botkube.live.phases import Phases as Progress
 from pytest_botkube.live.receiver import WebhookReceiver
-from pytest_botkube.live.wait import WaitFailed, hold_for, wait_until
+from pytest_botkube.live.wait import WaitFailed, wait_until
 from pytest_botkube.model.events import Happening
 from pytest_botkube.model.semantics import (
     PLUGIN_DOWN,
@@ -33,9 +40,8 @@ from pytest_botkube.readers.health import HealthVerdict, Healthz, parse_healthz
 from pytest_botkube.readers.logs import LogSummary
 from pytest_botkube.report.records import RunRecord, disagreements
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff, delivery_diff
-from pytest_botkube.reproduce.plan import PlannedRun
-from pytest_botkube.scenario import DeliveryExpectation, Scenario
-from pytest_botkube.settings import BY_NAME, Settings
+from pytest_botkube.scenario import Scenario
+from pytest_botkube.settings import BY_NAME, Settings, flag_names
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
     from pytest_botkube.live.chart import ChartFetcher
@@ -152,16 +158,6 @@ class ReceiverEndpoint:
     address: ReceiverAddress
 
 
-def _phase(
-    progress: Progress | None, name: str, what: str = ""
-) -> contextlib.AbstractContextManager[PhaseResult]:
-    return (
-        progress.phase(name, what)
-        if progress is not None
-        else contextlib.nullcontext(PhaseResult())
-    )
-
-
 @contextlib.contextmanager
 def open_receiver(
     s: Settings, env: LiveEnvironment, progress: Progress | None = None
@@ -171,7 +167,8 @@ def open_receiver(
     cannot reach it."""
     from pytest_botkube.live.network import choose_address, probe_from_node
 
-    with _phase(progress, "receiver") as result:
+    progress = progress or QUIET
+    with progress.phase("receiver") as result:
         address = choose_address(
             docker=env.tools.docker if env.cluster.is_kind else None,
             env=env.tools.env,
@@ -192,7 +189,7 @@ def open_receiver(
         result.text = f"{url} ({address.how})"
     try:
         if env.cluster.is_kind:
-            with _phase(progress, "receiver probe", "from the kind node") as result:
+            with progress.phase("receiver probe", "from the kind node") as result:
                 status = probe_from_node(env.tools.docker, env.tools.env, env.cluster.name, url,
                                          receiver.identity, address)  # fmt: skip
                 result.text = f"the kind node reaches this receiver (HTTP {status})"
@@ -202,62 +199,184 @@ def open_receiver(
         receiver.stop()
 
 
-# -- progress: a callback, drawn by the front-end -----------------------------------------------
+def load_image(s: Settings, env: LiveEnvironment, progress: Progress | None = None) -> None:
+    """``--botkube-image`` into the kind node (``kind load docker-image``); BadInput naming the
+    flag when it cannot be loaded. Without the setting the node pulls the chart's image."""
+    from pytest_botkube.live.tools import CommandFailed
+
+    with (progress or QUIET).phase("image") as result:
+        if not s.image:
+            result.text = "chart default ghcr.io/kubeshop/botkube:<version> (node pulls)"
+            return
+        try:
+            env.load_image(s.image, timeout=s.install_timeout)
+        except (CommandFailed, BadInput) as exc:
+            raise BadInput(f"{flag_names('image')} {s.image}: {exc}") from None
+        result.text = f"loaded {s.image} into the kind node"
 
 
-@dataclass
-class PhaseResult:
-    text: str = ""
+# -- one reproduction ---------------------------------------------------------------------------
 
 
-class Progress(Protocol):
-    """Where the pipeline reports its phases and live status (``botkube-repro run`` draws a
-    status line; the pytest fixtures report nothing)."""
+@dataclass(repr=False)  # the record holds the installed values: never dump them in a report
+class Reproduction:
+    """One scenario reproduced: the judged record and every way the run contradicted the
+    scenario (a wait that gave up, a plugin/log/model check, a failed install or teardown)."""
 
-    def phase(self, name: str, what: str = "") -> contextlib.AbstractContextManager[PhaseResult]:
-        """A phase, timed; the block sets ``PhaseResult.text`` to its one-line result."""
-        ...
-
-    def update(self, status: str) -> None:
-        """The current phase's live status (e.g. ``k8s-hpa-events Running, restarts 2/3``)."""
-
-    def say(self, text: str) -> None: ...
-
-    def section(self, text: str) -> None:
-        """A heading line (a new run)."""
-
-    def status(self) -> str:
-        """The last live status (what a wait that gives up last observed)."""
-        ...
-
-
-# -- one run ----------------------------------------------------------------------------------
-
-
-@dataclass
-class RunOutcome:
-    plan: PlannedRun
+    scenario: Scenario
     record: RunRecord
     problems: list[str] = field(default_factory=list)
-    diff: DeliveryDiff | None = None
+    diff: DeliveryDiff | None = None  # None: never observed (install or start failed)
+    verdict: HealthVerdict | None = None
+    by_model: bool = False  # no scenario expectations: a model disagreement is a mismatch
 
     @property
     def ok(self) -> bool:
         if self.problems:
             return False
-        if self.plan.by_model and disagreements(self.record):
+        if self.by_model and disagreements(self.record):
             return False
         return self.record.expectations_met is not False
 
+    def __repr__(self) -> str:
+        return f"<Reproduction {self.scenario.name}: {len(self.problems)} problem(s)>"
 
-def _health_line(release: Release, aliases: Sequence[str]) -> tuple[str, Healthz | None]:
-    """``alias Status restarts n/t`` for each source, read once from /healthz."""
+    def explain(self) -> str:
+        """Why it is not ok, for a test failure: the health sentence, each problem, and what
+        the scenario says it expects."""
+        sentence = self.verdict.sentence if self.verdict is not None else "not observed"
+        lines = [f"{self.scenario.name}: {sentence}", *(f"  {p}" for p in self.problems)]
+        if self.by_model:
+            lines += [f"  model disagrees: {d}" for d in disagreements(self.record)]
+        expect = self.scenario.expect
+        if expect is not None:
+            lines.append(f"why the scenario expects otherwise: {expect.plugin.why.strip()}")
+        return "\n".join(lines)
+
+
+#: What a front-end saves of a run before its release goes (artifacts), given the result so far.
+Collect = Callable[["Release", WebhookReceiver, Reproduction], tuple[Path, ...]]
+
+
+def reproduce(
+    scenario: Scenario,
+    *,
+    settings: Settings,
+    env: LiveEnvironment,
+    endpoint: ReceiverEndpoint,
+    workdir: Path,
+    charts: ChartFetcher | None = None,
+    progress: Progress | None = None,
+    by_model: bool = False,
+    collect: Collect | None = None,
+) -> Reproduction:
+    """Install ``scenario`` on ``env``, observe it against its expectations (or, ``by_model``,
+    the model's prediction), judge it, collect what ``collect`` saves, tear it down. BadInput
+    for values the chart cannot take; EnvironmentUnavailable when the cluster cannot fetch the
+    chart or the agent its plugins."""
+    from pytest_botkube.live.kube import KubeError
+
+    progress = progress or QUIET
+    receiver = endpoint.receiver
+    receiver.reset()
+    try:
+        release = plan_live_release(settings, scenario, env, endpoint.url, workdir, charts)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    predicted = analyze(release.values, scenario.botkube_version, env.kubernetes_version)
+    for line in live_run_caveats(predicted):
+        progress.say(f"  note: {line}")
+    problems: list[str] = []
+    try:
+        result: Reproduction | None = None
+        problems += install(release, settings, progress)
+        if not problems:
+            try:
+                result = _observe(release, env, receiver, settings, progress, problems, by_model)
+            except KubeError as exc:  # e.g. RBAC refusing the workload: this run failed
+                problems.append(f"Kubernetes API: {exc}")
+        if result is None:
+            result = Reproduction(scenario, _unobserved(release, env), problems, by_model=by_model)
+        if collect is not None:
+            result.record = replace(result.record, artifacts=collect(release, receiver, result))
+        return result
+    finally:
+        with progress.phase("teardown", f"helm uninstall {release.name}") as phase:
+            trouble = release.teardown(settings.teardown_timeout)
+            phase.text = (
+                "; ".join(trouble)
+                if trouble
+                else f"uninstalled {release.name}, namespace {release.namespace} deleted"
+            )
+        problems.extend(trouble)  # the result's own list: cleanup trouble fails the run too
+
+
+def install(release: Release, s: Settings, progress: Progress | None = None) -> list[str]:
+    """``helm upgrade --install``, the agent Ready, the kubernetes plugin seen; the problems
+    (empty: started). EnvironmentUnavailable when the agent's log says it cannot download its
+    plugin index or a plugin."""
+    from pytest_botkube.live.tools import CommandFailed
+
+    progress = progress or QUIET
+    with progress.phase("install", f"helm upgrade --install {release.name}") as result:
+        try:
+            release.install(s.install_timeout)
+        except CommandFailed as exc:
+            result.text = "helm install failed"
+            return [f"helm install failed: {exc}{install_failure_hint(str(exc))}"]
+        result.text = f"{release.chart.describe()} deployed in {release.namespace}"
+    with progress.phase("plugin start", "agent Ready, kubernetes plugin seen") as result:
+        try:
+            release.wait_plugin_started(s.start_timeout, grace=s.start_grace)
+        except WaitFailed as exc:
+            _check_plugin_download(release)
+            result.text = "agent never became Ready"
+            return [str(exc)]
+        if release.notes:  # the plugin was never seen starting: maybe it never arrived
+            _check_plugin_download(release)
+        result.text = "started" + (f" ({release.notes[-1]})" if release.notes else "")
+    return []
+
+
+def _check_plugin_download(release: Release) -> None:
+    """EnvironmentUnavailable when the agent log says it could not download its plugin index
+    or a plugin (the cluster has no network to it), not a BotKube problem."""
+    from pytest_botkube.live.kube import KubeError
+
+    try:
+        text = release.log(previous=True) + release.log()
+    except KubeError:
+        return
+    failure = plugin_download_failure(text)
+    if failure is not None:
+        raise EnvironmentUnavailable(
+            f"the BotKube agent in {release.namespace} cannot download {failure}; the "
+            f"cluster needs network access to it, or pass {flag_names('plugin_index')} with "
+            "an index it can reach (see `botkube-repro mirror`)"
+        )
+
+
+def _unobserved(release: Release, env: LiveEnvironment) -> RunRecord:
+    """The record of a run that never got to its workload."""
+    return RunRecord(
+        name=release.scenario.name,
+        botkube_version=release.scenario.botkube_version,
+        values=release.values,
+        chart_version=release.version,
+        kubernetes_version=env.kubernetes_version,
+        node_image=env.config.node_image,
+        expectations_met=False,
+    )
+
+
+def _health_line(release: Release, aliases: tuple[str, ...]) -> str:
+    """``alias Status, restarts n/t`` for each source, read once from /healthz."""
     from pytest_botkube.live.kube import KubeError
 
     try:
         healthz = parse_healthz(release.healthz(), where=f"{release.namespace} /healthz")
     except (KubeError, BadInput) as exc:
-        return f"/healthz not readable yet ({exc})", None
+        return f"/healthz not readable yet ({exc})"
     parts = []
     for alias in aliases:
         entry = healthz.plugins.get(alias)
@@ -266,390 +385,121 @@ def _health_line(release: Release, aliases: Sequence[str]) -> tuple[str, Healthz
             if entry is not None
             else f"{alias} absent"
         )
-    return "; ".join(parts) or "no kubernetes source", healthz
+    return "; ".join(parts) or "no kubernetes source"
 
 
-class Runner:
-    """Runs planned runs on one live environment, one after the other."""
+def _observe(
+    release: Release,
+    env: LiveEnvironment,
+    receiver: WebhookReceiver,
+    s: Settings,
+    progress: Progress,
+    problems: list[str],
+    by_model: bool,
+) -> Reproduction:
+    """From the workload to the judgement; ``problems`` gets every failed wait and check."""
+    from pytest_botkube.live.kube import KubeError
+    from pytest_botkube.live.workload import create, prepare
+    from pytest_botkube.reproduce.judge import (
+        assert_not_delivered,
+        judge_run,
+        read_health,
+        wait_for_delivery,
+        wait_for_plugin_status,
+    )
 
-    def __init__(
-        self,
-        settings: Settings,
-        progress: Progress,
-        *,
-        environ: Mapping[str, str],
-        work_dir: Path,
-        collect_artifacts: bool = False,
-    ) -> None:
-        self.settings = settings
-        self.progress = progress
-        self.environ = dict(environ)
-        self.work_dir = work_dir
-        self.collect_artifacts = collect_artifacts
-        self.kind_version = ""
-        self.cluster_message = ""
-        self.charts = chart_fetcher(settings, self.environ)  # BadInput before any cluster
+    scenario = release.scenario
+    expect = scenario.expect
+    namespace = release.namespace
+    aliases = scenario.source_aliases()
+    analysis = analyze(release.values, scenario.botkube_version, env.kubernetes_version)
+    predicted_down = analysis.verdict in PLUGIN_DOWN
 
-    # -- session ------------------------------------------------------------------------
+    def health_probe() -> None:  # every poll: the plugin's restarts show while waiting
+        progress.update(_health_line(release, aliases))
 
-    def live_config(self) -> LiveConfig:
-        return live_config(self.settings, self.work_dir)
-
-    def run_all(self, plans: Sequence[PlannedRun]) -> list[RunOutcome]:
-        from pytest_botkube.live import environment as live
-        from pytest_botkube.live.tools import CommandFailed
-
-        config = self.live_config()
-        env = live.start(config, self.environ, phases=self.progress)
-        outcomes: list[RunOutcome] = []
-        failed = True
-        try:
-            self.kind_version = self._kind_version(env)
-            with self.progress.phase("image") as result:
-                if self.settings.image:
-                    try:
-                        env.load_image(self.settings.image, timeout=self.settings.install_timeout)
-                    except CommandFailed as exc:
-                        raise BadInput(f"--image {self.settings.image}: {exc}") from None
-                    result.text = f"loaded {self.settings.image} into the kind node"
-                else:
-                    result.text = "chart default ghcr.io/kubeshop/botkube:<version> (node pulls)"
-            with open_receiver(self.settings, env, self.progress) as endpoint:
-                receiver, url = endpoint.receiver, endpoint.url
-                for index, plan in enumerate(plans, 1):
-                    scenario = plan.scenario
-                    self.progress.section(
-                        f"run {index}/{len(plans)}: {plan.name} on BotKube "
-                        f"{scenario.botkube_version}, judged by {plan.judged_by}"
+    with progress.phase("workload", "Deployment + HPA") as result:
+        workload = prepare(namespace)
+        create(env.kube, workload)
+        result.text = f"created {workload.deployment_name} and HPA {workload.hpa_name}"
+    try:
+        with progress.phase("rescale", "waiting for SuccessfulRescale") as result:
+            rescale = workload.wait_for_rescale(s.event_timeout, on_poll=health_probe)
+            result.text = f"{rescale.reason}: {rescale.message}"
+        want_down = expect.plugin.status == "Deactivated" if expect else predicted_down
+        with progress.phase("watching health") as result:
+            if want_down:
+                wait_for_plugin_status(release, "Deactivated", s.health_timeout, health_probe)
+            result.text = _health_line(release, aliases)
+        if expect is not None and expect.delivered:
+            with progress.phase("deliveries") as result:
+                for wanted in expect.delivered:
+                    wait_for_delivery(
+                        receiver, wanted, namespace, s.event_timeout, release, health_probe
                     )
-                    if plan.note:
-                        self.progress.say(f"  {plan.note}")
-                    outcomes.append(self.run_one(plan, env, receiver, url))
-            failed = not all(o.ok for o in outcomes)
-        finally:
-            with self.progress.phase("cluster stop") as result:
-                self.cluster_message = result.text = env.stop(failed)
-        return outcomes
-
-    def _kind_version(self, env: LiveEnvironment) -> str:
-        from pytest_botkube.live.tools import CommandFailed, run
-
-        if env.tools.kind is None:
-            return ""
+                result.text = f"{len(expect.delivered)} expected deliveries arrived"
+        elif expect is None and not predicted_down:
+            with progress.phase("deliveries") as result:
+                result.text = _await_predicted(workload, receiver, analysis, s, progress)
+    except WaitFailed as exc:
+        problems.append(str(exc))
+    happened: list[Happening] = []
+    with contextlib.suppress(KubeError):
+        happened = workload.happenings()
+    not_delivered = expect.not_delivered if expect is not None else ()
+    with progress.phase("quiet window", f"{s.quiet_window:g}s") as result:
         try:
-            out = run([str(env.tools.kind), "version"], timeout=30, env=env.tools.env).stdout
-        except CommandFailed:
-            return "?"
-        words = out.split()
-        return words[1] if len(words) > 1 and words[0] == "kind" else out.strip()
-
-    # -- one run --------------------------------------------------------------------------
-
-    def run_one(
-        self, plan: PlannedRun, env: LiveEnvironment, receiver: WebhookReceiver, url: str
-    ) -> RunOutcome:
-        from pytest_botkube.live.kube import KubeError
-
-        s = self.settings
-        scenario = plan.scenario
-        receiver.reset()
-        try:
-            release = plan_live_release(
-                s, scenario, env, url, self.work_dir / "releases", self.charts
-            )
-        except ValueError as exc:
-            raise BadInput(str(exc)) from None
-        predicted = analyze(release.values, scenario.botkube_version, env.kubernetes_version)
-        for line in live_run_caveats(predicted):
-            self.progress.say(f"  note: {line}")
-        problems: list[str] = []
-        try:
-            if self._install(release, problems):
-                try:
-                    return self._observe(plan, env, release, receiver, problems)
-                except KubeError as exc:  # e.g. RBAC refusing the workload: this run failed
-                    problems.append(f"Kubernetes API: {exc}")
-            return RunOutcome(plan, self._failed_record(plan, release, env, problems), problems)
-        finally:
-            with self.progress.phase("teardown", f"helm uninstall {release.name}") as result:
-                trouble = release.teardown(s.teardown_timeout)
-                result.text = (
-                    "; ".join(trouble)
-                    if trouble
-                    else f"uninstalled {release.name}, namespace {release.namespace} deleted"
-                )
-            problems.extend(trouble)
-
-    def _install(self, release: Release, problems: list[str]) -> bool:
-        from pytest_botkube.live.tools import CommandFailed
-
-        s = self.settings
-        with self.progress.phase("install", f"helm upgrade --install {release.name}") as result:
-            try:
-                release.install(s.install_timeout)
-            except CommandFailed as exc:
-                hint = install_failure_hint(str(exc))
-                problems.append(f"helm install failed: {exc}{hint}")
-                result.text = "helm install failed"
-                return False
-            result.text = f"{release.chart.describe()} deployed in {release.namespace}"
-        with self.progress.phase("plugin start", "agent Ready, kubernetes plugin seen") as result:
-            try:
-                release.wait_plugin_started(s.start_timeout, grace=s.start_grace)
-            except WaitFailed as exc:
-                self._check_plugin_download(release)
-                problems.append(str(exc))
-                result.text = "agent never became Ready"
-                return False
-            if release.notes:  # the plugin was never seen starting: maybe it never arrived
-                self._check_plugin_download(release)
-            result.text = "started" + (f" ({release.notes[-1]})" if release.notes else "")
-        return True
-
-    def _check_plugin_download(self, release: Release) -> None:
-        """EnvironmentUnavailable when the agent log says it could not download its plugin
-        index or a plugin (the cluster has no network to it), not a BotKube problem."""
-        from pytest_botkube.live.kube import KubeError
-
-        try:
-            text = release.log(previous=True) + release.log()
-        except KubeError:
-            return
-        failure = plugin_download_failure(text)
-        if failure is not None:
-            raise EnvironmentUnavailable(
-                f"the BotKube agent in {release.namespace} cannot download {failure}; the "
-                "cluster needs network access to it, or pass --plugin-index with an index it "
-                "can reach (see `botkube-repro mirror`)"
-            )
-
-    def _failed_record(
-        self, plan: PlannedRun, release: Release, env: LiveEnvironment, problems: Sequence[str]
-    ) -> RunRecord:
-        return RunRecord(
-            name=plan.name,
-            botkube_version=plan.scenario.botkube_version,
-            values=release.values,
-            chart_version=release.version,
-            kubernetes_version=env.kubernetes_version,
-            kind_version=self.kind_version,
-            node_image=env.config.node_image,
-            diagnosis=(*problems, f"run: judged by {plan.judged_by}"),
-            artifacts=self._artifacts(release, None),
-            expectations_met=False,
-        )
-
-    def _artifacts(self, release: Release, receiver: WebhookReceiver | None) -> tuple[Path, ...]:
-        if not self.collect_artifacts:
-            return ()
-        from pytest_botkube.live.artifacts import collect
-
-        directory = self.work_dir / "artifacts" / release.namespace
-        with self.progress.phase("artifacts") as result:
-            saved = collect(release, directory, receiver.summary() if receiver else "")
-            result.text = f"{len(saved.files)} files"
-        return tuple(saved.files)  # files: the bundle files them under the run's own name
-
-    def _observe(
-        self,
-        plan: PlannedRun,
-        env: LiveEnvironment,
-        release: Release,
-        receiver: WebhookReceiver,
-        problems: list[str],
-    ) -> RunOutcome:
-        from pytest_botkube.live.kube import KubeError
-        from pytest_botkube.live.workload import create, prepare
-        from pytest_botkube.reproduce.judge import judge_run, payloads, read_health
-
-        s = self.settings
-        scenario = plan.scenario
-        expect = scenario.expect
-        namespace = release.namespace
-        aliases = scenario.source_aliases()
-        analysis = analyze(release.values, scenario.botkube_version, env.kubernetes_version)
-        predicted_down = analysis.verdict in PLUGIN_DOWN
-
-        def health_probe() -> Healthz | None:
-            line, healthz = _health_line(release, aliases)
-            self.progress.update(line)
-            return healthz
-
-        with self.progress.phase("workload", "Deployment + HPA") as result:
-            workload = prepare(namespace)
-            create(env.kube, workload)
-            result.text = f"created {workload.deployment_name} and HPA {workload.hpa_name}"
-        try:
-            with self.progress.phase("rescale", "waiting for SuccessfulRescale") as result:
-                rescale = self._wait_rescale(workload, health_probe)
-                result.text = f"{rescale.reason}: {rescale.message}"
-            want_down = expect.plugin.status == "Deactivated" if expect else predicted_down
-            with self.progress.phase("watching health") as result:
-                if want_down:
-                    self._wait_deactivated(health_probe, aliases, s.health_timeout)
-                line, _ = _health_line(release, aliases)
-                result.text = line
-            if expect is not None and expect.delivered:
-                with self.progress.phase("deliveries") as result:
-                    for wanted in expect.delivered:
-                        self._wait_delivery(release, receiver, wanted, health_probe)
-                    result.text = f"{len(expect.delivered)} expected deliveries arrived"
-            elif expect is None and not predicted_down:
-                with self.progress.phase("deliveries") as result:
-                    result.text = self._await_predicted(workload, receiver, analysis)
+            assert_not_delivered(receiver, not_delivered, namespace, s.quiet_window, health_probe)
+            result.text = f"{len(receiver.deliveries())} deliveries in total"
         except WaitFailed as exc:
             problems.append(str(exc))
-        happened: list[Happening] = []
+            result.text = "a delivery that must not arrive did"
         with contextlib.suppress(KubeError):
-            happened = workload.happenings()
-        not_delivered = expect.not_delivered if expect is not None else ()
-        window = s.quiet_window
-        with self.progress.phase("quiet window", f"{window:g}s") as result:
+            happened = workload.happenings()  # and what happened during the window
+    health: tuple[Healthz, LogSummary, HealthVerdict] | None = None
+    try:
+        health = read_health(release)
+    except (KubeError, BadInput) as exc:
+        problems.append(f"/healthz and agent log: {exc}")
+    judged = judge_run(
+        release,
+        analysis=analysis,
+        happened=happened,
+        receiver=receiver,
+        health=health,
+        kubernetes_version=env.kubernetes_version,
+        node_image=env.config.node_image,
+        restart_threshold=s.restart_threshold,
+        earlier=problems,
+        by_model=by_model,
+    )
+    problems += judged.problems
+    return Reproduction(scenario, judged.record, problems, judged.diff, judged.verdict, by_model)
 
-            def violation() -> str | None:
-                health_probe()
-                for body in payloads(receiver):
-                    for unwanted in not_delivered:
-                        if unwanted.matches(body, namespace):
-                            data = json.dumps(body.get("data") or {}, sort_keys=True)
-                            return f"[{unwanted.describe()}] matched {data}"
-                return None
 
-            try:
-                hold_for(
-                    violation,
-                    window=window,
-                    interval=1.0,
-                    what="a delivery that must not arrive",
-                    describe=receiver.summary,
-                )
-                result.text = f"{len(receiver.deliveries())} deliveries in total"
-            except WaitFailed as exc:
-                problems.append(str(exc))
-                result.text = "a delivery that must not arrive did"
-            with contextlib.suppress(KubeError):
-                happened = workload.happenings()
+def _await_predicted(
+    workload: Workload,
+    receiver: WebhookReceiver,
+    analysis: Analysis,
+    s: Settings,
+    progress: Progress,
+) -> str:
+    """Give the deliveries the model predicts time to arrive; never a failure by itself (the
+    delivery diff shows what did not come)."""
+    from pytest_botkube.live.kube import KubeError
 
-        health: tuple[Healthz, LogSummary, HealthVerdict] | None = None
-        try:
-            health = read_health(release)
-        except (KubeError, BadInput) as exc:
-            problems.append(f"/healthz and agent log: {exc}")
-        judged = judge_run(
-            release,
-            analysis=analysis,
-            happened=happened,
-            receiver=receiver,
-            health=health,
-            kubernetes_version=env.kubernetes_version,
-            node_image=env.config.node_image,
-            restart_threshold=s.restart_threshold,
-            earlier=problems,
-            by_model=plan.by_model,
-        )
-        problems += judged.problems
-        record = self._record(judged.record, plan, problems)
-        record = replace(record, artifacts=self._artifacts(release, receiver))
-        return RunOutcome(plan, record, problems, judged.diff)
+    def probe() -> bool | None:
+        happened = workload.happenings()
+        diff = delivery_diff(happened, receiver.deliveries(), lambda h: forwarding(analysis, h))
+        predicted = [r for r in diff.rows if r.forwarding and r.forwarding.delivered]
+        left = [r for r in predicted if not r.delivered]
+        progress.update(f"{len(predicted) - len(left)} of {len(predicted)} predicted deliveries "
+                        "arrived")  # fmt: skip
+        return True if not left else None
 
-    def _record(self, record: RunRecord, plan: PlannedRun, problems: Sequence[str]) -> RunRecord:
-        """The command's additions to the judged record: kind's version, every problem, the
-        judge and the plan's note."""
-        extra = (
-            *problems,
-            f"run: judged by {plan.judged_by}",
-            *([f"run: {plan.note}"] if plan.note else []),
-        )
-        return replace(record, kind_version=self.kind_version,
-                       diagnosis=(*record.diagnosis, *extra))  # fmt: skip
-
-    def _wait_rescale(self, workload: Workload, health: Callable[[], object]) -> Happening:
-        """``SuccessfulRescale`` on the HPA (as ``Workload.wait_for_rescale``), reading /healthz
-        on every poll so the plugin's restarts show while the HPA controller works."""
-        from pytest_botkube.live.kube import KubeError
-        from pytest_botkube.live.workload import RESCALE_REASON, event_happenings
-
-        kube = workload.kube
-        assert kube is not None  # created before
-        last = ["no Events yet"]
-
-        def rescaled() -> Happening | None:
-            health()
-            found = [h for h in event_happenings(workload, kube.events(workload.namespace))
-                     if h.name == workload.hpa_name]  # fmt: skip
-            last[0] = "; ".join(f"{h.event_type} {h.reason}" for h in found) or "no HPA Events"
-            return next((h for h in found if h.reason == RESCALE_REASON), None)
-
-        return wait_until(
-            rescaled,
-            timeout=self.settings.event_timeout,
-            interval=2.0,
-            what=f"{RESCALE_REASON} on HPA {workload.namespace}/{workload.hpa_name}",
-            describe=lambda: last[0],
-            retry_on=(KubeError,),
-        )
-
-    def _wait_delivery(
-        self,
-        release: Release,
-        receiver: WebhookReceiver,
-        wanted: DeliveryExpectation,
-        health: Callable[[], object],
-    ) -> None:
-        """The first delivery matching ``wanted`` (as ``checks.wait_for_delivery``, whose
-        failure text it keeps), with the live /healthz line while waiting."""
-        from pytest_botkube.reproduce.judge import payloads, sending_side
-
-        def arrived() -> bool | None:
-            health()
-            bodies = payloads(receiver)
-            return True if any(wanted.matches(b, release.namespace) for b in bodies) else None
-
-        wait_until(
-            arrived,
-            timeout=self.settings.event_timeout,
-            interval=1.0,
-            what=f"delivery {wanted.describe()} (why: {wanted.why.strip()})",
-            describe=lambda: f"{receiver.summary()}\nagent side: {sending_side(release)}",
-        )
-
-    def _wait_deactivated(
-        self, probe: Callable[[], Healthz | None], aliases: Sequence[str], timeout: float
-    ) -> None:
-        def down() -> bool | None:
-            healthz = probe()
-            if healthz is None:
-                return None
-            entries = [healthz.plugins.get(a) for a in aliases]
-            return True if all(e is not None and e.deactivated for e in entries) else None
-
-        wait_until(
-            down,
-            timeout=timeout,
-            interval=1.0,
-            what=f"/healthz to show Deactivated for {', '.join(aliases) or 'no alias'}",
-            describe=self.progress.status,
-        )
-
-    def _await_predicted(
-        self, workload: Workload, receiver: WebhookReceiver, analysis: Analysis
-    ) -> str:
-        """Give the deliveries the model predicts time to arrive; never a failure by itself
-        (the delivery diff shows what did not come)."""
-        from pytest_botkube.live.kube import KubeError
-
-        def probe() -> bool | None:
-            happened = workload.happenings()
-            diff = delivery_diff(happened, receiver.deliveries(), lambda h: forwarding(analysis, h))
-            predicted = [r for r in diff.rows if r.forwarding and r.forwarding.delivered]
-            left = [r for r in predicted if not r.delivered]
-            self.progress.update(f"{len(predicted) - len(left)} of {len(predicted)} predicted "
-                                 "deliveries arrived")  # fmt: skip
-            return True if not left else None
-
-        try:
-            wait_until(probe, timeout=self.settings.event_timeout, interval=1.0,
-                       what="the deliveries the model predicts", retry_on=(KubeError,))  # fmt: skip
-        except WaitFailed:
-            return "not every predicted delivery arrived (see the delivery diff)"
-        return "every delivery the model predicts arrived"
+    try:
+        wait_until(probe, timeout=s.event_timeout, interval=1.0,
+                   what="the deliveries the model predicts", retry_on=(KubeError,))  # fmt: skip
+    except WaitFailed:
+        return "not every predicted delivery arrived (see the delivery diff)"
+    return "every delivery the model predicts arrived"

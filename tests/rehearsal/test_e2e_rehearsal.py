@@ -20,7 +20,7 @@ import yaml
 from doubles import agent
 from doubles.charts import chart_tgz
 from doubles.fixtures import Rehearsal, make_sandbox, use_env
-from doubles.kubeapi import KubeApiDouble
+from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.recorder import Call
 
 from pytest_botkube.bundled import manifests_dir
@@ -318,8 +318,8 @@ def test_a_chart_archive_runs_only_the_scenarios_of_its_app_version(
         f"crash-v1.13.0: the chart {archive} is BotKube v1.14.0 (appVersion), the scenario needs "
         "v1.13.0"
     )
-    if require:
-        result.assert_outcomes(passed=1, errors=1)
+    if require:  # found by the pipeline in the test's call (botkube_reproduce): a failure
+        result.assert_outcomes(passed=1, failed=1)
         result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {reason}*"])
     else:
         result.assert_outcomes(passed=1, skipped=1)
@@ -347,3 +347,31 @@ def test_a_failed_create_is_a_skip_and_leaves_no_cluster(
         ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
     ]  # fmt: skip
     assert sandbox.run("kind", "get", "clusters").stdout == ""
+
+
+@pytest.mark.parametrize("require", [False, True], ids=["skip", "require-cluster"])
+def test_agent_without_network_to_the_plugin_index_is_an_environment_problem(
+    rehearsal: Rehearsal, require: bool
+):
+    """Classified as ``botkube-repro run`` classifies it (exit 3 there, see
+    test_run_command): a skip naming the index, a failure under --botkube-require-cluster;
+    the release is removed either way."""
+    url = "https://github.com/kubeshop/botkube/releases/download/v1.13.0/plugins-index.yaml"
+    fatal = json.dumps({
+        "level": "fatal", "time": "2026-01-01T00:00:00Z",
+        "msg": "while running application: while starting plugins manager: while fetching index "
+               f'for "botkube" repository with URL "{url}": Get "{url}": dial tcp: lookup '
+               "github.com: no such host",
+    })  # fmt: skip
+    rehearsal.double.set_profile(agent.namespace_glob(ONE), BotkubeProfile(log=fatal + "\n"))
+    args = ["--botkube-scenario", ONE, "--botkube-start-timeout=1", "-rs"]
+    result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))
+    said = f"cannot download the plugin index {url} (repository 'botkube')"
+    if require:
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {ONE}: the BotKube agent*"])
+    else:
+        result.assert_outcomes(skipped=1)
+        result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {ONE}: *"])
+    assert said in result.stdout.str()
+    _cleanup_happened(rehearsal)
