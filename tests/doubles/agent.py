@@ -64,6 +64,7 @@ LATE = 0.5
 VIOLATIONS: dict[str, str] = {
     "status": "/healthz shows the other plugin status (Running <-> Deactivated)",
     "restarts": "/healthz shows one restart more than the health monitor counts",
+    "no-entry": "/healthz lists no kubernetes source",
     "exit-status": "every plugin exit is logged with the other status (2 <-> 1)",
     "no-exit": "the 'plugin process exited' lines are left out",
     "panic": "the recorded panic trace is logged although the model predicts no panic",
@@ -116,35 +117,27 @@ def namespace_glob(run_name: str) -> str:
 
 
 @cache
-def _recorded(name: str) -> tuple[dict[str, Any], ...]:
+def recorded_block(name: str, first: str) -> tuple[dict[str, Any], ...]:
+    """The lines of the recorded agent log ``name`` from the first whose message contains
+    ``first`` up to (not including) the plugin's exit that follows it."""
     lines = (LOGS / name).read_text(encoding="utf-8").splitlines()
-    return tuple(json.loads(line) for line in lines if line.strip())
+    out: list[dict[str, Any]] = []
+    for entry in (json.loads(line) for line in lines if line.strip()):
+        if out and entry.get("msg") == "plugin process exited":
+            return tuple(out)
+        if out or first in str(entry.get("msg", "")):
+            out.append(entry)
+    raise AssertionError(f"no {first!r} followed by an exit in {name}")  # pragma: no cover
 
 
 def recorded_panic() -> tuple[dict[str, Any], ...]:
     """The plugin's panic trace as the agent re-logged it (first crash of the recording)."""
-    out: list[dict[str, Any]] = []
-    for entry in _recorded("crash_loop_v1.13.0.json.log"):
-        if str(entry.get("msg", "")).startswith("panic: "):
-            out.append(entry)
-        elif out:
-            if entry.get("msg") == "plugin process exited":
-                return tuple(out)
-            out.append(entry)
-    raise AssertionError("no panic in the recorded crash loop")  # pragma: no cover
+    return recorded_block("crash_loop_v1.13.0.json.log", "panic: ")
 
 
 def recorded_parse_failure() -> tuple[dict[str, Any], ...]:
     """The plugin's stderr from 'Unable to parse resource' to its exit (first of the recording)."""
-    out: list[dict[str, Any]] = []
-    for entry in _recorded("exit_loop_unknown_type.json.log"):
-        if "Unable to parse resource" in str(entry.get("msg", "")):
-            out.append(entry)
-        elif out:
-            if entry.get("msg") == "plugin process exited":
-                return tuple(out)
-            out.append(entry)
-    raise AssertionError("no parse failure in the recorded exit loop")  # pragma: no cover
+    return recorded_block("exit_loop_unknown_type.json.log", "Unable to parse resource")
 
 
 def _restamped(entry: Mapping[str, Any], version: str, **replace: str) -> str:
@@ -397,7 +390,7 @@ def healthz(analysis: Analysis, threshold: int, violations: frozenset[str]) -> d
     plugins = {
         s.name: {"enabled": True, "status": status, "restarts": f"{restarts}/{threshold}"}
         for s in analysis.sources
-        if s.started
+        if s.started and "no-entry" not in violations
     }
     return {
         "botkube": {"status": "Healthy"},

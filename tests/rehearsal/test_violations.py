@@ -65,6 +65,8 @@ CASES = (
          "crash-alone-v1.13.0",
          r"timed out after 1s .*waiting for /healthz to show Deactivated for k8s-hpa-events",
          ("health-timeout=1",)),
+    Case("plugin_problems: a /healthz entry per source", "no-entry", HEALTHY,
+         r"/healthz has no entry for source k8s-deployment-events"),
     Case("plugin_problems: restarts bound", "restarts", "crash-alone-v1.13.0",
          r"k8s-hpa-events: 5 restarts, expected exactly threshold\+1 = 4"),
     Case("plugin_problems: exit statuses", "exit-status", "crash-alone-v1.13.0",
