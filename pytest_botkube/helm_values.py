@@ -58,7 +58,11 @@ from urllib.parse import urlsplit
 import yaml
 
 from pytest_botkube.errors import BadInput
-from pytest_botkube.model.config import CHART_DEFAULT_SOURCE_NAMES, active_kubernetes_sources
+from pytest_botkube.model.config import (
+    CHART_DEFAULT_CONTEXT,
+    CHART_DEFAULT_SOURCE_NAMES,
+    active_kubernetes_sources,
+)
 from pytest_botkube.model.images import chart_image, parse_image
 from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS
 from pytest_botkube.scenario import Scenario, thaw
@@ -79,16 +83,6 @@ CHART_DEFAULT_RBAC_GROUPS: dict[str, Any] = {
     "botkube-plugins-default": {
         "create": True,
         "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "watch", "list"]}],
-    }
-}
-#: The ``context`` every chart default source's ``botkube/kubernetes`` plugin has.
-CHART_DEFAULT_CONTEXT: dict[str, Any] = {
-    "rbac": {
-        "group": {
-            "type": "Static",
-            "prefix": "",
-            "static": {"values": ["botkube-plugins-default"]},
-        }
     }
 }
 

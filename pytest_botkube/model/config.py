@@ -412,6 +412,17 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class RestartPolicy:
+    """``plugins.restartPolicy`` after the chart's defaults (``DeactivatePlugin``, 10), as the
+    agent's health monitor reads it from v1.4.0; earlier agents have no such setting."""
+
+    path: KeyPath = ("plugins", "restartPolicy")
+    given: bool = False  # the file sets plugins.restartPolicy or plugins.healthCheckInterval
+    type: str = "DeactivatePlugin"
+    threshold: int = 10
+
+
+@dataclass(frozen=True)
 class ValuesModel:
     document: YamlDocument
     sources: Mapping[str, SourceSpec]
@@ -420,6 +431,7 @@ class ValuesModel:
     overlay_sources: frozenset[str]  # aliases the overlay itself defines
     notes: tuple[DecodeNote, ...] = ()  # the agent's own weak conversions (bindings)
     overlay_order: tuple[str, ...] = ()  # the same, in the file's order
+    restart_policy: RestartPolicy = RestartPolicy()
     _carriers: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -974,12 +986,36 @@ def read_values(doc: YamlDocument | Mapping[str, Any], botkube_version: str) -> 
 
     return ValuesModel(
         document=document,
+        restart_policy=_restart_policy(reader, root),
         sources=sources,
         partial_overlay=partial,
         bindings=tuple(bindings),
         overlay_sources=frozenset(str(k) for k in overlay_sources_raw),
         notes=tuple(reader.notes),
         overlay_order=tuple(str(k) for k in overlay_sources_raw),
+    )
+
+
+def _restart_policy(reader: _Reader, root: Mapping[str, Any]) -> RestartPolicy:
+    """The agent decodes ``plugins`` weakly too: ``threshold: "3"`` is 3."""
+    plugins = reader.mapping(root.get("plugins"), ("plugins",))
+    path: KeyPath = ("plugins", "restartPolicy")
+    policy = reader.mapping(plugins.get("restartPolicy"), path)
+    given = "restartPolicy" in plugins or "healthCheckInterval" in plugins
+    kind = policy.get("type")
+    raw = policy.get("threshold")
+    threshold = 10
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        threshold = raw
+    elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+        threshold = int(raw)
+    elif raw is not None:
+        raise reader.doc.error((*path, "threshold"), f"expected a number, got {_kind(raw)}")
+    return RestartPolicy(
+        path,
+        given,
+        "DeactivatePlugin" if kind is None else reader.string(kind, (*path, "type")),
+        threshold,
     )
 
 

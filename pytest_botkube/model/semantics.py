@@ -60,6 +60,7 @@ from pytest_botkube.model.versions import (
     has_health_monitor,
     has_nil_event_panic,
     has_nil_namespaces_panic,
+    health_monitor_path,
     nil_event_panic_site,
     normalize_botkube_version,
     parse_kubernetes_version,
@@ -478,6 +479,7 @@ class _Analyzer:
         verdict: ProcessVerdict = "crash" if crash_causes else "exit" if exit_causes else "healthy"
 
         self.binding_findings(specs)
+        self.restart_policy_findings()
         if any(f.code in REFUSING_CODES and f.severity == "error" for f in self.doc_findings):
             verdict = "refused"  # the agent never starts: no plugin process at all
         elif not started and not no_client:
@@ -799,16 +801,65 @@ class _Analyzer:
     # -- crash and exit ---------------------------------------------------------------------
 
     def aftermath(self) -> str:
-        """What the agent does once the plugin process is dead, on this version."""
-        if has_health_monitor(self.version):
+        """What the agent does once the plugin process is dead, on this version and policy.
+
+        From v1.4.0 the health watcher pings the plugin every ``plugins.healthCheckInterval``
+        (under 1 s: 10 s) and the supervisor's ``shouldRestartPlugin`` decides, by the policy
+        type compared lower-cased: ``DeactivatePlugin`` restarts while the count is below the
+        threshold and then deactivates; ``RestartAgent`` restarts until the count reaches it,
+        then exits the agent (``log.Fatalf``); any other type logs "Unknown restart policy" and
+        restarts nothing. Before v1.4.0 there is no health monitor at all."""
+        policy = self.model.restart_policy
+        if not has_health_monitor(self.version):
             return (
-                "the agent restarts it up to plugins.restartPolicy.threshold times, then "
-                "deactivates it"
+                f"{self.version} has no plugin health monitor (it comes with v1.4.0), so nothing "
+                "restarts or deactivates it: the plugin stays dead until the agent restarts"
+            )
+        kind = policy.type.lower()
+        if kind == "deactivateplugin":
+            return (
+                f"the agent restarts it {policy.threshold} times (plugins.restartPolicy."
+                "threshold), then deactivates it"
+            )
+        if kind == "restartagent":
+            return (
+                f"the agent restarts it {policy.threshold} times, then exits itself "
+                "(restartPolicy RestartAgent) and the pod restarts"
             )
         return (
-            f"{self.version} has no plugin health monitor (it comes with v1.4.0), so nothing "
-            "restarts or deactivates it: the plugin stays dead until the agent restarts"
+            f"the agent knows no restart policy {policy.type!r} ('Unknown restart policy'), so "
+            "it never restarts it: the plugin stays dead"
         )
+
+    def restart_policy_findings(self) -> None:
+        policy = self.model.restart_policy
+        if not policy.given:
+            return
+        if not has_health_monitor(self.version):
+            self.add(
+                None,
+                "BK035",
+                "restart-policy-ignored",
+                "info",
+                ("plugins",),
+                f"plugins.restartPolicy and plugins.healthCheckInterval exist from v1.4.0; "
+                f"{self.version}'s agent ignores them and never restarts a dead plugin",
+                "upgrade to v1.4.0 or later for restarts and deactivation",
+                self.url("pkg/config/config.go"),
+            )
+        elif policy.type.lower() not in {"deactivateplugin", "restartagent"}:
+            self.add(
+                None,
+                "BK036",
+                "unknown-restart-policy",
+                "warning",
+                (*policy.path, "type"),
+                f"restart policy {policy.type!r} is neither DeactivatePlugin nor RestartAgent "
+                "(compared case-insensitively): the health monitor logs 'Unknown restart "
+                "policy' and never restarts a plugin that dies",
+                "use DeactivatePlugin or RestartAgent",
+                self.url(health_monitor_path(self.version) or "pkg/plugin/health_monitor.go"),
+            )
 
     def crash_causes(
         self,

@@ -343,3 +343,104 @@ def test_a_crash_that_is_not_the_last_stream_warns_of_the_start_up_race(
     (race,) = [f for f in analysis.source("a-crash").findings if f.code == "BK034"]
     assert race.severity == "info"
     assert "b-ok_interactive/false" in race.message
+
+
+# --------------------------------------------------------------------------- the health monitor
+# internal/plugin/health_monitor.go (pkg/plugin/ from v1.9.0) first exists at v1.4.0:
+# shouldRestartPlugin compares the policy type lower-cased; DeactivatePlugin restarts while the
+# count is below the threshold, RestartAgent exits the agent once it reaches it, anything else
+# logs "Unknown restart policy" and restarts nothing. Before v1.4.0 nothing watches the plugin.
+
+
+def _panic_message(analysis: Analysis) -> str:
+    (finding,) = [f for f in analysis.source("bad").findings if f.code == "BK001"]
+    return finding.message
+
+
+@pytest.mark.parametrize("version", ALL[:-1])
+def test_what_follows_a_panic_depends_on_the_health_monitor(tmp_path: Path, version: str):
+    message = _panic_message(lint(tmp_path, values(source("bad", CRASHING)), version))
+    if version in ALL[: ALL.index("v1.4.0")]:
+        assert "no plugin health monitor" in message
+        assert "stays dead" in message
+    else:
+        assert "restarts it 10 times" in message
+        assert "deactivates it" in message
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("{type: restartagent, threshold: '3'}", "restarts it 3 times, then exits itself"),
+        ("{type: DeactivatePlugin, threshold: 1}", "restarts it 1 times"),
+        ("{type: Restart}", "never restarts it"),
+    ],
+)
+def test_the_restart_policy_is_read_as_the_agent_reads_it(
+    tmp_path: Path, policy: str, expected: str
+):
+    text = values(source("bad", CRASHING)) + f"plugins:\n  restartPolicy: {policy}\n"
+    analysis = lint(tmp_path, text, "v1.13.0")
+    assert expected in _panic_message(analysis)
+    unknown = [f for f in analysis.findings if f.code == "BK036"]
+    assert bool(unknown) is ("Restart}" in policy)
+
+
+@pytest.mark.parametrize("version", ["v1.0.0", "v1.3.0"])
+def test_a_restart_policy_before_v1_4_is_ignored(tmp_path: Path, version: str):
+    text = values(source("ok", HEALTHY)) + "plugins:\n  restartPolicy: {threshold: 3}\n"
+    analysis = lint(tmp_path, text, version)
+    assert [f.code for f in analysis.findings if f.code == "BK035"] == ["BK035"]
+
+
+# --------------------------------------------------------------------------- per-release facts
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_nil_namespaces_panic_up_to_v1_2(tmp_path: Path, version: str):
+    """registration.go matchEvent reads rt.namespaces without a nil check until v1.3.0."""
+    config = "event: {types: [create]}\nresources: [{type: v1/pods}]"  # no namespaces anywhere
+    analysis = lint(tmp_path, values(source("bare-ns", config)), version)
+    early = version in {"v1.0.0", "v1.0.1", "v1.1.0", "v1.1.1", "v1.2.0"}
+    assert analysis.verdict == ("crash" if early else "healthy")
+    assert ("BK031" in codes(analysis, "bare-ns")) is early
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_chart_default_sources_per_release(version: str):
+    from pytest_botkube.model.config import chart_default_source_names, read_values
+
+    model = read_values({}, version)
+    names = chart_default_source_names(version)
+    ai = "k8s-err-events-with-ai-support"
+    with_ai = ALL.index("v1.2.0") <= ALL.index(version) < ALL.index("v1.9.0")
+    assert (ai in names) is with_ai
+    if with_ai:
+        assert not model.sources[ai].enabled
+    config = model.sources["k8s-err-events"].config
+    assert config is not None
+    (nodes,) = [r for r in config.resources if r.type == "v1/nodes"]
+    quiet = ALL.index(version) >= ALL.index("v1.4.0")
+    assert (nodes.event.message.exclude == (".*nf_conntrack_buckets.*",)) is quiet
+    assert model.sources["k8s-err-events"].context.rbac is not None
+
+
+@pytest.mark.parametrize(
+    ("platform", "body", "first", "last"),
+    [
+        ("slack", "channels: {c: {bindings: {sources: [s]}}}", "v1.0.0", "v1.8.0"),
+        ("teams", "bindings: {sources: [s]}", "v1.0.0", "v1.8.0"),
+        ("cloudSlack", "channels: {c: {bindings: {sources: [s]}}}", "v1.1.1", "v1.14.0"),
+        ("cloudTeams", "teams: [{channels: {c: {bindings: {sources: [s]}}}}]", "v1.6.0", "v1.14.0"),
+        ("pagerDuty", "bindings: {sources: [s]}", "v1.12.0", "v1.14.0"),
+    ],
+)
+def test_platforms_bind_only_where_the_scheduler_knows_them(
+    tmp_path: Path, platform: str, body: str, first: str, last: str
+):
+    text = values(source("s", HEALTHY)) + (
+        f"communications:\n  g:\n    {platform}:\n      enabled: true\n      {body}\n"
+    )
+    for version in ALL:
+        expected = ALL.index(first) <= ALL.index(version) <= ALL.index(last)
+        assert lint(tmp_path, text, version).source("s").started is expected, version
