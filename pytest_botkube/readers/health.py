@@ -272,6 +272,8 @@ def health_verdict(
         head = "running" if not restarts else f"running, {_ratio(restarts, threshold)}"
         if timeline is not None and timeline.informers_registered:
             head += ", informers registered"
+    elif timeline is not None and timeline.unused and not timeline.enabled:
+        head = f"not started: {' and '.join(timeline.unused)} (every group that defines it)"
     elif timeline is not None:
         head = "unknown: named in the log, but no start and no failure seen in this excerpt"
     else:
@@ -385,6 +387,7 @@ def plugin_report(summary: LogSummary, timeline: PluginTimeline) -> dict[str, An
             for r in timeline.rejections
         ],
         "health_monitor": timeline.health_monitor,
+        "not_started": timeline.unused if not timeline.enabled else [],
         "known_issue": match.issue.url if match else None,
         "known_issue_detail": None if match is None else _match_json(match),
         "notes": known_notes(timeline),

@@ -501,6 +501,8 @@ class PluginTimeline:
     rejections: list[SourceRejection] = field(default_factory=list)
     health_monitor: bool | None = None  # False: the agent's version has none (before v1.4.0)
     agent_version: str | None = None  # the release the whole log shows (set by finish())
+    enabled: bool = False  # the collector marked it enabled (bound to a platform or action)
+    unused: list[str] = field(default_factory=list)  # why a group's definition is not run
 
     @property
     def release(self) -> str | None:
@@ -632,6 +634,7 @@ class _Needles(NamedTuple):
     level_err: Any
     level_fatal: Any
     started: Any
+    starting: Any
     watcher: Any
     registered: Any
     downloading: Any
@@ -672,6 +675,7 @@ _STR = _Needles(
     "level=e",
     "level=f",
     "plugin started",
+    "starting plugin",
     "health watcher",
     "egistered successfully",
     "Downloading",
@@ -697,7 +701,10 @@ Prefilter = Callable[[Any, "dict[str, Panic]"], bool]
 #: examines an entry only when its message starts with one of them.
 _HANDLED_PREFIXES = (
     "plugin process exited",
-    "starting plugin",  # go-plugin's "plugin started" and "using plugin" always follow it
+    "starting plugin",  # go-plugin's "using plugin" always follows it
+    "plugin started",
+    "Source plugin defined",  # ... but not enabled. / ... and enabled but not used by ...
+    "Executor plugin defined",
     "Source plugin registered successfully",
     "Executor plugin registered successfully",
     "Marking source plugin as enabled",
@@ -723,6 +730,9 @@ _HANDLED_PREFIXES = (
 #: prefilter examines each distinct one once per agent start, not once per plugin restart.
 _ONCE_PREFIXES = (
     "starting plugin",
+    "plugin started",
+    "Source plugin defined",
+    "Executor plugin defined",
     "Source plugin registered successfully",
     "Executor plugin registered successfully",
     "Marking source plugin as enabled",
@@ -756,6 +766,7 @@ def _prefilter(needles: _Needles) -> Prefilter:
     exited, restart, responding, streaming = n.exited, n.restart, n.responding, n.streaming
     sink, gofile, goroutine, signal = n.sink, n.gofile, n.goroutine, n.signal
     level_err, level_fatal, started, watcher = n.level_err, n.level_fatal, n.started, n.watcher
+    starting = n.starting
     registered, downloading, exiting = n.registered, n.downloading, n.exiting
     plugin_key, shutdown, connected, json_fatal = (
         n.plugin_key,
@@ -878,6 +889,7 @@ def _prefilter(needles: _Needles) -> Prefilter:
                 or restart in line
                 or streaming in line
                 or started in line
+                or starting in line
                 or watcher in line
                 or registered in line
                 or downloading in line
@@ -1145,9 +1157,20 @@ class LogReader:
                     self._binary(timeline, bin_path)
                 return
         plugin_key = fields.get("pluginKey")
-        if isinstance(plugin_key, str) and "enabled" in msg and "not enabled" not in msg:
+        if isinstance(plugin_key, str):
+            # pkg/plugin/collector.go, per source or executor group, at start-up
+            key_name = plugin_key.split("@", 1)[0]
             if msg.startswith("Marking"):
-                self._plugin(plugin_key.split("@", 1)[0])
+                self._plugin(key_name).enabled = True
+            elif msg.startswith(("Source plugin defined", "Executor plugin defined")):
+                timeline = self._plugin(key_name)
+                reason = (
+                    "defined but not enabled"
+                    if "not enabled" in msg
+                    else "enabled but bound to no platform or action"
+                )
+                if reason not in timeline.unused:
+                    _append(timeline.unused, reason, MAX_MESSAGES)
             return
         if msg.startswith("Start source streaming"):
             name, alias = fields.get("pluginName"), fields.get("sourceName")

@@ -397,3 +397,51 @@ def test_once_messages_are_examined_again_after_a_new_agent_start():
         True,
         True,  # a new agent process streams its sources anew
     ]
+
+
+def _compact(**fields):
+    return json.dumps(fields, separators=(",", ":"))  # as logrus writes it
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_every_line_that_names_a_plugin_names_it(compact):
+    dump = _compact if compact else (lambda **f: json.dumps(f))
+    lines = {
+        "a/marked": dump(
+            level="debug", msg="Marking source plugin as enabled", pluginKey="a/marked"
+        ),
+        "a/off": dump(
+            level="debug", msg="Source plugin defined but not enabled.", pluginKey="a/off"
+        ),
+        "a/unbound": dump(
+            level="debug",
+            msg="Executor plugin defined and enabled but not used by any platform or "
+            "standalone action",
+            pluginKey="a/unbound",
+        ),
+        "a/starting": dump(level="debug", msg="starting plugin", path="/p", plugin="a/starting"),
+        "a/started": dump(
+            level="debug", msg="plugin started", path="/p", pid=3, plugin="a/started"
+        ),
+        "a/registered": dump(
+            level="info",
+            msg="Source plugin registered successfully.",
+            plugin="a/registered",
+            version="v1.13.0",
+        ),
+        "a/stopping": dump(level="info", msg='Exiting plugin "a/stopping" supervisor...'),
+    }
+    summary = read_log(lines.values())
+    assert set(summary.plugins) == set(lines)
+    status = {name: t.status for name, t in summary.plugins.items()}
+    assert status["a/starting"] == status["a/started"] == "running"
+    assert status["a/off"] == status["a/unbound"] == status["a/registered"] == "unknown"
+    assert summary.plugins["a/off"].unused == ["defined but not enabled"]
+    assert summary.plugins["a/unbound"].unused == ["enabled but bound to no platform or action"]
+    assert summary.plugins["a/registered"].version == "v1.13.0"
+    from pytest_botkube.readers.health import health_verdict
+
+    assert health_verdict(None, summary, "a/off").sentence == (
+        "not started: defined but not enabled (every group that defines it)"
+    )
+    assert health_verdict(None, summary, "a/marked").sentence.startswith("unknown: named")
