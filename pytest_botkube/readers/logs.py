@@ -813,6 +813,34 @@ def _prefilter(needles: _Needles) -> Prefilter:
             seen.add(key)
         return True
 
+    def raw_stderr_matters(line: Any, open_panic: dict[str, Panic]) -> bool:
+        """A line of the plugin's raw stderr: a trace is being read, or it looks like one."""
+        return (
+            bool(open_panic)
+            or panic in line
+            or fatal in line
+            or gofile in line
+            or goroutine in line
+            or signal in line
+            or call_addr in line
+            or call_elided in line
+            or call_empty in line
+            or call_struct in line
+        )
+
+    def own_stderr_matters(line: Any) -> bool:
+        """A line the plugin logged itself: informers, a parse failure, an error or worse."""
+        return (
+            informers in line
+            or parse in line
+            or erro in line
+            or fata in line
+            or pani in line
+            or gofile in line
+            or level_err in line
+            or level_fatal in line
+        )
+
     def wanted(line: Any, open_panic: dict[str, Panic]) -> bool:
         if line[:1] == brace:
             at = line.find(msg_key)
@@ -831,55 +859,15 @@ def _prefilter(needles: _Needles) -> Prefilter:
                         answered.clear()
                     return True
                 if json_subsystem in line:
-                    return (
-                        bool(open_panic)
-                        or panic in line
-                        or fatal in line
-                        or gofile in line
-                        or goroutine in line
-                        or signal in line
-                        or call_addr in line
-                        or call_elided in line
-                        or call_empty in line
-                        or call_struct in line
-                    )
+                    return raw_stderr_matters(line, open_panic)
                 if json_stderr in line:
-                    return (
-                        informers in line
-                        or parse in line
-                        or erro in line
-                        or fata in line
-                        or pani in line
-                        or gofile in line
-                        or level_err in line
-                        or level_fatal in line
-                    )
+                    return own_stderr_matters(line)
                 return json_fatal in line or json_panic in line
         if plugin in line:
             if subsystem in line:
-                return (
-                    bool(open_panic)
-                    or panic in line
-                    or fatal in line
-                    or gofile in line
-                    or goroutine in line
-                    or signal in line
-                    or call_addr in line
-                    or call_elided in line
-                    or call_empty in line
-                    or call_struct in line
-                )
+                return raw_stderr_matters(line, open_panic)
             if stderr in line:
-                return (
-                    informers in line
-                    or parse in line
-                    or erro in line
-                    or fata in line
-                    or pani in line
-                    or gofile in line
-                    or level_err in line
-                    or level_fatal in line
-                )
+                return own_stderr_matters(line)
             if responding in line:
                 return True
             if is_responding in line:
