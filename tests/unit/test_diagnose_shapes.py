@@ -30,7 +30,7 @@ def _json(capsys, name):
 # 1. A panic pasted from the middle ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("form", BOTH)
+@pytest.mark.parametrize("form", [*BOTH, "coloured"])  # coloured: `kubectl logs > file`
 def test_frames_without_panic_line_are_crash_evidence(capsys, form):
     code, data = _json(capsys, f"partial_panic_v1.13.0.{form}.log")
     assert code == 1
