@@ -245,6 +245,11 @@ def _chart_default_actions() -> dict[str, Any]:
 CHART_DEFAULT_SOURCE_NAMES: tuple[str, ...] = tuple(_chart_default_sources())
 
 
+def chart_default_sources(version: str = _LATEST) -> dict[str, Any]:
+    """The chart's default sources at ``version`` (a fresh copy), as the model restates them."""
+    return _chart_default_sources(version)
+
+
 def chart_default_source_names(version: str = _LATEST) -> tuple[str, ...]:
     """Aliases the chart defines at ``version`` (v1.2.0-v1.8.0 add a disabled AI source)."""
     return tuple(_chart_default_sources(version))

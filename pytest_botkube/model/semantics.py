@@ -47,6 +47,7 @@ from pytest_botkube.model.config import (
     SourceSpec,
     ValuesModel,
     chart_default_source_names,
+    chart_default_sources,
     read_values,
 )
 from pytest_botkube.model.events import Forwarding, Happening
@@ -340,11 +341,29 @@ class _Analyzer:
         if key in self._seen:
             return
         self._seen.add(key)
-        finding = Finding(code, name, severity, path, message, fix, upstream, self.doc.where(path))
+        finding = Finding(code, name, severity, path, message, fix, upstream, self.where(path))
         if source is None:
             self.doc_findings.append(finding)
         else:
             self.findings.setdefault(source, []).append(finding)
+
+    def where(self, path: KeyPath) -> str:
+        """``file:line: key.path``; for a value the file does not hold but the chart's default
+        source does, say so instead of pointing at a line that does not hold it."""
+        if path in self.doc.lines or len(path) < 2 or path[0] != "sources":
+            return self.doc.where(path)
+        node: Any = chart_default_sources(self.version)
+        for part in path[1:]:
+            if (isinstance(node, Mapping) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and part < len(node)
+            ):
+                node = node[part]  # type: ignore[index]
+            else:
+                return self.doc.where(path)  # a key missing from both: where it would go
+        return (
+            f"{self.doc.name}: from the chart's default source {path[1]} "
+            f"({format_key_path(path)}, not in this file)"
+        )
 
     def reading_findings(self) -> None:
         """How Helm reads the file (model/keys.py): under the source a key path names, if any."""

@@ -235,3 +235,30 @@ def test_pasted_files_say_what_they_look_like_and_what_to_do(
         rendered = render_values(real_helm_or_skip(), tmp_path, {}, text)
         assert isinstance(rendered, str)
         assert rendered.startswith("HELM-ERROR")
+
+
+# --------------------------------------------------------------------------- chart defaults (6)
+def test_findings_from_the_chart_defaults_say_so_and_point_at_no_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    text = (
+        "communications:\n  default-group:\n    webhook:\n      enabled: true\n"
+        "      url: http://x/\n      bindings:\n        sources: [k8s-all-events]\n"
+    )
+    path = write(tmp_path, "v.yaml", text)
+    args = ("--botkube-version", "1.13.0", "--kubernetes-version", "1.18", "--format", "json")
+    got, out, _ = lint(capsys, str(path), *args)
+    data = json.loads(out)
+    assert (got, data["verdict"]) == (1, "exit")  # networking.k8s.io/v1 is served from 1.19
+    (source,) = [s for s in data["sources"] if s["name"] == "k8s-all-events"]
+    (unserved,) = [f for f in source["findings"] if f["code"] == "BK002"]
+    assert unserved["where"] == (
+        f"{path}: from the chart's default source k8s-all-events "
+        "(sources.k8s-all-events.botkube/kubernetes.config.resources[2].type, not in this file)"
+    )
+    lines = len(text.splitlines())
+    for finding in [*data["findings"], *(f for s in data["sources"] for f in s["findings"])]:
+        where = finding["where"][len(str(path)) :]
+        if where[1:2].isdigit():  # a line: it exists, and it holds the key path named
+            assert 1 <= int(where[1:].split(":")[0]) <= lines, finding
+            assert not finding["path"].startswith("sources."), finding
