@@ -145,6 +145,15 @@ def _extra_env(overlay: Mapping[str, Any]) -> list[Any]:
     return [*env, {"name": DEBUG_ENV_NAME, "value": "debug"}]
 
 
+_NOT_IN_A_DNS_LABEL = re.compile(r"[^a-z0-9-]+")
+
+
+def release_stem(scenario_name: str) -> str:
+    """``crash-v1.13.0`` -> ``bk-crash-v1-13-0``: the release (and namespace) name a run gives a
+    scenario, before the run's random suffix (``botkube-repro values`` uses it as it is)."""
+    return "bk-" + _NOT_IN_A_DNS_LABEL.sub("-", scenario_name.lower()).strip("-")
+
+
 def release_group(release_name: str, group: str) -> str:
     """The name a chart-created RBAC group gets in one release (ClusterRole names allow 253)."""
     return f"{release_name}-{group}"

@@ -20,6 +20,7 @@ from pytest_botkube import bundled as resources
 from pytest_botkube.errors import BadInput
 from pytest_botkube.model.config import active_kubernetes_sources
 from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS, normalize_botkube_version
+from pytest_botkube.readers.payload import Delivery, PayloadError, delivery_from_body
 from pytest_botkube.text import describe_value
 from pytest_botkube.yamlio import KeyPath, YamlDocument, load_yaml, not_values_reason
 
@@ -188,31 +189,18 @@ class DeliveryExpectation:
         """Keyword arguments for :meth:`pytest_botkube.readers.payload.Delivery.matches`."""
         return {_DELIVERY_FIELD[key]: value for key, value in self.resolved(namespace).items()}
 
-    def matches(self, payload: Mapping[str, Any], namespace: str) -> bool:
-        """Whether one raw webhook body ``{"source": ..., "data": {...}}`` satisfies every matcher.
-
-        Values compare exactly; ``Source`` matches one of the comma-separated aliases and
-        ``Messages`` one of the messages (the same rules as ``Delivery.matches``). An empty
-        matcher matches every payload: "nothing at all is delivered".
-        """
-        data = payload.get("data")
-        data = data if isinstance(data, Mapping) else {}
-        for key, want in self.resolved(namespace).items():
-            if key == "Source":
-                aliases = [a.strip() for a in str(payload.get("source") or "").split(",")]
-                if want not in aliases:
-                    return False
-            elif key == "Messages":
-                messages = data.get("Messages")
-                if not isinstance(messages, list) or want not in messages:
-                    return False
-            elif key == "Count":
-                count = data.get("Count")
-                if isinstance(count, bool) or not isinstance(count, int | float) or count != want:
-                    return False
-            elif data.get(key) != want:
+    def matches(self, payload: Delivery | Mapping[str, Any], namespace: str) -> bool:
+        """Whether one delivery (typed, or a raw webhook body ``{"source": ..., "data": {...}}``)
+        satisfies every matcher. One implementation: :meth:`Delivery.matches` with
+        :meth:`delivery_kwargs` (values compare exactly; ``Source`` is one of the aliases,
+        ``Messages`` one of the messages). An empty matcher matches every delivery: "nothing at
+        all is delivered". A body that is not BotKube's shape matches nothing."""
+        if not isinstance(payload, Delivery):
+            try:
+                payload = delivery_from_body(payload)
+            except PayloadError:
                 return False
-        return True
+        return payload.matches(**self.delivery_kwargs(namespace))
 
     def describe(self) -> str:
         if not self.match:

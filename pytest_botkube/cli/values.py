@@ -9,13 +9,17 @@ the same receiver URL, index URL and image), ready to ``diff`` or ``helm templat
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from pytest_botkube.errors import BadInput
-from pytest_botkube.helm_values import DEFAULT_CLUSTER_NAME, release_values, values_yaml
+from pytest_botkube.helm_values import (
+    DEFAULT_CLUSTER_NAME,
+    release_stem,
+    release_values,
+    values_yaml,
+)
 from pytest_botkube.model.semantics import analyze, live_run_caveats
 from pytest_botkube.scenario import (
     SCENARIO_SUFFIXES,
@@ -118,11 +122,6 @@ def resolve_target(target: str, botkube_version: str | None) -> Scenario:
     return adhoc_scenario(path, version)
 
 
-def default_release_name(scenario: Scenario) -> str:
-    """``bk-crash-v1-13-0``: the run's naming without its random suffix."""
-    return "bk-" + re.sub(r"[^a-z0-9-]+", "-", scenario.name.lower()).strip("-")
-
-
 def run(args: argparse.Namespace) -> int:
     scenario = resolve_target(args.target, args.botkube_version)
     settings = replace(
@@ -138,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             settings,
             receiver_url=args.receiver_url,
             cluster_name=args.cluster_name,
-            release_name=args.release_name or default_release_name(scenario),
+            release_name=args.release_name or release_stem(scenario.name),
         )
     except ValueError as exc:  # an image the chart cannot take
         raise BadInput(f"--image {exc}") from None

@@ -21,7 +21,14 @@ import yaml
 
 from pytest_botkube.doctor.reader import AccessDenied, ClusterUnreachable, ReadFailed
 from pytest_botkube.errors import BadInput
-from pytest_botkube.live.kube import STREAM_TIMEOUT, Kube, KubeError, cause_of, status_message
+from pytest_botkube.live.kube import (
+    STREAM_TIMEOUT,
+    Kube,
+    KubeError,
+    cause_of,
+    default_kubeconfig,
+    status_message,
+)
 
 T = TypeVar("T")
 
@@ -65,8 +72,7 @@ class KubeReader:
             if not path.is_file():
                 raise BadInput(f"{path}: no such kubeconfig file")
         else:
-            first = next((p for p in env.get("KUBECONFIG", "").split(os.pathsep) if p), None)
-            path = Path(first) if first else Path.home() / ".kube" / "config"
+            path = default_kubeconfig(env)
             if not path.is_file():
                 if env.get("KUBERNETES_SERVICE_HOST"):
                     return cls._in_cluster()

@@ -11,10 +11,9 @@ kind command, never delete the cluster, and reuse the tools the first process fo
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_botkube.bundled import manifests_dir
@@ -27,7 +26,6 @@ from pytest_botkube.live.kind import (
     ClusterMode,
     ClusterSpec,
     KeepPolicy,
-    default_kubeconfig,
     kind_cluster_names,
     make_kind_cluster,
     not_answering,
@@ -35,7 +33,7 @@ from pytest_botkube.live.kind import (
     start_cluster,
     stop_cluster,
 )
-from pytest_botkube.live.kube import Kube, KubeError
+from pytest_botkube.live.kube import Kube, KubeError, default_kubeconfig
 from pytest_botkube.live.phases import QUIET, Phases
 from pytest_botkube.live.tools import Toolbox, check_docker, find_tool, which
 from pytest_botkube.settings import DEFAULTS
@@ -120,13 +118,6 @@ class ClusterHandoff:
     helm: str
     kubectl: str | None
     kubernetes_version: str
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> ClusterHandoff:
-        return cls(**json.loads(text))
 
 
 def user_cache_dir(env: Mapping[str, str]) -> Path:

@@ -31,7 +31,6 @@ API server's ``/version``); if not, the run stops naming it (it is not ours to d
 from __future__ import annotations
 
 import enum
-import os
 import platform
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -321,10 +320,3 @@ def stop_cluster(cluster: Cluster, keep: KeepPolicy, failed: bool) -> str:
         )
     cluster.kind.delete()
     return f"cluster {cluster.name!r} deleted"
-
-
-def default_kubeconfig(env: Mapping[str, str]) -> Path:
-    """The kubeconfig kubectl would use: the first file in $KUBECONFIG, else ~/.kube/config."""
-    value = env.get("KUBECONFIG", "")
-    first = value.split(os.pathsep)[0] if value else ""
-    return Path(first) if first else Path.home() / ".kube" / "config"

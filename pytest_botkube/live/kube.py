@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -239,20 +240,6 @@ class Kube:
         items: list[dict[str, Any]] = _json(response).get("items", [])
         return items
 
-    def read_hpa(self, namespace: str, name: str) -> dict[str, Any]:
-        from kubernetes import client
-
-        api = client.AutoscalingV2Api(self.api_client)
-        response = self._call(
-            f"read hpa {namespace}/{name}",
-            api.read_namespaced_horizontal_pod_autoscaler,
-            name,
-            namespace,
-            _preload_content=False,
-        )
-        hpa: dict[str, Any] = _json(response)
-        return hpa
-
     def namespace_exists(self, namespace: str) -> bool:
         core = self._core()
         try:
@@ -322,6 +309,13 @@ class Kube:
         close = getattr(self.api_client, "close", None)
         if close is not None:
             close()
+
+
+def default_kubeconfig(env: Mapping[str, str]) -> Path:
+    """The kubeconfig kubectl would use: the first entry of $KUBECONFIG, else ~/.kube/config
+    (the existing-cluster mode and the doctor)."""
+    first = next((p for p in env.get("KUBECONFIG", "").split(os.pathsep) if p), None)
+    return Path(first) if first else Path.home() / ".kube" / "config"
 
 
 def cause_of(exc: BaseException) -> str:

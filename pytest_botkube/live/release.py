@@ -15,14 +15,13 @@ Pytest-free (``botkube-repro run`` drives it the same way). Order of a scenario'
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_botkube.helm_values import KUBERNETES_PLUGIN, release_values, values_yaml
+from pytest_botkube.helm_values import KUBERNETES_PLUGIN, release_stem, release_values, values_yaml
 from pytest_botkube.live.chart import LocalChart
 from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kube import Kube, KubeError
@@ -31,15 +30,13 @@ from pytest_botkube.readers.logs import LogSummary, PluginTimeline, read_log
 from pytest_botkube.scenario import Scenario
 from pytest_botkube.settings import DEFAULTS, Settings
 
-_DNS_LABEL = re.compile(r"[^a-z0-9-]+")
 
-
-def dns_name(prefix: str, scenario: str, limit: int) -> str:
-    """A unique DNS-1123 label like ``bk-crash-v1-13-0-3f9a1c`` (at most ``limit`` chars)."""
+def release_name(scenario: str, limit: int = 53) -> str:
+    """A unique DNS-1123 label like ``bk-crash-v1-13-0-3f9a1c`` (at most ``limit`` chars, Helm's
+    53 for a release name): :func:`~pytest_botkube.helm_values.release_stem` plus a suffix."""
     suffix = secrets.token_hex(3)
-    body = _DNS_LABEL.sub("-", scenario.lower()).strip("-")
-    body = body[: max(1, limit - len(prefix) - len(suffix) - 2)].strip("-")
-    return f"{prefix}-{body}-{suffix}"
+    stem = release_stem(scenario)[: max(4, limit - len(suffix) - 1)].strip("-")
+    return f"{stem}-{suffix}"
 
 
 @dataclass
@@ -215,7 +212,7 @@ def plan_release(
     """A release of ``chart`` with fresh names and the exact values the suite installs (image,
     health values and plugin index from ``settings``); ValueError for an image the chart
     cannot take."""
-    namespace = dns_name("bk", scenario.name, 53)  # also the release name: Helm allows 53
+    namespace = release_name(scenario.name)  # also the release name: Helm allows 53
     values = release_values(
         scenario,
         settings,

@@ -65,12 +65,10 @@ class ClusterHolder:
         except (BadInput, CommandFailed) as exc:
             self.error = str(exc)  # kind or docker answered, but wrongly: a failure, not a skip
             return
-        image = self.settings.image
-        if image:
-            try:
-                self.env.load_image(str(image), timeout=self.settings.install_timeout)
-            except (CommandFailed, BadInput) as exc:
-                self.error = f"--botkube-image {image}: {exc}"
+        try:
+            pipeline.load_image(self.settings, self.env)  # the one image step (run's too)
+        except BadInput as exc:
+            self.error = str(exc)
 
     def environment(self) -> live.LiveEnvironment:
         """The started environment, or the session's skip/failure."""

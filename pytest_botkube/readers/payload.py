@@ -24,7 +24,14 @@ from typing import Any
 
 from pytest_botkube.errors import BadInput
 
-__all__ = ["MATCH_FIELDS", "Delivery", "PayloadError", "encode_payload", "parse_payload"]
+__all__ = [
+    "MATCH_FIELDS",
+    "Delivery",
+    "PayloadError",
+    "delivery_from_body",
+    "encode_payload",
+    "parse_payload",
+]
 
 
 class PayloadError(BadInput):
@@ -171,6 +178,19 @@ def parse_payload(
         # JSONDecodeError and UnicodeDecodeError are ValueErrors; keep only the first line.
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise PayloadError(f"webhook payload: not JSON: {reason}") from None
+    return delivery_from_body(
+        decoded, received_at=received_at, received_monotonic=received_monotonic
+    )
+
+
+def delivery_from_body(
+    decoded: object,
+    *,
+    received_at: datetime | None = None,
+    received_monotonic: float | None = None,
+) -> Delivery:
+    """An already-decoded body (``{"source": ..., "data": {...}}``) as a Delivery; raise
+    :class:`PayloadError` if it is not BotKube's shape."""
     if not isinstance(decoded, dict):
         raise PayloadError(f"webhook payload: expected a JSON object, got {_kind(decoded)}")
     source = _string(decoded.get("source"), "source")

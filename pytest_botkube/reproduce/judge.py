@@ -3,9 +3,9 @@
 Each check either returns what it observed or raises an ``AssertionError`` (the waits raise
 :class:`~pytest_botkube.live.wait.WaitFailed`, itself an AssertionError) whose message names the
 expectation, its ``why`` from the scenario file, and what was observed instead. Delivery
-matching uses the scenario's own matcher (:meth:`DeliveryExpectation.matches`) on the raw JSON
-bodies the receiver kept, so ``$namespace`` and the ``Messages``/``Source`` rules mean exactly
-what the scenario file says.
+matching is the scenario's matcher (:meth:`DeliveryExpectation.matches`, which is
+:meth:`Delivery.matches`) on the typed deliveries the receiver kept, so ``$namespace`` and the
+``Messages``/``Source`` rules mean exactly what the scenario file says.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from pytest_botkube.helm_values import KUBERNETES_PLUGIN
 from pytest_botkube.live.kube import KubeError
@@ -24,33 +23,19 @@ from pytest_botkube.model.events import Happening
 from pytest_botkube.model.semantics import Analysis
 from pytest_botkube.readers.health import HealthVerdict, Healthz, health_verdict, parse_healthz
 from pytest_botkube.readers.logs import LogSummary
+from pytest_botkube.readers.payload import Delivery
 from pytest_botkube.report.records import DeliveryRow, Prediction, RunRecord, observed_from_log
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff
 from pytest_botkube.scenario import DeliveryExpectation, PluginExpectation
 
 
-def payloads(receiver: WebhookReceiver) -> list[dict[str, Any]]:
-    """Bodies of the accepted deliveries since the last reset, oldest first."""
-    out: list[dict[str, Any]] = []
-    for request in receiver.requests():
-        if request.delivery is None:
-            continue
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            continue
-        if isinstance(body, dict):
-            out.append(body)
-    return out
-
-
 def _first(
     receiver: WebhookReceiver, expectations: Sequence[DeliveryExpectation], namespace: str
 ) -> str | None:
-    for body in payloads(receiver):
+    for delivery in receiver.deliveries():
         for expectation in expectations:
-            if expectation.matches(body, namespace):
-                data = body.get("data") or {}
+            if expectation.matches(delivery, namespace):
+                data = delivery.raw.get("data") or {}
                 return f"[{expectation.describe()}] matched {json.dumps(data, sort_keys=True)}"
     return None
 
@@ -84,7 +69,7 @@ def wait_for_delivery(
     timeout: float,
     release: Release | None = None,
     on_poll: Callable[[], object] | None = None,
-) -> dict[str, Any]:
+) -> Delivery:
     """The first delivery matching ``expectation``; fails after ``timeout`` listing arrivals
     (and, given the ``release``, what the agent says about its sends). ``on_poll`` runs on
     every poll."""
@@ -93,12 +78,12 @@ def wait_for_delivery(
         arrived = receiver.summary()
         return arrived if release is None else f"{arrived}\nagent side: {sending_side(release)}"
 
-    def probe() -> dict[str, Any] | None:
+    def probe() -> Delivery | None:
         if on_poll is not None:
             on_poll()
-        for body in payloads(receiver):
-            if expectation.matches(body, namespace):
-                return body
+        for delivery in receiver.deliveries():
+            if expectation.matches(delivery, namespace):
+                return delivery
         return None
 
     return wait_until(

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pytest_botkube.errors import BadInput
+from pytest_botkube.helm_values import release_stem
 from pytest_botkube.model.events import Happening
 from pytest_botkube.model.semantics import Analysis, analyze, forwarding
 from pytest_botkube.model.versions import normalize_botkube_version
@@ -109,8 +109,7 @@ def parse_violations(text: str, namespace: str) -> frozenset[str]:
 
 def namespace_glob(run_name: str) -> str:
     """The namespaces the suite gives a scenario's (or run's) releases: ``bk-<name>-<hex>``."""
-    body = re.sub(r"[^a-z0-9-]+", "-", run_name.lower()).strip("-")
-    return f"bk-{body}-*"
+    return f"{release_stem(run_name)}-*"
 
 
 # ------------------------------------------------------------------------------ recordings

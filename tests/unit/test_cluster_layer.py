@@ -16,9 +16,10 @@ import pytest
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
 from pytest_botkube.live.helm import Helm
-from pytest_botkube.live.kind import KeepPolicy, default_kubeconfig
+from pytest_botkube.live.kind import KeepPolicy
+from pytest_botkube.live.kube import default_kubeconfig
 from pytest_botkube.live.network import choose_address, kind_gateway, receiver_url
-from pytest_botkube.live.release import dns_name
+from pytest_botkube.live.release import release_name
 from pytest_botkube.live.tools import CommandFailed, check_docker, find_tool, run
 from pytest_botkube.live.workload import event_happenings, load_manifests, prepare
 from pytest_botkube.model.images import chart_image
@@ -44,8 +45,8 @@ def tool(bin_dir: Path, name: str, body: str) -> Path:
 
 
 @pytest.mark.parametrize("scenario", ["crash-v1.13.0", "A_Very.Odd Name!" * 6])
-def test_dns_name_is_a_unique_dns_label_within_helms_limit(scenario: str):
-    names = {dns_name("bk", scenario, 53) for _ in range(20)}
+def test_release_name_is_a_unique_dns_label_within_helms_limit(scenario: str):
+    names = {release_name(scenario) for _ in range(20)}
     assert len(names) == 20
     for name in names:
         assert len(name) <= 53
@@ -98,6 +99,8 @@ def test_keep_policy(policy: str, failed: bool, keeps: bool):
 def test_default_kubeconfig_takes_the_first_kubeconfig_entry(tmp_path: Path):
     env = {"KUBECONFIG": f"{tmp_path / 'a'}:{tmp_path / 'b'}"}
     assert default_kubeconfig(env) == tmp_path / "a"
+    assert default_kubeconfig({"KUBECONFIG": f":{tmp_path / 'b'}"}) == tmp_path / "b"
+    assert default_kubeconfig({}) == Path.home() / ".kube" / "config"
 
 
 # -- workload --------------------------------------------------------------------------------

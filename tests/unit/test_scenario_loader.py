@@ -391,3 +391,13 @@ def test_delivery_matchers_agree_with_the_typed_delivery():
         assert delivery.matches(**expectation.delivery_kwargs("bk-7")) is expectation.matches(
             body, "bk-7"
         ), match
+
+
+def test_delivery_matchers_take_the_receivers_typed_deliveries_and_refuse_other_shapes():
+    body = _body("k8s-hpa-events", Type="error", Name="hpa-target", Namespace="bk-3", Count=2)
+    typed = parse_payload(json.dumps(body).encode())
+    want = DeliveryExpectation(match={"Type": "error", "Namespace": "$namespace"}, why="")
+    assert want.matches(typed, "bk-3")
+    assert not want.matches(typed, "bk-4")
+    assert DeliveryExpectation(match={"Count": 2}, why="").matches(typed, "bk-3")
+    assert not DeliveryExpectation(match={}, why="").matches({"data": "not an object"}, "bk-3")
