@@ -1,29 +1,40 @@
 """What the ``botkube/kubernetes`` source plugin does with a config, version by version.
 
-Restated from upstream ``internal/source/kubernetes`` (router.go, registration.go, source.go) at
-v1.13.0 and v1.14.0:
+Restated from upstream ``internal/source/kubernetes`` (router.go, registration.go, source.go,
+configuration_store.go) and the agent's scheduler at every v1.x tag; what differs between tags is
+in ``versions.py``.
 
 * The agent starts a source only when an enabled platform (or an enabled action) binds it, and only
   if its ``botkube/kubernetes`` entry is ``enabled``. Every started kubernetes source is handed to
-  ONE plugin process, which builds one routing table over all of them.
-* Building the table reads each resource's effective event types: the resource's own
-  ``event.types`` if non-empty, otherwise the source-level ``event.types`` (replace, no union);
-  ``all`` becomes create, update, delete, error. Up to v1.13.0 this reads the source-level
-  ``event`` through a pointer the plugin never defaults, so a source with ``resources`` and no
-  ``event`` panics (nil dereference, exit status 2) before any informer exists. v1.14.0 checks it.
-* Informers: a resource gets one if any started source gives it ``create``, ``update`` or
+  ONE plugin process: a crash or exit takes every kubernetes source down.
+* Before the plugin sees a source, the agent builds its kubeconfig from ``context.rbac``. With
+  none, the plugin's ``Stream`` refuses the source before storing it (from v1.0.1): it never runs,
+  has no informers and cannot crash anything (v1.0.0 instead exits). A source whose ``config``
+  the plugin's weak decoder cannot read is refused the same way, one step later.
+* Routing tables: up to v1.9.1 each stream builds its own over its own source; from v1.10.0 one
+  per kubeconfig over every stored source, rebuilt on each ``Stream``. Building a table reads each
+  resource's effective event types: the resource's own ``event.types`` if non-empty, otherwise
+  the source-level ``event.types`` (replace, no union); ``all`` becomes create, update, delete,
+  error. Up to v1.13.0 this reads the source-level ``event`` through a pointer the plugin never
+  defaults, so a source with ``resources`` and no ``event`` panics (nil dereference, exit status
+  2) before any informer exists. v1.14.0 checks it.
+* Informers: a resource gets one if a source in its table gives it ``create``, ``update`` or
   ``delete``, spelled exactly so. Only those types are turned into a GroupVersionResource and
-  checked against discovery: a malformed or unserved type makes the process log and ``os.Exit(1)``.
-  ``error`` registers one informer on core ``v1/events`` and forwards only ``Warning`` Events
-  whose involvedObject is such a resource (the resource's own type string is never checked).
+  looked up in the REST mapper: a malformed or unknown type makes the process log and
+  ``os.Exit(1)``; a type the mapper matches only loosely (case, singular, another group of the
+  same version) passes and leaves an informer that lists a missing path forever. ``error``
+  registers one informer on core ``v1/events`` and forwards only ``Warning`` Events whose
+  involvedObject is such a resource (the resource's own type string is never checked).
   ``normal``, ``warning``, ``info`` and any other spelling have no informer path at all.
+* Order: from v1.10.0 the first failing source in the agent's sorted stream order decides between
+  exit and crash, and later ones never run; before, a panic always comes first.
 * Matching a change or Event to a source: the resource-level ``event`` replaces the source-level
   one as a whole when it defines any reason or message constraint; then reason, message, resource
   name, namespace, annotations and labels must pass. For a Warning Event the labels are the core
   Event object's own (controllers set none), so any ``labels`` filter drops every ``error``
   event. Object changes carry an empty reason and no message, so a ``reason.include`` or
-  ``message.include`` that does not match ``""`` drops them.
-* A crash or exit takes the whole process down: every kubernetes source stops delivering.
+  ``message.include`` that does not match ``""`` drops them. Up to v1.2.0 a route without any
+  namespace constraints panics at this step (registration.go:194).
 """
 
 from __future__ import annotations
@@ -721,34 +732,33 @@ class _Analyzer:
 
     def reject_without_kubeconfig(self, spec: SourceSpec, gap: str) -> None:
         self.rejected.add(spec.name)
-        self.add(
-            spec.name,
-            "BK026",
-            "no-rbac-context",
-            "error",
-            spec.context.path if spec.context.given else spec.plugin_path,
+        self.no_kubeconfig(
+            spec,
             f"this source {gap}, so the agent generates no kubeconfig for it and the plugin's "
             "Stream refuses it before storing its config; the agent logs 'canceling streaming: "
             "The kubeconfig data is missing ...' (#1048). The source never runs: no informers, "
             "nothing delivered, and it cannot crash or stop the plugin process. A live run of "
             "this file reproduces that rejection, not a panic",
-            "give the plugin a context, e.g. the chart's: context.rbac.group {type: Static, "
-            "prefix: '', static: {values: [botkube-plugins-default]}}",
-            self.kubeconfig_url(),
         )
 
     def exit_without_kubeconfig(self, spec: SourceSpec, gap: str) -> None:
+        self.no_kubeconfig(
+            spec,
+            f"this source {gap}, so the agent generates no kubeconfig for it; {self.version}'s "
+            "Stream does not check that, and the source's goroutine cannot build a Kubernetes "
+            "client from an empty kubeconfig ('no configuration has been provided'): the plugin "
+            "process exits with status 1 about 2 s after start, taking every kubernetes source "
+            "with it",
+        )
+
+    def no_kubeconfig(self, spec: SourceSpec, message: str) -> None:
         self.add(
             spec.name,
             "BK026",
             "no-rbac-context",
             "error",
             spec.context.path if spec.context.given else spec.plugin_path,
-            f"this source {gap}, so the agent generates no kubeconfig for it; {self.version}'s "
-            "Stream does not check that, and the source's goroutine cannot build a Kubernetes "
-            "client from an empty kubeconfig ('no configuration has been provided'): the plugin "
-            "process exits with status 1 about 2 s after start, taking every kubernetes source "
-            "with it",
+            message,
             "give the plugin a context, e.g. the chart's: context.rbac.group {type: Static, "
             "prefix: '', static: {values: [botkube-plugins-default]}}",
             self.kubeconfig_url(),
