@@ -792,6 +792,8 @@ def _prefilter(needles: _Needles) -> Prefilter:
     msg_key = b'"msg":"' if as_bytes else '"msg":"'
     json_subsystem = b'"subsystem_name":' if as_bytes else '"subsystem_name":'
     json_stderr = b'"logger":"stderr"' if as_bytes else '"logger":"stderr"'
+    json_stdout = b'"logger":"stdout"' if as_bytes else '"logger":"stdout"'
+    stdout = b"logger=stdout" if as_bytes else "logger=stdout"
     json_panic = b'"level":"panic"' if as_bytes else '"level":"panic"'
     json_panic_level = b'"panic"' if as_bytes else '"panic"'
     plugin_quote = _json_text('Plugin "', as_bytes)
@@ -860,13 +862,13 @@ def _prefilter(needles: _Needles) -> Prefilter:
                     return True
                 if json_subsystem in line:
                     return raw_stderr_matters(line, open_panic)
-                if json_stderr in line:
+                if json_stderr in line or json_stdout in line:
                     return own_stderr_matters(line)
                 return json_fatal in line or json_panic in line
         if plugin in line:
             if subsystem in line:
                 return raw_stderr_matters(line, open_panic)
-            if stderr in line:
+            if stderr in line or stdout in line:
                 return own_stderr_matters(line)
             if responding in line:
                 return True
@@ -1117,7 +1119,9 @@ class LogReader:
                 self._stderr_line(timeline, msg, time, n)
             return
         logger = fields.get("logger")
-        if logger == "stderr" and isinstance(plugin, str):
+        # The plugin's own output: stderr always (level error), stdout only when the plugin's
+        # log level is debug (level debug); v1.0.x logged a missing kubeconfig there.
+        if logger in ("stderr", "stdout") and isinstance(plugin, str):
             self._plugin_output(self._plugin(plugin), msg, n, time)
             return
         if isinstance(plugin, str) and logger is None:

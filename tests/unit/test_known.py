@@ -169,3 +169,22 @@ def test_agent_exit_under_restart_agent_names_the_plugin():
     assert report["went_down"] is True
     assert report["exited_for_plugin"] == PLUGIN
     assert report["known_issues"] == []
+
+
+def test_v1_0_missing_kubeconfig_on_plugin_stdout_is_probably_1048():
+    inner = (
+        'time="2023-04-25T11:48:07Z" level=error msg="while reading kube config. invalid '
+        'configuration: no configuration has been provided, try setting KUBERNETES_MASTER"'
+    )
+    for line in (
+        json.dumps(
+            {"level": "debug", "logger": "stdout", "msg": inner, "plugin": PLUGIN},
+            separators=(",", ":"),
+        ),
+        f'time="2023-04-25T11:48:07Z" level=debug msg={json.dumps(inner)} logger=stdout '
+        f"plugin={PLUGIN}",
+    ):
+        timeline = read_log([line]).plugins[PLUGIN]
+        match = match_known_detail(timeline)
+        assert match is not None, line
+        assert (match.issue.number, match.certainty) == (1048, "probable")
