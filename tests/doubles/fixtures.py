@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -182,3 +183,20 @@ class RunCommand:
 
     def helm(self, verb: str) -> list[Call]:
         return [c for c in self.calls("helm") if c.argv[:1] == (verb,)]
+
+
+#: The agent's plugin index of v1.13.0 (GitHub releases), as its fatal log line names it.
+PLUGIN_INDEX_URL = (
+    "https://github.com/kubeshop/botkube/releases/download/v1.13.0/plugins-index.yaml"
+)
+
+
+def index_unreachable_log(url: str = PLUGIN_INDEX_URL) -> str:
+    """The agent's last words when its cluster has no network to the plugin index (the
+    plugin manager's fetchIndex error, wrapped as pkg/plugin/manager.go wraps it)."""
+    return json.dumps({
+        "level": "fatal", "time": "2026-01-01T00:00:00Z",
+        "msg": "while running application: while starting plugins manager: while fetching index "
+               f'for "botkube" repository with URL "{url}": Get "{url}": dial tcp: lookup '
+               "github.com: no such host",
+    }) + "\n"  # fmt: skip

@@ -19,7 +19,13 @@ import pytest
 import yaml
 from doubles import agent
 from doubles.charts import chart_tgz
-from doubles.fixtures import Rehearsal, make_sandbox, use_env
+from doubles.fixtures import (
+    PLUGIN_INDEX_URL,
+    Rehearsal,
+    index_unreachable_log,
+    make_sandbox,
+    use_env,
+)
 from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.recorder import Call
 
@@ -356,14 +362,10 @@ def test_agent_without_network_to_the_plugin_index_is_an_environment_problem(
     """Classified as ``botkube-repro run`` classifies it (exit 3 there, see
     test_run_command): a skip naming the index, a failure under --botkube-require-cluster;
     the release is removed either way."""
-    url = "https://github.com/kubeshop/botkube/releases/download/v1.13.0/plugins-index.yaml"
-    fatal = json.dumps({
-        "level": "fatal", "time": "2026-01-01T00:00:00Z",
-        "msg": "while running application: while starting plugins manager: while fetching index "
-               f'for "botkube" repository with URL "{url}": Get "{url}": dial tcp: lookup '
-               "github.com: no such host",
-    })  # fmt: skip
-    rehearsal.double.set_profile(agent.namespace_glob(ONE), BotkubeProfile(log=fatal + "\n"))
+    url = PLUGIN_INDEX_URL
+    rehearsal.double.set_profile(
+        agent.namespace_glob(ONE), BotkubeProfile(log=index_unreachable_log(url))
+    )
     args = ["--botkube-scenario", ONE, "--botkube-start-timeout=1", "-rs"]
     result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))
     said = f"cannot download the plugin index {url} (repository 'botkube')"

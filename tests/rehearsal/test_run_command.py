@@ -19,7 +19,7 @@ import pytest
 import yaml
 from doubles import agent
 from doubles.charts import closed_port_url, serving
-from doubles.fixtures import RunCommand, make_sandbox
+from doubles.fixtures import PLUGIN_INDEX_URL, RunCommand, index_unreachable_log, make_sandbox
 from doubles.kubeapi import BotkubeProfile, KubeApiDouble
 from doubles.standins._common import FAIL_ENV
 
@@ -342,15 +342,11 @@ def test_keep_policy_decides_the_cluster_and_releases_always_go(
 
 
 def test_agent_without_network_to_the_plugin_index_exits_3_after_cleanup(run: RunCommand):
-    url = "https://github.com/kubeshop/botkube/releases/download/v1.13.0/plugins-index.yaml"
-    fatal = json.dumps({
-        "level": "fatal", "time": "2026-01-01T00:00:00Z",
-        "msg": "while running application: while starting plugins manager: while fetching index "
-               f'for "botkube" repository with URL "{url}": Get "{url}": dial tcp: lookup '
-               "github.com: no such host",
-    })  # fmt: skip
+    url = PLUGIN_INDEX_URL
     name = "control-healthy-v1.13.0"
-    run.double.set_profile(agent.namespace_glob(name), BotkubeProfile(log=fatal + "\n"))
+    run.double.set_profile(
+        agent.namespace_glob(name), BotkubeProfile(log=index_unreachable_log(url))
+    )
     done = run(name, "--start-timeout=1")
     assert done.returncode == 3, done.stderr + done.stdout
     last = done.stderr.strip().splitlines()[-1]
