@@ -285,6 +285,14 @@ OPTIONS: tuple[Option, ...] = (
         metavar="S",
     ),
     Option(
+        "step_summary",
+        "--botkube-step-summary",
+        "append the verdict table (observed beside the model's prediction) as Markdown to FILE "
+        'at the end, e.g. "$GITHUB_STEP_SUMMARY" in a GitHub Actions job',
+        kind="path",
+        metavar="FILE",
+    ),
+    Option(
         "require_cluster",
         "--botkube-require-cluster",
         "fail instead of skip when Docker, kind, helm or the cluster are unavailable (for CI)",
@@ -401,6 +409,7 @@ class Settings:
     health_timeout: float
     quiet_window: float
     teardown_timeout: float
+    step_summary: Path | None
     require_cluster: bool
 
     @classmethod

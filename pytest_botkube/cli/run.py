@@ -221,7 +221,6 @@ class Runner:
         self.environ = dict(environ)
         self.work_dir = work_dir
         self.collect_artifacts = collect_artifacts
-        self.kind_version = ""
         self.cluster_message = ""
         self.charts = pipeline.chart_fetcher(settings, self.environ)  # BadInput before a cluster
 
@@ -233,7 +232,6 @@ class Runner:
         outcomes: list[RunOutcome] = []
         failed = True
         try:
-            self.kind_version = _kind_version(env)
             pipeline.load_image(self.settings, env, self.progress)
             with pipeline.open_receiver(self.settings, env, self.progress) as endpoint:
                 for index, plan in enumerate(plans, 1):
@@ -264,15 +262,14 @@ class Runner:
             by_model=plan.by_model,
             collect=self._artifacts if self.collect_artifacts else None,
         )
-        # The command's additions: kind's version, every problem, the judge and the plan's note.
+        # The command's additions: every problem, the judge and the plan's note.
         extra = (
             *done.problems,
             f"run: judged by {plan.judged_by}",
             *([f"run: {plan.note}"] if plan.note else []),
         )
         record = done.record
-        done.record = replace(record, name=plan.name, kind_version=self.kind_version,
-                              diagnosis=(*record.diagnosis, *extra))  # fmt: skip
+        done.record = replace(record, name=plan.name, diagnosis=(*record.diagnosis, *extra))
         return RunOutcome(plan, done)
 
     def _artifacts(
@@ -285,19 +282,6 @@ class Runner:
             saved = collect(release, directory, receiver.summary())
             result.text = f"{len(saved.files)} files"
         return tuple(saved.files)  # files: the bundle files them under the run's own name
-
-
-def _kind_version(env: LiveEnvironment) -> str:
-    from pytest_botkube.live.tools import CommandFailed, run
-
-    if env.tools.kind is None:
-        return ""
-    try:
-        out = run([str(env.tools.kind), "version"], timeout=30, env=env.tools.env).stdout
-    except CommandFailed:
-        return "?"
-    words = out.split()
-    return words[1] if len(words) > 1 and words[0] == "kind" else out.strip()
 
 
 # -- what the command prints and writes -----------------------------------------------------------

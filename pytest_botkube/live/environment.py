@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_botkube.bundled import manifests_dir
@@ -35,7 +35,15 @@ from pytest_botkube.live.kind import (
 )
 from pytest_botkube.live.kube import Kube, KubeError, default_kubeconfig
 from pytest_botkube.live.phases import QUIET, Phases
-from pytest_botkube.live.tools import Toolbox, check_docker, find_tool, which
+from pytest_botkube.live.tools import (
+    Toolbox,
+    check_docker,
+    find_tool,
+    read_helm_version,
+    read_kind_version,
+    version_findings,
+    which,
+)
 from pytest_botkube.settings import DEFAULTS
 
 KIND_CONFIG_FILE = "kind-cluster.yaml"
@@ -61,6 +69,7 @@ class LiveConfig:
     cluster_timeout: float = DEFAULTS.cluster_timeout
     command_timeout: float = 120.0
     pull_timeout: float = DEFAULTS.pull_timeout
+    require_pinned: bool = False  # --botkube-require-cluster: a kind/helm that may not work fails
 
 
 @dataclass
@@ -71,6 +80,7 @@ class LiveEnvironment:
     kube: Kube
     helm: Helm
     kubernetes_version: str
+    notes: list[str] = field(default_factory=list)  # warnings (tools other than the pinned)
 
     def load_image(self, image: str, timeout: float = DEFAULTS.install_timeout) -> None:
         """``kind load docker-image`` (kind clusters only: others must pull it themselves)."""
@@ -100,6 +110,8 @@ class LiveEnvironment:
             helm=str(tools.helm),
             kubectl=None if tools.kubectl is None else str(tools.kubectl),
             kubernetes_version=self.kubernetes_version,
+            kind_version=tools.kind_version,
+            helm_version=tools.helm_version,
         )
 
 
@@ -118,6 +130,8 @@ class ClusterHandoff:
     helm: str
     kubectl: str | None
     kubernetes_version: str
+    kind_version: str = ""
+    helm_version: str = ""
 
 
 def user_cache_dir(env: Mapping[str, str]) -> Path:
@@ -153,7 +167,18 @@ def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
         helm=helm,
         kubectl=which("kubectl", env),
         env=dict(env),
+        kind_version="" if kind is None else read_kind_version(kind, env),
+        helm_version=read_helm_version(helm, env),
     )
+
+
+def check_versions(tools: Toolbox, config: LiveConfig) -> list[str]:
+    """The warnings about tools other than the pinned ones; EnvironmentUnavailable instead when
+    ``config.require_pinned`` (``--botkube-require-cluster``) and one cannot be trusted."""
+    warnings, problems = version_findings(tools, config.node_image)
+    if problems and config.require_pinned:
+        raise EnvironmentUnavailable("; ".join(problems))
+    return [*warnings, *problems]
 
 
 def planned_kubeconfig(config: LiveConfig, env: Mapping[str, str]) -> Path:
@@ -173,10 +198,11 @@ def start(
     environ = dict(os.environ if env is None else env)
     with phases.phase("tools", "docker, kind, helm") as note:
         tools = find_tools(config, environ)
-        note.text = ", ".join(
-            str(path) for path in (tools.docker if tools.kind else None, tools.kind, tools.helm)
-            if path is not None
-        )  # fmt: skip
+        notes = check_versions(tools, config)
+        found = [f"kind {tools.kind_version}"] if tools.kind is not None else []
+        note.text = ", ".join([*found, f"helm {tools.helm_version}"]) + "".join(
+            f"; warning: {n}" for n in notes
+        )
     spec = ClusterSpec(
         mode=config.mode,
         name=config.cluster_name,
@@ -209,7 +235,9 @@ def start(
         note.text = (
             f"{'created' if cluster.created else 'using'} {cluster.name!r}, Kubernetes {version}"
         )
-    return _environment(config, tools, cluster, kube, version, environ)
+    live = _environment(config, tools, cluster, kube, version, environ)
+    live.notes.extend(notes)
+    return live
 
 
 def _connect(cluster: Cluster, config: LiveConfig) -> tuple[Kube, str]:
@@ -278,6 +306,8 @@ def attach(
         helm=Path(handoff.helm),
         kubectl=None if handoff.kubectl is None else Path(handoff.kubectl),
         env=environ,
+        kind_version=handoff.kind_version,
+        helm_version=handoff.helm_version,
     )
     kind = None
     if handoff.is_kind and tools.kind is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tarfile
@@ -264,6 +265,75 @@ class Toolbox:
     helm: Path
     kubectl: Path | None
     env: Mapping[str, str]
+    kind_version: str = ""  # `kind version`'s, e.g. v0.29.0 ("" without kind, "?" unreadable)
+    helm_version: str = ""  # `helm version --short`'s, e.g. v3.17.2
+
+
+#: kind's default node image at each release (pkg/apis/config/defaults/image.go at the tag):
+#: a kind whose default differs from the pinned kind's may not boot the pinned node image,
+#: which kind builds per release ("Images pre-built for this release").
+KIND_DEFAULT_NODE_IMAGE: dict[str, str] = {
+    kind: f"kindest/node:{node}@sha256:{digest}"
+    for kind, node, digest in (
+        ("v0.27.0", "v1.32.2", "f226345927d7e348497136874b6d207e0b32cc52154ad8323129352923a3142f"),
+        ("v0.28.0", "v1.33.1", "8d866994839cd096b3590681c55a6fa4a071fdaf33be7b9660e5697d2ed13002"),
+        ("v0.29.0", "v1.33.1", "050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f"),
+        ("v0.30.0", "v1.34.0", "7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a"),
+        ("v0.31.0", "v1.35.0", "452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f"),
+        ("v0.32.0", "v1.36.1", "3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5"),
+    )
+}
+_KIND_VERSION = re.compile(r"\bkind (v\d+\.\d+\.\d+\S*)")
+_HELM_VERSION = re.compile(r"\b(v\d+\.\d+\.\d+[^+\s]*)")
+
+
+def read_kind_version(kind: Path, env: Mapping[str, str], timeout: float = 30.0) -> str:
+    """``kind version`` prints ``kind v0.29.0 go1.24.2 linux/amd64`` (pkg/cmd/kind/version);
+    the ``v0.29.0``, or "?" when it says something else or cannot run."""
+    try:
+        out = run([str(kind), "version"], timeout=timeout, env=env).stdout
+    except CommandFailed:
+        return "?"
+    found = _KIND_VERSION.search(out)
+    return found.group(1) if found else "?"
+
+
+def read_helm_version(helm: Path, env: Mapping[str, str], timeout: float = 30.0) -> str:
+    """``helm version --short`` prints ``v3.17.2+gcc0bbbd``; the ``v3.17.2``, or "?"."""
+    try:
+        out = run([str(helm), "version", "--short"], timeout=timeout, env=env).stdout
+    except CommandFailed:
+        return "?"
+    found = _HELM_VERSION.search(out)
+    return found.group(1) if found else "?"
+
+
+def version_findings(tools: Toolbox, node_image: str) -> tuple[list[str], list[str]]:
+    """(warnings, problems) about tools other than the pinned ones. A problem is what
+    ``--botkube-require-cluster`` refuses: a kind whose default node image is not the pinned
+    kind's (so the pinned ``node_image`` is not known to boot), a helm other than v3."""
+    warnings: list[str] = []
+    problems: list[str] = []
+    kind_v, helm_v = tools.kind_version, tools.helm_version
+    if tools.kind is not None and kind_v != KIND_VERSION:
+        pinned_default = KIND_DEFAULT_NODE_IMAGE[KIND_VERSION]
+        theirs = KIND_DEFAULT_NODE_IMAGE.get(kind_v)
+        text = f"kind {kind_v} ({tools.kind}) is not the pinned {KIND_VERSION}"
+        if theirs != pinned_default:
+            problems.append(
+                f"{text}, and its default node image ({theirs or 'unknown to this suite'}) is "
+                f"not the pinned kind's: the node image {node_image} is built for kind "
+                f"{KIND_VERSION}; {HOW_TO_GET['kind']}"
+            )
+        else:
+            warnings.append(f"{text} (same default node image)")
+    if helm_v != HELM_VERSION:
+        text = f"helm {helm_v} ({tools.helm}) is not the pinned {HELM_VERSION}"
+        if not helm_v.startswith("v3."):
+            problems.append(f"{text}, nor a Helm 3: {HOW_TO_GET['helm']}")
+        else:
+            warnings.append(text)
+    return warnings, problems
 
 
 def find_tool(

@@ -162,6 +162,8 @@ class ClusterSession:
         self.worker_id: str | None = workerinput.get("workerid")
         self._holder: ClusterHolder | None = None
         self.outcome: str | None = None  # the cluster deleted/kept line
+        self.tool_lines: list[str] = []  # kind/helm versions, warnings about them
+        self.live_reports: dict[str, str] = {}  # nodeid -> outcome of each live test
         self.runs: list[tuple[str, str, list[tuple[str, str]]]] = []
 
     @property
@@ -182,6 +184,11 @@ class ClusterSession:
         write_json(selected_file(Path(self.worker["dir"]), self.worker_id), {"live": live})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if "botkube_e2e" in report.keywords and (report.when == "call" or not report.passed):
+            reason = ""
+            if report.skipped and isinstance(report.longrepr, tuple):
+                reason = f" ({report.longrepr[2]})"
+            self.live_reports[report.nodeid] = f"{report.outcome}{reason}"
         if report.when != "call":
             return
         props = [(str(k), str(v)) for k, v in report.user_properties]
@@ -193,7 +200,26 @@ class ClusterSession:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self._holder is not None:
+            self.tool_lines = self._holder.tool_lines()
             self.outcome = self._holder.stop(failed=session.testsfailed > 0)
+        summary = self.settings.step_summary
+        if summary is not None and self.worker is None and (self.runs or self.live_reports):
+            self._write_step_summary(summary)
+
+    def _write_step_summary(self, path: Path) -> None:
+        """Append the job summary (``--botkube-step-summary``): pure rendering, report/."""
+        from pytest_botkube.report.records import RECORD_PROPERTY, record_from_json
+        from pytest_botkube.report.render import step_summary_markdown
+
+        records = [record_from_json(dict(props)[RECORD_PROPERTY]) for _, _, props in self.runs
+                   if RECORD_PROPERTY in dict(props)]  # fmt: skip
+        notes = [*self.tool_lines, *([self.outcome] if self.outcome else [])]
+        text = step_summary_markdown(records, self.live_reports, notes)
+        try:
+            with path.open("a", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            raise pytest.UsageError(f"--botkube-step-summary {path}: {exc}") from None
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.runs and self.outcome is None:
@@ -208,6 +234,8 @@ class ClusterSession:
                 if values.get(name)
             ]
             terminalreporter.write_line("    " + " ".join(shown))
+        for line in self.tool_lines:
+            terminalreporter.write_line(f"botkube: {line}")
         if self.outcome is not None:
             terminalreporter.write_line(f"botkube: {self.outcome}")
 

@@ -85,6 +85,15 @@ class ClusterHolder:
             cluster = asdict(self.env.handoff())
         return {"problem": self.problem, "error": self.error, "cluster": cluster}
 
+    def tool_lines(self) -> list[str]:
+        """For the terminal summary: the tools' versions and any warning about them."""
+        if self.env is None:
+            return []
+        tools = self.env.tools
+        kind = f"kind {tools.kind_version}, " if tools.kind is not None else ""
+        return [f"tools: {kind}helm {tools.helm_version}",
+                *(f"warning: {note}" for note in self.env.notes)]  # fmt: skip
+
     def stop(self, failed: bool) -> str | None:
         """Delete (or keep) the cluster; the line for the terminal summary, None if unused."""
         env, self.env = self.env, None

@@ -19,7 +19,7 @@ from pytest_botkube.live.receiver import WebhookReceiver
 from pytest_botkube.live.release import Release
 from pytest_botkube.live.workload import Workload, create, prepare
 from pytest_botkube.plugin.outcomes import cannot_run, fail
-from pytest_botkube.report.records import record_properties
+from pytest_botkube.report.records import RECORD_PROPERTY, record_properties, record_to_json
 from pytest_botkube.reproduce import pipeline
 from pytest_botkube.reproduce.pipeline import ReceiverEndpoint, Reproduction
 from pytest_botkube.scenario import Scenario
@@ -138,6 +138,8 @@ class Reproducer:
         # user_properties: what record_property fills, without its xunit2 warning; the JUnit
         # XML carries them with junit_family=xunit1, and every report hook sees them.
         node.user_properties.extend(record_properties(done.record))
+        # the whole record (redacted JSON), for --botkube-step-summary at the end of the session
+        node.user_properties.append((RECORD_PROPERTY, record_to_json(done.record)))
         return done
 
     def _collect(

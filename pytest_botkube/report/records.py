@@ -77,6 +77,7 @@ class RunRecord:
     chart_version: str = ""
     kubernetes_version: str = ""
     kind_version: str = ""
+    helm_version: str = ""
     node_image: str = ""
     predicted: Prediction | None = None
     observed_status: str = ""  # "" when /healthz could not be read
@@ -93,6 +94,10 @@ class RunRecord:
     known_issue_title: str = ""
     artifacts: tuple[Path, ...] = ()  # files or directories belonging to this run
     expectations_met: bool | None = None  # the scenario's own expectations; None for ad-hoc runs
+
+
+#: The user property carrying :func:`record_to_json` of a run (to the job summary, across xdist).
+RECORD_PROPERTY = "botkube_record"
 
 
 def record_to_json(record: RunRecord) -> str:
@@ -138,6 +143,8 @@ def record_properties(record: RunRecord) -> list[tuple[str, str]]:
         ("botkube_version", record.botkube_version),
         ("botkube_chart_version", record.chart_version or record.botkube_version),
         ("botkube_kubernetes_version", record.kubernetes_version),
+        ("botkube_kind_version", record.kind_version),
+        ("botkube_helm_version", record.helm_version),
         ("botkube_node_image", record.node_image),
         ("botkube_plugin_status", record.observed_status or "?"),
         ("botkube_plugin_restarts", restarts_text(record)),

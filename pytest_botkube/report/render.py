@@ -96,6 +96,30 @@ def verdict_table_markdown(records: Sequence[RunRecord]) -> str:
     return _md_table(_COLUMNS, rows)
 
 
+def step_summary_markdown(
+    records: Sequence[RunRecord],
+    outcomes: Mapping[str, str],
+    notes: Sequence[str] = (),
+    title: str = "BotKube reproduction",
+) -> str:
+    """A GitHub job summary: the verdict table (observed beside the model's prediction), each
+    test's outcome, the versions, every model disagreement, and ``notes`` (tools, the
+    cluster's fate, why nothing ran)."""
+    parts = [f"## {title}", ""]
+    if records:
+        parts += [verdict_table_markdown(records), ""]
+        parts += [_versions_table(records), ""]
+    else:
+        parts += ["No BotKube run completed.", ""]
+    for name, outcome in outcomes.items():
+        parts.append(f"- `{_cell(name)}`: **{outcome}**")
+    for record in records:
+        for problem in disagreements(record):
+            parts.append(f"- **{LOUD}** {_cell(record.name)}: {_cell(problem)}")
+    parts += [f"- {_cell(note)}" for note in notes]
+    return redact_text("\n".join(parts).rstrip() + "\n\n")
+
+
 def _fence(text: str, lang: str = "") -> str:
     """A code block whose fence is longer than any backtick run inside it."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
@@ -104,13 +128,14 @@ def _fence(text: str, lang: str = "") -> str:
 
 
 def _versions_table(records: Sequence[RunRecord]) -> str:
-    header = ("run", "BotKube", "chart", "kind", "node image", "Kubernetes")
+    header = ("run", "BotKube", "chart", "kind", "helm", "node image", "Kubernetes")
     rows = [
         (
             r.name,
             r.botkube_version,
             r.chart_version or r.botkube_version,
             r.kind_version or "?",
+            r.helm_version or "?",
             r.node_image or "?",
             r.kubernetes_version or "?",
         )

@@ -273,6 +273,7 @@ def run_record(
     kubernetes_version: str,
     node_image: str,
     expectations_met: bool | None,
+    tool_versions: tuple[str, str] = ("", ""),
 ) -> RunRecord:
     """The report's record of one live run (what ``record_property`` and the bundle carry)."""
     status, exits = _PREDICTED.get(analysis.verdict, ("?", ()))
@@ -290,6 +291,8 @@ def run_record(
         values=release.values,
         chart_version=release.version,
         kubernetes_version=kubernetes_version,
+        kind_version=tool_versions[0],
+        helm_version=tool_versions[1],
         node_image=node_image,
         predicted=Prediction(status, exits, f"lint verdict: {analysis.verdict}"),
         observed_status=worst.status if worst is not None else "",
@@ -330,11 +333,13 @@ def judge_run(
     restart_threshold: int,
     earlier: Sequence[str] = (),
     by_model: bool = False,
+    tool_versions: tuple[str, str] = ("", ""),
 ) -> Judgement:
     """The end of every live run, the e2e test's and ``botkube-repro run``'s: the delivery diff,
     the scenario's plugin, log and model checks, and the record. ``health`` is the /healthz and
     log read-out (None: unreadable, which the caller counted in ``earlier``); ``by_model``: no
-    scenario expectations, the model's prediction is the judge."""
+    scenario expectations, the model's prediction is the judge. ``tool_versions``: kind's and
+    helm's, for the record."""
     from pytest_botkube.model.semantics import forwarding
     from pytest_botkube.readers.logs import read_log
     from pytest_botkube.report.records import disagreements
@@ -373,6 +378,7 @@ def judge_run(
         kubernetes_version=kubernetes_version,
         node_image=node_image,
         expectations_met=met,
+        tool_versions=tool_versions,
     )
     if by_model and disagreements(record):
         record = replace(record, expectations_met=False)

@@ -94,6 +94,7 @@ def live_config(s: Settings, work_dir: Path) -> LiveConfig:
         work_dir=work_dir,
         cluster_timeout=s.cluster_timeout,
         pull_timeout=s.pull_timeout,
+        require_pinned=s.require_cluster,
     )
 
 
@@ -364,6 +365,8 @@ def _unobserved(release: Release, env: LiveEnvironment) -> RunRecord:
         values=release.values,
         chart_version=release.version,
         kubernetes_version=env.kubernetes_version,
+        kind_version=env.tools.kind_version,
+        helm_version=env.tools.helm_version,
         node_image=env.config.node_image,
         expectations_met=False,
     )
@@ -472,6 +475,7 @@ def _observe(
         restart_threshold=s.restart_threshold,
         earlier=problems,
         by_model=by_model,
+        tool_versions=(env.tools.kind_version, env.tools.helm_version),
     )
     problems += judged.problems
     return Reproduction(scenario, judged.record, problems, judged.diff, judged.verdict, by_model)

@@ -64,7 +64,9 @@ def test_whole_matrix_one_cluster_install_uninstall_in_order(rehearsal: Rehearsa
         ("delete", "cluster", "--name", "botkube-repro", "--kubeconfig", kubeconfig)
     ]
     kind_order = [c.argv[:2] for c in rehearsal.calls("kind")]
-    assert kind_order == [("get", "clusters"), ("create", "cluster"), ("delete", "cluster")]
+    assert kind_order == [
+        ("version",), ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
+    ]  # fmt: skip
 
     installs, uninstalls = rehearsal.installs(), rehearsal.uninstalls()
     assert len(installs) == len(uninstalls) == len(ALL)
@@ -183,6 +185,7 @@ def test_reuse_mode_with_a_candidate_image_never_creates_nor_deletes(rehearsal: 
     export = rehearsal.kind("export", "kubeconfig")[0]
     assert kind == [
         ("create", "cluster", "--name", "mine"),  # the maintainer's, before the run
+        ("version",),  # read and recorded with the tools
         ("get", "clusters"),
         ("export", "kubeconfig", "--name", "mine", "--kubeconfig", export.flag("--kubeconfig")),
         ("load", "docker-image", "--name", "mine", image),
@@ -206,7 +209,7 @@ def test_reuse_of_a_missing_cluster_skips_naming_it(rehearsal: Rehearsal):
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*no kind cluster named 'absent'*"])
     assert rehearsal.kind("create", "cluster") == []
-    assert rehearsal.calls("helm") == []
+    assert [c.argv for c in rehearsal.calls("helm")] == [("version", "--short")]  # no install
 
 
 def test_failure_saves_artifacts_and_still_cleans_up(rehearsal: Rehearsal):
@@ -350,7 +353,7 @@ def test_a_failed_create_is_a_skip_and_leaves_no_cluster(
         "botkube-repro)*"
     ])  # fmt: skip
     assert [c.argv[:2] for c in rehearsal.calls("kind")] == [
-        ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
+        ("version",), ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
     ]  # fmt: skip
     assert sandbox.run("kind", "get", "clusters").stdout == ""
 
@@ -377,3 +380,71 @@ def test_agent_without_network_to_the_plugin_index_is_an_environment_problem(
         result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {ONE}: *"])
     assert said in result.stdout.str()
     _cleanup_happened(rehearsal)
+
+
+@pytest.mark.parametrize(
+    ("kind", "helm", "require", "outcome", "said"),
+    [("v0.29.0", "v3.18.4", True, "passed", "warning: helm v3.18.4 (*) is not the pinned v3.17.2"),
+     ("v0.30.0", "v3.17.2", False, "passed", "warning: kind v0.30.0 (*) is not the pinned "
+      "v0.29.0, and its default node image (kindest/node:v1.34.0@*) is not the pinned kind's*"),
+     ("v0.30.0", "v3.17.2", True, "errors", "*--botkube-require-cluster: kind v0.30.0 (*) is not "
+      "the pinned v0.29.0, and its default node image*"),
+     ("v0.29.0", "v4.0.1", True, "errors", "*--botkube-require-cluster: helm v4.0.1 (*) is not "
+      "the pinned v3.17.2, nor a Helm 3*")],
+    ids=["other-helm-warns", "other-kind-warns", "other-kind-required-fails", "helm4-required"],
+)  # fmt: skip
+def test_tools_other_than_the_pinned_warn_or_fail_under_require_cluster(
+    rehearsal: Rehearsal,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    helm: str,
+    require: bool,
+    outcome: str,
+    said: str,
+):
+    monkeypatch.setenv("BOTKUBE_STANDIN_KIND_VERSION", kind)
+    monkeypatch.setenv("BOTKUBE_STANDIN_HELM_VERSION", helm)
+    args = ["--botkube-scenario", ONE, "-rsE", *(["--botkube-require-cluster"] if require else [])]
+    result = rehearsal.run(*args)
+    result.assert_outcomes(**{outcome: 1})
+    result.stdout.fnmatch_lines([f"*{said}"])
+    if outcome == "passed":
+        result.stdout.fnmatch_lines([f"botkube: tools: kind {kind}, helm {helm}"])
+    else:
+        assert rehearsal.kind("create", "cluster") == []  # refused before any cluster
+
+
+def test_the_job_summary_has_the_verdict_beside_the_prediction(rehearsal: Rehearsal):
+    summary = rehearsal.pytester.path / "step-summary.md"
+    summary.write_text("## earlier step\n\n", encoding="utf-8")  # appended to, not replaced
+    result = rehearsal.run("--botkube-scenario", "crash-v1.13.0", "--botkube-scenario", ONE,
+                           "--botkube-step-summary", str(summary))  # fmt: skip
+    result.assert_outcomes(passed=2)
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## earlier step\n\n## BotKube reproduction\n")
+    lines = text.splitlines()
+    assert "| run | BotKube | plugin | restarts | exits | panic | happened | delivered | " \
+           "predicted | model |" in lines  # fmt: skip
+    crash = next(line for line in lines if line.startswith("| crash-v1.13.0 | v1.13.0 |"))
+    cells = [c.strip() for c in crash.strip("|").split("|")]
+    assert cells[2:4] == ["Deactivated", "4/3"]
+    assert cells[-2:] == ["Deactivated, exit 2", "agrees"]
+    assert "- `test_scenarios.py::test_scenario[crash-v1.13.0]`: **passed**" in lines
+    assert "- tools: kind v0.29.0, helm v3.17.2" in lines
+    assert "- cluster 'botkube-repro' deleted" in lines
+    assert "| run | BotKube | chart | kind | helm | node image | Kubernetes |" in lines
+
+
+def test_the_job_summary_says_why_nothing_ran(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, e2e_double: KubeApiDouble
+):
+    sandbox = make_sandbox(pytester.path / "sandbox", e2e_double.url, ("kind", "helm"))
+    use_env(monkeypatch, sandbox.env)
+    rehearsal = Rehearsal(pytester, e2e_double, sandbox, monkeypatch)
+    summary = pytester.path / "step-summary.md"
+    result = rehearsal.run("--botkube-scenario", ONE, "--botkube-step-summary", str(summary))
+    result.assert_outcomes(skipped=1)
+    text = summary.read_text(encoding="utf-8")
+    assert "No BotKube run completed." in text
+    assert f"`test_scenarios.py::test_scenario[{ONE}]`: **skipped (Skipped: BotKube e2e cannot " \
+           "run here: docker not found on PATH" in text  # fmt: skip

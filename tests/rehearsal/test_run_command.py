@@ -78,9 +78,9 @@ def test_scenario_run_prints_phases_live_restarts_and_the_verdict(run: RunComman
     assert "delivery diff:" in out
     assert re.search(r"Warning FailedGetResourceMetric .* no .*not forwarded .*panics", out)
     assert out.rstrip().endswith("result: all 1 runs matched their expectations")
-    assert len(run.calls("kind")) == 4  # get clusters, create, version, delete
+    assert len(run.calls("kind")) == 4  # version, get clusters, create, delete
     assert [c.argv[:2] for c in run.calls("kind")] == [
-        ("get", "clusters"), ("create", "cluster"), ("version",), ("delete", "cluster"),
+        ("version",), ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
     ]  # fmt: skip
     _cleaned_up(run)
 
@@ -164,8 +164,8 @@ def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(
     assert "judged by ad hoc: the run completes" in done.stderr
     report = (report_dir / "report.md").read_text()
     assert (
-        "| adhoc-reporter-values | v1.13.0 | v1.13.0 | v0.29.0 | kindest/node:v1.31.9@sha256:"
-        in (report)
+        "| adhoc-reporter-values | v1.13.0 | v1.13.0 | v0.29.0 | v3.17.2 | "
+        "kindest/node:v1.31.9@sha256:" in report
     )
     assert "| v1.32.2 |" in report  # the API server's version, as the double answers
     assert "| adhoc-reporter-values | v1.13.0 | Deactivated | 4/3 | 2 x4 | SIGSEGV" in report
@@ -418,7 +418,7 @@ def test_a_failed_or_timed_out_create_deletes_the_half_made_cluster(
         "the half-made cluster was deleted (kind delete cluster --name botkube-repro)"
     )
     assert [c.argv[:2] for c in run.calls("kind")] == [
-        ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
+        ("version",), ("get", "clusters"), ("create", "cluster"), ("delete", "cluster"),
     ]  # fmt: skip
     assert _kind_clusters(run) == []  # the next run starts clean
     assert not run.helm("upgrade")
@@ -488,7 +488,7 @@ def test_the_node_image_pull_fails_on_its_own_before_any_create(
     )
     assert said in last
     assert "--botkube-pull-timeout (botkube-repro run: --pull-timeout)" in last
-    assert [c.argv[:2] for c in run.calls("kind")] == [("get", "clusters")]
+    assert [c.argv[:2] for c in run.calls("kind")] == [("version",), ("get", "clusters")]
     docker = [c.argv[:2] for c in run.calls("docker")]
     assert ("image", "inspect") in docker
     assert ("pull", NODE_IMAGE) in docker

@@ -74,12 +74,12 @@ def test_three_workers_share_one_cluster_created_and_deleted_once(
     # kind: once up, once down, both by the controller (the pytester subprocess itself).
     kind = sandbox.calls("kind")
     assert [c.argv[:2] for c in kind] == [
-        ("get", "clusters"), ("create", "cluster"), ("delete", "cluster")
+        ("version",), ("get", "clusters"), ("create", "cluster"), ("delete", "cluster")
     ]  # fmt: skip
     controller = {c.ppid for c in kind}
     assert len(controller) == 1
-    kubeconfig = kind[1].flag("--kubeconfig")
-    assert kind[2].flag("--kubeconfig") == kubeconfig
+    kubeconfig = kind[2].flag("--kubeconfig")
+    assert kind[3].flag("--kubeconfig") == kubeconfig
     assert sandbox.run("kind", "get", "clusters").stdout == ""
 
     # helm: every scenario installed and uninstalled, by the workers, in distinct namespaces.
@@ -192,14 +192,17 @@ def test_one_process_records_properties_and_summary(
         f"*test_scenario?{name}? PASSED",
         "*plugin_status=Deactivated plugin_restarts=4/3 plugin_exit_statuses=2 x4 "
         "panic=SIGSEGV in mergeResourceEvents*",
+        "botkube: tools: kind v0.29.0, helm v3.17.2",
         "botkube: cluster 'botkube-repro' deleted",
     ])  # fmt: skip
     (case,) = ET.parse(junit).getroot().iter("testcase")
     found = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert found["botkube_run"] == name
+    # read from `kind version` and `helm version --short` of the tools found, not assumed
+    assert (found["botkube_kind_version"], found["botkube_helm_version"]) == ("v0.29.0", "v3.17.2")
     assert found["botkube_plugin_status"] == "Deactivated"
     assert found["botkube_known_issue"]
-    assert len(sandbox.calls("kind")) == 3  # get, create, delete
+    assert len(sandbox.calls("kind")) == 4  # version, get, create, delete
     (install,) = _helm(sandbox, "upgrade")
     assert _installed(sandbox, install)["plugins"]["repositories"] == {"botkube": {"url": index}}
 
@@ -214,7 +217,9 @@ def test_reuse_mode_under_xdist_exports_once_and_never_deletes(
                   "--botkube-cluster-name", "mine", *two)  # fmt: skip
     result.assert_outcomes(passed=2)
     kind = [c.argv[:2] for c in sandbox.calls("kind")]
-    assert kind == [("create", "cluster"), ("get", "clusters"), ("export", "kubeconfig")]
+    assert kind == [
+        ("create", "cluster"), ("version",), ("get", "clusters"), ("export", "kubeconfig"),
+    ]  # fmt: skip
     installs = _helm(sandbox, "upgrade")
     assert len({c.ppid for c in installs}) == 2
     assert {c.flag("--kube-context") for c in installs} == {"kind-mine"}

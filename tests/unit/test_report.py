@@ -207,8 +207,9 @@ def test_markdown_report_sections_and_flag() -> None:
     assert "## Verdict" in text
     assert "| run | BotKube | plugin | restarts |" in text
     assert "## Versions" in text
-    assert "| crash-v1.13.0 | v1.13.0 | v1.13.0 | v0.24.0 | kindest/node:v1.31.0@sha256:53df |" in (
-        text
+    assert (
+        "| crash-v1.13.0 | v1.13.0 | v1.13.0 | v0.24.0 | ? | kindest/node:v1.31.0@sha256:53df |"
+        in (text)
     )
     assert "[kubeshop/botkube#1474](https://github.com/kubeshop/botkube/issues/1474)" in text
     assert "### Delivery diff" in text

@@ -335,11 +335,12 @@ def _main(argv: list[str]) -> int:
     failure = scripted_failure("helm", argv)
     if failure:
         raise HelmError(failure)
-    if command == ("version",):
+    if command == ("version",):  # BOTKUBE_STANDIN_HELM_VERSION: another release
+        version = os.environ.get("BOTKUBE_STANDIN_HELM_VERSION") or VERSION
         if parsed.get("short"):
-            out(f"{VERSION}+g{GIT_COMMIT[:7]}")
+            out(f"{version}+g{GIT_COMMIT[:7]}")
         else:
-            out(f'version.BuildInfo{{Version:"{VERSION}", GitCommit:"{GIT_COMMIT}", '
+            out(f'version.BuildInfo{{Version:"{version}", GitCommit:"{GIT_COMMIT}", '
                 'GitTreeState:"clean", GoVersion:"go1.23.7"}')  # fmt: skip
         return 0
     if command in (("install",), ("upgrade",)):

@@ -201,8 +201,9 @@ def _main(argv: list[str]) -> int:
     failure = scripted_failure("kind", argv)
     if failure:
         raise UsageError(failure)
-    if command == ("version",):
-        out(VERSION)
+    if command == ("version",):  # BOTKUBE_STANDIN_KIND_VERSION: another release
+        release = os.environ.get("BOTKUBE_STANDIN_KIND_VERSION")
+        out(VERSION.replace("v0.29.0", release) if release else VERSION)
         return 0
     if command == ("create", "cluster"):
         return create_cluster(parsed)
