@@ -68,6 +68,11 @@ class YamlDocument:
         """For our own files (scenarios): a key Helm would silently drop or rename is an error."""
         for note in self.notes:
             key = format_key_path(note.path)
+            if note.kind == "extra-document":
+                raise BadInput(
+                    f"{self.name}:{note.line}: a second YAML document starts here; a scenario "
+                    "file is one document (Helm too reads only the first of a values file)"
+                )
             if note.kind == "not-a-string":
                 raise BadInput(
                     f"{self.name}:{note.line}: {key}: key {note.written!r} is not a string "
@@ -228,7 +233,11 @@ def helm_key_text(key: Any) -> str:
     return str(key)
 
 
-NoteKind = Literal["duplicate", "not-a-string", "collision"]
+NoteKind = Literal["duplicate", "not-a-string", "collision", "extra-document"]
+
+#: The key path a note about the documents after the first stands under (``format_key_path``
+#: shows it as written in the file), so that its finding names the line where Helm stops reading.
+REST_OF_FILE: KeyPath = ("---",)
 
 
 @dataclass(frozen=True)
@@ -238,7 +247,9 @@ class KeyNote:
     ``duplicate``: the same key more than once, Helm keeps the last (``dropped`` lines lose);
     ``not-a-string``: a key Helm decodes as a number or boolean and turns into ``path[-1]``;
     ``collision``: keys of different types that Helm turns into one string: it keeps one of them
-    *at random* (Go map order); this reader keeps the last, ``dropped`` lists the others.
+    *at random* (Go map order); this reader keeps the last, ``dropped`` lists the others;
+    ``extra-document``: the file goes on after its first YAML document (``---``): Helm reads only
+    the first and ignores the rest, at ``line`` (path :data:`REST_OF_FILE`).
     """
 
     kind: NoteKind
@@ -497,15 +508,22 @@ def parse_yaml(text: str, name: str, *, helm: bool = True) -> YamlDocument:
 
 def _parse(text: str, name: str, *, helm: bool = True) -> YamlDocument:
     """Parse one YAML document as Helm reads a values file (see above); a syntax error becomes
-    ``name:line:col: invalid YAML: ...``. What Helm does silently is in ``notes``.
+    ``name:line:col: invalid YAML: ...``. What Helm does silently is in ``notes``, including a
+    file that goes on after its first document (``---``): Helm reads the first one only.
 
     ``helm=False`` reads it as PyYAML does (YAML 1.1 scalars, no key notes), for files a Go
     program decodes into typed string fields (a plugin index), where the text of ``1111`` stays.
     """
     loader = _HelmLoader(text) if helm else _Loader(text)
+    rest: tuple[int, str] | None = None
     try:
-        node = loader.get_single_node()
-        data = None if helm or node is None else loader.construct_document(node)
+        if helm:  # Helm's ReadValues decodes the first document and ignores the rest
+            node = loader.get_node() if loader.check_node() else None
+            rest = _rest_of_stream(loader, text) if node is not None else None
+            data = None
+        else:
+            node = loader.get_single_node()
+            data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -530,8 +548,38 @@ def _parse(text: str, name: str, *, helm: bool = True) -> YamlDocument:
         return YamlDocument(name=name, data=data, lines=lines)
     builder = _Builder(name)
     data = builder.build(node, ())
+    if rest is not None:
+        builder.lines[REST_OF_FILE] = rest[0]
+        note = KeyNote("extra-document", REST_OF_FILE, *rest)
+        builder.notes[(note.kind, note.path, note.line)] = note
     notes = sorted(builder.notes.values(), key=lambda n: (n.line, n.kind))
     return YamlDocument(name=name, data=data, lines=builder.lines, notes=tuple(notes))
+
+
+_EMPTY_LINE = re.compile(r"^\s*(?:#.*|---\s*|\.\.\.\s*)?$")
+_MARKER = re.compile(r"^(---|\.\.\.)(?:\s|$)")
+
+
+def _rest_of_stream(loader: yaml.SafeLoader, text: str) -> tuple[int, str] | None:
+    """(line, marker) where content after the first document starts, or None when nothing but
+    separators, blank lines and comments follow. As in go-yaml, nothing after the first
+    document is parsed: a broken second document does not stop Helm either."""
+    lines = text.splitlines()
+    try:
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        index = int(loader.peek_event().start_mark.line)  # type: ignore[no-untyped-call]
+    except yaml.YAMLError as exc:  # content after '...' without a '---'
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        index = int(mark.line) if mark is not None else len(lines) - 1
+        while index > 0 and not _MARKER.match(lines[min(index, len(lines) - 1)]):
+            index -= 1
+    index = min(index, max(len(lines) - 1, 0))
+    marker = _MARKER.match(lines[index]) if lines else None
+    head = lines[index][3:] if marker else lines[index] if lines else ""
+    if all(_EMPTY_LINE.match(rest) for rest in (head, *lines[index + 1 :])):
+        return None
+    return index + 1, marker.group(1) if marker else "---"
 
 
 def load_yaml(path: Path | str) -> YamlDocument:

@@ -19,6 +19,7 @@ Severity = Literal["error", "warning", "info"]
 
 HELM_DUPLICATE_KEYS = "https://github.com/helm/helm/issues/4107"
 HELM_KEY_TYPES = "https://github.com/kubernetes-sigs/yaml/blob/v1.4.0/yaml.go"
+HELM_READ_VALUES = "https://github.com/helm/helm/blob/v3.17.2/pkg/chartutil/values.go"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,20 @@ def _note_finding(note: KeyNote) -> FileFinding:
             "installed; every finding here is about the block Helm keeps",
             "keep one block (merge the two by hand)",
             HELM_DUPLICATE_KEYS,
+        )
+    if note.kind == "extra-document":
+        return FileFinding(
+            "BK046",
+            "ignored-document",
+            "warning",
+            note.path,
+            f"the file goes on after its first YAML document: a second one starts at line "
+            f"{note.line}, and Helm reads only the first document of a values file and ignores "
+            "the rest without a message, so nothing from that line on is installed (and lint "
+            "does not read it either)",
+            f"merge the documents into one (drop the {note.written!r} at line {note.line}), or "
+            "give each to helm as its own -f file",
+            HELM_READ_VALUES,
         )
     if note.kind == "collision":
         lines = (*note.dropped, note.line)

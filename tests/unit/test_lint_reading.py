@@ -262,3 +262,22 @@ def test_findings_from_the_chart_defaults_say_so_and_point_at_no_line(
         if where[1:2].isdigit():  # a line: it exists, and it holds the key path named
             assert 1 <= int(where[1:].split(":")[0]) <= lines, finding
             assert not finding["path"].startswith("sources."), finding
+
+
+def test_a_second_document_is_ignored_as_helm_ignores_it_and_named_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """Helm reads the first document of a values file only: the crashing source after '---'
+    is never installed, so lint predicts from the first and warns (BK046) at the separator."""
+    text = "sources:\n" + FINE.replace("  hpa:", "  pods:") + "---\nsources:\n" + CRASHING
+    path = write(tmp_path, "two.yaml", text)
+    got, out, _ = lint(capsys, str(path), "--botkube-version", "v1.13.0", "--format", "json")
+    data = json.loads(out)
+    assert (got, data["verdict"]) == (0, "healthy")
+    assert "hpa" not in [s["name"] for s in data["sources"]]
+    (ignored,) = [f for f in data["findings"] if f["code"] == "BK046"]
+    assert ignored["where"] == f"{path}:10: ---"
+    assert "a second one starts at line 10" in ignored["message"]
+    rendered = render_values(real_helm_or_skip(), tmp_path, {}, text)
+    assert isinstance(rendered, dict)
+    assert set(rendered["sources"]) == {"pods"}

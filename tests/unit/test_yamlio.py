@@ -180,3 +180,35 @@ def test_plugin_index_reading_keeps_pyyaml_scalars():
     doc = parse_yaml("checksum: 1111\nflag: y\n", "index.yaml", helm=False)
     assert doc.data == {"checksum": 1111, "flag": "y"}
     assert doc.notes == ()
+
+
+#: Files that go on after their first YAML document: Helm reads the first and ignores the rest,
+#: even when the rest does not parse. (text, line where the ignored part starts, or None)
+MULTI_DOCUMENT_CASES = {
+    "second-source": ("s:\n  a: 1\n---\ns:\n  b: 2\n", 3),
+    "broken-second": ("a: 1\n---\nb: [1\n", 2),
+    "empty-first": ("---\n---\na: 2\n", 2),
+    "after-document-end": ("a: 1\n...\nb: 2\n", 2),
+    "comment-then-two": ("# values\n---\na: 5\n---\nb: 6\n", 4),
+    "trailing-marker-only": ("a: 1\n---\n# nothing more\n...\n", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MULTI_DOCUMENT_CASES))
+def test_only_the_first_document_is_read_as_real_helm_reads_it(tmp_path: Path, case: str):
+    text, rest = MULTI_DOCUMENT_CASES[case]
+    doc = parse_yaml(text, "f.yaml")
+    notes = [(n.kind, n.line) for n in doc.notes]
+    assert notes == ([] if rest is None else [("extra-document", rest)])
+    if rest is not None:
+        assert doc.where(doc.notes[0].path) == f"f.yaml:{rest}: ---"
+    helm = real_helm_or_skip()
+    rendered = render_values(helm, tmp_path, {}, text)
+    assert isinstance(rendered, dict), rendered
+    assert _typed(doc.data or {}) == _typed(rendered)
+
+
+def test_a_scenario_file_with_a_second_document_is_refused_naming_its_line():
+    doc = parse_yaml("name: x\n---\nname: y\n", "s.yaml")
+    with pytest.raises(BadInput, match=r"^s\.yaml:2: a second YAML document starts here"):
+        doc.refuse_key_notes()
