@@ -61,7 +61,7 @@ HEALTHY = "control-healthy-v1.13.0"
 CASES = (
     Case("plugin_problems: status", "status", HEALTHY,
          r"k8s-deployment-events: status Deactivated, expected Running"),
-    Case("wait_for_plugin_status (pytest), pipeline._wait_deactivated (run)", "status",
+    Case("wait_for_plugin_status: every source Deactivated", "status",
          "crash-alone-v1.13.0",
          r"timed out after 1s .*waiting for /healthz to show Deactivated for k8s-hpa-events",
          ("health-timeout=1",)),
@@ -90,11 +90,11 @@ CASES = (
     Case("judge_run: log_contains", "parse-error-line", "unknown-type-v1.14.0",
          r"agent log lacks 'Unable to parse resource: autoscaling/v2beta2/"
          r"horizontalpodautoscalers to register with informer'"),
-    Case("wait_for_delivery (pytest), pipeline._wait_delivery (run): a required delivery",
+    Case("wait_for_delivery: a required delivery",
          "drop-deliveries", HEALTHY,
          r"timed out after 1s .*waiting for delivery Type=create, Kind=Deployment, "
          r"Name=hpa-target, .*Source=k8s-deployment-events \(why:", ("event-timeout=1",)),
-    Case("assert_not_delivered (pytest), the quiet window of pipeline._observe (run)",
+    Case("assert_not_delivered: the quiet window (its matching and its length)",
          "late-unforwarded", HEALTHY,
          r"a delivery that must not arrive.* happened [\d.]+s into a 2s quiet window: "
          r"\[Kind=HorizontalPodAutoscaler\] matched .*SuccessfulRescale", ("quiet-window=2",)),
