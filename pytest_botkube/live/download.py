@@ -2,14 +2,18 @@
 
 The pinned kind/helm downloads (``cluster/tools.py``) and the air-gap mirror (``mirror.py``)
 both fetch archives of tens of megabytes that must match a known digest. Streaming keeps them
-out of memory; writing to ``<name>.partial`` and renaming only after the digest matched means a
-failed or tampered download never leaves a file a later run would trust. Each caller words its
+out of memory; writing to a private ``<name>.<random>.partial`` beside the target and renaming
+only after the digest matched means a failed or tampered download never leaves a file a later
+run would trust, and two processes filling one cache (pytest-xdist workers, two runs) never
+write into or rename each other's half file. Each caller words its
 own errors (tool hint, exit code), so this module raises plain exceptions with the facts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +28,17 @@ def user_cache_root(env: Mapping[str, str]) -> Path:
     ``~/.cache/pytest-botkube``): ``bin/`` for the pinned tools, ``charts/`` for charts."""
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
     return Path(base) / "pytest-botkube"
+
+
+def private_sibling(target: Path, suffix: str = ".partial") -> Path:
+    """A new empty file beside ``target`` that no other process is given (``mkstemp``), for
+    writing ``target`` whole and renaming it into place: a fixed ``<name>.partial`` is shared by
+    every process that fills the same cache, and one process's rename or cleanup then pulls the
+    file from under another (seen with two xdist workers fetching one chart index)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f"{target.name}.", suffix=suffix)
+    os.close(handle)
+    return Path(name)
 
 
 class DownloadFailed(Exception):
@@ -64,8 +79,7 @@ def download_file(
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in schemes:
         raise ValueError(f"refusing a {scheme or 'scheme-less'} download: {url}")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".partial")
+    partial = private_sibling(destination)
     sha256 = hashlib.sha256()
     checked = hashlib.new(expected[0]) if expected is not None else None
     try:

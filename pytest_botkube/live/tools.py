@@ -34,7 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_botkube.errors import BotkubeReproError, EnvironmentUnavailable
-from pytest_botkube.live.download import DownloadFailed, WrongDigest, download_file
+from pytest_botkube.live.download import (
+    DownloadFailed,
+    WrongDigest,
+    download_file,
+    private_sibling,
+)
 
 KIND_VERSION = "v0.29.0"
 HELM_VERSION = "v3.17.2"
@@ -224,7 +229,7 @@ def download(tool: str, cache_dir: Path) -> Path:
     if target.is_file() and os.access(target, os.X_OK):
         return target
     url = download_url(tool, os_name, arch)
-    fetched = target.with_name(target.name + ".download")  # the file as served
+    fetched = private_sibling(target, ".download")  # the file as served
     try:
         download_file(url, fetched, timeout=DOWNLOAD_TIMEOUT, expected=("sha256", expected))
     except (DownloadFailed, ValueError) as exc:
@@ -236,22 +241,22 @@ def download(tool: str, cache_dir: Path) -> Path:
             f"{url} has sha256 {exc.actual}, expected {expected}; refusing to run it: "
             f"{HOW_TO_GET[tool]}"
         ) from None
+    partial = fetched
     try:
         if tool == "helm":
             member = f"{os_name}-{arch}/helm"
-            partial = target.with_name(target.name + ".partial")
+            partial = private_sibling(target)
             with tarfile.open(fetched, mode="r:gz") as archive:
                 extracted = archive.extractfile(member)
                 if extracted is None:
                     raise EnvironmentUnavailable(f"{url} has no {member}: {HOW_TO_GET[tool]}")
                 with extracted, partial.open("wb") as out:
                     shutil.copyfileobj(extracted, out)
-        else:
-            partial = fetched
         partial.chmod(0o755)
         partial.replace(target)
     finally:
         fetched.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
     return target
 
 

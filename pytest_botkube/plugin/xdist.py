@@ -35,7 +35,9 @@ def selected_file(directory: Path, worker_id: str) -> Path:
 
 def write_json(path: Path, data: Any) -> None:
     """Written whole or not at all: another process may read it at any moment."""
-    partial = path.with_name(path.name + ".partial")
+    from pytest_botkube.live.download import private_sibling
+
+    partial = private_sibling(path)
     partial.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
     partial.replace(path)
 

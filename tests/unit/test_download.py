@@ -50,3 +50,50 @@ def test_a_scheme_not_allowed_is_refused_before_anything_is_opened(served: str, 
     with pytest.raises(ValueError, match="refusing a file download"):
         download_file(served, tmp_path / "out" / "x", timeout=5)
     assert not (tmp_path / "out").exists()
+
+
+def test_two_concurrent_downloads_of_one_target_both_succeed(tmp_path: Path):
+    """Two xdist workers filling one cache: each writes its own half file, so neither renames
+    or removes the other's (with a shared ``<name>.partial`` one of them failed)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    both_started = threading.Barrier(2, timeout=5)
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(DATA)))
+            self.end_headers()
+            self.wfile.write(DATA[:100])
+            self.wfile.flush()
+            both_started.wait()  # both half files exist now
+            self.wfile.write(DATA[100:])
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/index.yaml"
+    target = tmp_path / "cache" / "index.yaml"
+    results: list[object] = []
+
+    def fetch() -> None:
+        try:
+            results.append(download_file(url, target, timeout=10, schemes=("http",)))
+        except Exception as exc:  # recorded, asserted below
+            results.append(exc)
+
+    workers = [threading.Thread(target=fetch) for _ in range(2)]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(10)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert results == [hashlib.sha256(DATA).hexdigest()] * 2
+    assert target.read_bytes() == DATA
+    assert sorted(p.name for p in target.parent.iterdir()) == ["index.yaml"]
