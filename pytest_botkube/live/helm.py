@@ -74,21 +74,15 @@ class Helm:
             *self._connection(),
         ]
 
+    def uninstall_argv(self, release: str, namespace: str, *, timeout: float) -> list[str]:
+        flags = ["--wait", "--timeout", f"{int(timeout)}s", "--ignore-not-found"]
+        return [str(self.path), "uninstall", release, "--namespace", namespace, *flags,
+                *self._connection()]  # fmt: skip
+
     def uninstall(
         self, release: str, namespace: str, *, timeout: float = DEFAULTS.teardown_timeout
     ) -> str:
-        argv = [
-            str(self.path),
-            "uninstall",
-            release,
-            "--namespace",
-            namespace,
-            "--wait",
-            "--timeout",
-            f"{int(timeout)}s",
-            "--ignore-not-found",
-            *self._connection(),
-        ]
+        argv = self.uninstall_argv(release, namespace, timeout=timeout)
         return run(argv, timeout=timeout + 30.0, env=self.env).stdout
 
     def status(self, release: str, namespace: str) -> str:

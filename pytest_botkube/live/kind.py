@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
+from pytest_botkube.live import commands
 from pytest_botkube.live.tools import CommandFailed, run, run_streaming
 from pytest_botkube.settings import DEFAULTS, flag_names
 
@@ -135,12 +136,10 @@ def make_kind_cluster(
             """``kind create cluster``; on a failure or timeout the half-made cluster is deleted
             and EnvironmentUnavailable says so (or how to delete it, if that failed too)."""
             self.ensure_kind()
-            argv = [str(self.kind_path), "create", "cluster", "--name", self.name]
-            if self.image:
-                argv += ["--image", str(self.image)]
-            if config_file is not None:
-                argv += ["--config", str(config_file)]
-            argv += ["--wait", f"{int(wait_seconds)}s", "--kubeconfig", str(self.kubeconfig_path)]
+            argv = commands.kind_create(
+                Path(self.kind_path), self.name, image=self.image, config=config_file,
+                wait_seconds=wait_seconds, kubeconfig=Path(self.kubeconfig_path),
+            )  # fmt: skip
             try:
                 run(argv, timeout=wait_seconds + create_margin(wait_seconds), env=env)
             except CommandFailed as exc:
@@ -163,18 +162,20 @@ def make_kind_cluster(
             return f"the half-made cluster was deleted (kind delete cluster --name {self.name})"
 
         def export_kubeconfig(self, timeout: float = 60.0) -> None:
-            argv = [str(self.kind_path), "export", "kubeconfig", "--name", self.name]
-            run([*argv, "--kubeconfig", str(self.kubeconfig_path)], timeout=timeout, env=env)
+            argv = commands.kind_export_kubeconfig(
+                Path(self.kind_path), self.name, Path(self.kubeconfig_path)
+            )
+            run(argv, timeout=timeout, env=env)
 
         def load_docker_image(
             self, docker_image: str, timeout: float = DEFAULTS.install_timeout
         ) -> None:
-            argv = [str(self.kind_path), "load", "docker-image", "--name", self.name, docker_image]
+            argv = commands.kind_load_image(Path(self.kind_path), self.name, docker_image)
             run(argv, timeout=timeout, env=env)
 
         def delete(self, timeout: float = 180.0) -> None:
-            argv = [str(self.kind_path), "delete", "cluster", "--name", self.name]
-            run([*argv, "--kubeconfig", str(self.kubeconfig_path)], timeout=timeout, env=env)
+            argv = commands.kind_delete(Path(self.kind_path), self.name, Path(self.kubeconfig_path))
+            run(argv, timeout=timeout, env=env)
 
         @property
         def api(self) -> Any:
@@ -198,7 +199,7 @@ def make_kind_cluster(
 
 def kind_cluster_names(kind: Path, env: Mapping[str, str], timeout: float = 60.0) -> list[str]:
     """``kind get clusters``: one name per line (none: "No kind clusters found." on stderr)."""
-    done = run([str(kind), "get", "clusters"], timeout=timeout, env=env)
+    done = run(commands.kind_get_clusters(kind), timeout=timeout, env=env)
     return [line.strip() for line in done.stdout.splitlines() if line.strip()]
 
 
@@ -213,8 +214,7 @@ def create_margin(wait_seconds: float) -> float:
 
 
 def node_image_present(docker: Path, image: str, env: Mapping[str, str], timeout: float) -> bool:
-    done = run([str(docker), "image", "inspect", "--format", "{{.Id}}", image],
-               timeout=timeout, env=env, check=False)  # fmt: skip
+    done = run(commands.docker_image_id(docker, image), timeout=timeout, env=env, check=False)
     return done.returncode == 0
 
 
@@ -233,7 +233,8 @@ def pull_node_image(
     if node_image_present(docker, image, env, command_timeout):
         return f"{image} already present"
     try:
-        run_streaming([str(docker), "pull", image], timeout=timeout, env=env, on_line=on_line)
+        run_streaming(commands.docker_pull(docker, image), timeout=timeout, env=env,
+                      on_line=on_line)  # fmt: skip
     except CommandFailed as exc:
         raise EnvironmentUnavailable(
             f"cannot pull the kind node image {image}: {exc}; check the network to the registry "

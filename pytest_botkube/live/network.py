@@ -55,15 +55,15 @@ from pathlib import Path
 from typing import Any
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable
+from pytest_botkube.live import commands
+from pytest_botkube.live.commands import KIND_NETWORK
 from pytest_botkube.live.receiver import IDENTITY_HEADER
 from pytest_botkube.live.tools import CommandFailed, run
 from pytest_botkube.settings import flag_names
 
-KIND_NETWORK = "kind"  # kind's network name unless KIND_EXPERIMENTAL_DOCKER_NETWORK is set
 DESKTOP_HOST = "host.docker.internal"
 ROOTLESS_HOST = "10.0.2.2"  # slirp4netns's gateway: the host, when host loopback is allowed
 PODMAN_HOST = "host.containers.internal"
-PROBE_PATH = "/botkube-repro-probe"
 _HOST = flag_names("receiver_host")
 _BIND = flag_names("receiver_bind")
 
@@ -105,8 +105,7 @@ def detect_runtime(
 ) -> Runtime:
     """The container runtime behind ``docker``, from ``docker info`` (see the module doc)."""
     system = (system or platform.system()).lower()
-    done = run([str(docker), "info", "--format", "{{json .}}"], timeout=timeout, env=env,
-               check=False)  # fmt: skip
+    done = run(commands.docker_info(docker), timeout=timeout, env=env, check=False)
     info = _json(done.stdout) if done.returncode == 0 else None
     info = info if isinstance(info, dict) else {}
     os_name = str(info.get("OperatingSystem") or "")
@@ -141,8 +140,8 @@ def detect_runtime(
             "127.0.0.1",
             _vm_advice("Colima", " (try 192.168.5.2, lima's address of the host)"),
         )
-    version = run([str(docker), "version", "--format", "{{json .Server.Components}}"],
-                  timeout=timeout, env=env, check=False)  # fmt: skip
+    version = run(commands.docker_server_components(docker), timeout=timeout, env=env,
+                  check=False)  # fmt: skip
     components = _json(version.stdout) if version.returncode == 0 else None
     names = {str(c.get("Name")) for c in components or [] if isinstance(c, dict)}
     if "Podman Engine" in names:
@@ -187,8 +186,7 @@ def _bridge_advice(name: str) -> str:
 def kind_bridge(docker: Path, env: Mapping[str, str], timeout: float = 30.0) -> str | None:
     """The Linux bridge interface of the ``kind`` network (None when docker does not say)."""
     network = env.get("KIND_EXPERIMENTAL_DOCKER_NETWORK") or KIND_NETWORK
-    done = run([str(docker), "network", "inspect", network, "--format", "{{json .}}"],
-               timeout=timeout, env=env, check=False)  # fmt: skip
+    done = run(commands.docker_network(docker, network), timeout=timeout, env=env, check=False)
     doc = _json(done.stdout) if done.returncode == 0 else None
     if not isinstance(doc, dict):
         return None
@@ -212,11 +210,7 @@ def firewall_advice(bridge: str | None, port: int) -> str:
 def kind_gateway(docker: Path, env: Mapping[str, str], timeout: float = 30.0) -> str:
     """The IPv4 gateway of the ``kind`` docker network (the host's address on it)."""
     network = env.get("KIND_EXPERIMENTAL_DOCKER_NETWORK") or KIND_NETWORK
-    done = run(
-        [str(docker), "network", "inspect", network, "--format", "{{json .IPAM.Config}}"],
-        timeout=timeout,
-        env=env,
-    )
+    done = run(commands.docker_network_ipam(docker, network), timeout=timeout, env=env)
     try:
         configs = json.loads(done.stdout.strip() or "[]") or []
     except ValueError:
@@ -304,11 +298,9 @@ def probe_from_node(
     cannot connect means the agent cannot either.
     """
     node = f"{cluster_name}-control-plane"
-    probe = url.rstrip("/") + PROBE_PATH
-    argv = [str(docker), "exec", node, "curl", "-sS", "-m", "5", "-o", "/dev/null", "-D", "-"]
     runtime = address.runtime if address is not None else None
     try:
-        done = run([*argv, probe], timeout=timeout, env=env)
+        done = run(commands.node_probe(docker, cluster_name, url), timeout=timeout, env=env)
     except CommandFailed as exc:
         advice = runtime.advice if runtime is not None else f"pass {_HOST} and {_BIND}"
         if runtime is not None and runtime.host is None:  # the bridge: name it and the rule

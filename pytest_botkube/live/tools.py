@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_botkube.errors import BotkubeReproError, EnvironmentUnavailable
+from pytest_botkube.live import commands
 from pytest_botkube.live.download import (
     DownloadFailed,
     WrongDigest,
@@ -296,7 +297,7 @@ def read_kind_version(kind: Path, env: Mapping[str, str], timeout: float = 30.0)
     """``kind version`` prints ``kind v0.29.0 go1.24.2 linux/amd64`` (pkg/cmd/kind/version);
     the ``v0.29.0``, or "?" when it says something else or cannot run."""
     try:
-        out = run([str(kind), "version"], timeout=timeout, env=env).stdout
+        out = run(commands.kind_version(kind), timeout=timeout, env=env).stdout
     except CommandFailed:
         return "?"
     found = _KIND_VERSION.search(out)
@@ -306,7 +307,7 @@ def read_kind_version(kind: Path, env: Mapping[str, str], timeout: float = 30.0)
 def read_helm_version(helm: Path, env: Mapping[str, str], timeout: float = 30.0) -> str:
     """``helm version --short`` prints ``v3.17.2+gcc0bbbd``; the ``v3.17.2``, or "?"."""
     try:
-        out = run([str(helm), "version", "--short"], timeout=timeout, env=env).stdout
+        out = run(commands.helm_version(helm), timeout=timeout, env=env).stdout
     except CommandFailed:
         return "?"
     found = _HELM_VERSION.search(out)
@@ -376,9 +377,7 @@ def check_docker(docker: Path, env: Mapping[str, str], timeout: float = 20.0) ->
     argv: ``docker version --format {{.Server.Version}}``
     """
     try:
-        done = run(
-            [str(docker), "version", "--format", "{{.Server.Version}}"], timeout=timeout, env=env
-        )
+        done = run(commands.docker_server_version(docker), timeout=timeout, env=env)
     except CommandFailed as exc:
         raise EnvironmentUnavailable(
             f"no Docker daemon answers ({exc}): {HOW_TO_GET['docker']}"
