@@ -285,6 +285,15 @@ OPTIONS: tuple[Option, ...] = (
         metavar="S",
     ),
     Option(
+        "no_preflight",
+        "--botkube-no-preflight",
+        "skip the checks before the cluster (chart, plugin index, image registry reachable), "
+        "e.g. for an air-gapped run with everything preloaded",
+        kind="bool",
+        default=False,
+        env="BOTKUBE_NO_PREFLIGHT",
+    ),
+    Option(
         "step_summary",
         "--botkube-step-summary",
         "append the verdict table (observed beside the model's prediction) as Markdown to FILE "
@@ -409,6 +418,7 @@ class Settings:
     health_timeout: float
     quiet_window: float
     teardown_timeout: float
+    no_preflight: bool
     step_summary: Path | None
     require_cluster: bool
 

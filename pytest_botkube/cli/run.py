@@ -228,7 +228,9 @@ class Runner:
         from pytest_botkube.live import environment as live
 
         config = pipeline.live_config(self.settings, self.work_dir)
-        env = live.start(config, self.environ, phases=self.progress)
+        versions = [plan.scenario.botkube_version for plan in plans]
+        env = live.start(config, self.environ, phases=self.progress, before_cluster=lambda: (
+            pipeline.preflight(self.settings, versions, self.charts, self.progress)))  # fmt: skip
         outcomes: list[RunOutcome] = []
         failed = True
         try:

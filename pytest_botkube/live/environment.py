@@ -12,7 +12,7 @@ kind command, never delete the cluster, and reuse the tools the first process fo
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,11 +190,15 @@ def planned_kubeconfig(config: LiveConfig, env: Mapping[str, str]) -> Path:
 
 
 def start(
-    config: LiveConfig, env: Mapping[str, str] | None = None, phases: Phases = QUIET
+    config: LiveConfig,
+    env: Mapping[str, str] | None = None,
+    phases: Phases = QUIET,
+    before_cluster: Callable[[], None] | None = None,
 ) -> LiveEnvironment:
     """Find the tools, bring up or attach to the cluster, connect. ``env`` defaults to a copy
     of this process's environment (never modified). ``phases`` hears of the node image pull
-    (a phase of its own, before the create) and of the cluster."""
+    (a phase of its own, before the create) and of the cluster. ``before_cluster`` runs once
+    the tools are found and before any cluster command (the preflight)."""
     environ = dict(os.environ if env is None else env)
     with phases.phase("tools", "docker, kind, helm") as note:
         tools = find_tools(config, environ)
@@ -203,6 +207,8 @@ def start(
         note.text = ", ".join([*found, f"helm {tools.helm_version}"]) + "".join(
             f"; warning: {n}" for n in notes
         )
+    if before_cluster is not None:
+        before_cluster()
     spec = ClusterSpec(
         mode=config.mode,
         name=config.cluster_name,

@@ -45,14 +45,13 @@ from pytest_botkube.live.download import (
     download_file,
     user_cache_root,
 )
+from pytest_botkube.live.preflight import BOTKUBE_IMAGE, PLUGIN_INDEX_URL
 from pytest_botkube.live.tools import CommandFailed, check_docker, find_tool, run
 from pytest_botkube.yamlio import parse_yaml
 
 PLUGIN_TYPES = ("source", "executor")
-DEFAULT_INDEX_URL = (
-    "https://github.com/kubeshop/botkube/releases/download/{version}/plugins-index.yaml"
-)
-IMAGE = "ghcr.io/kubeshop/botkube:{version}"
+DEFAULT_INDEX_URL = PLUGIN_INDEX_URL  # what the agent fetches, and the preflight checks
+IMAGE = BOTKUBE_IMAGE
 DEFAULT_PLATFORMS = ("linux/amd64",)
 DEFAULT_BASE_URL = "http://localhost:8080"
 HTTP_TIMEOUT = 60.0

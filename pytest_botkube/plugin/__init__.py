@@ -170,8 +170,14 @@ class ClusterSession:
     def holder(self) -> ClusterHolder:
         if self._holder is None:
             from pytest_botkube.plugin.cluster import ClusterHolder
+            from pytest_botkube.plugin.matrix import selected_versions
 
-            self._holder = ClusterHolder(self.settings, lambda: _work_dir(self.config))
+            invocation_dir = Path(self.config.invocation_params.dir)
+            self._holder = ClusterHolder(
+                self.settings,
+                lambda: _work_dir(self.config),
+                lambda: selected_versions(self.settings, invocation_dir),
+            )
         return self._holder
 
     @pytest.hookimpl(tryfirst=True)  # before xdist's worker reports the collection

@@ -35,9 +35,15 @@ class ClusterHolder:
     (skip, or failure under ``--botkube-require-cluster``), and workers get it in the handoff.
     """
 
-    def __init__(self, settings: Settings, work_dir: Callable[[], Path]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        work_dir: Callable[[], Path],
+        versions: Callable[[], list[str]] = list,
+    ) -> None:
         self.settings = settings
         self._work_dir_factory = work_dir
+        self.versions = versions  # the BotKube versions the session installs (the preflight's)
         self._work_dir: Path | None = None
         self.env: live.LiveEnvironment | None = None
         self.started = False
@@ -58,7 +64,9 @@ class ClusterHolder:
             return
         self.started = True
         try:
-            self.env = live.start(self.config(), dict(os.environ))
+            charts = pipeline.chart_fetcher(self.settings, os.environ)
+            self.env = live.start(self.config(), dict(os.environ), before_cluster=lambda: (
+                pipeline.preflight(self.settings, self.versions(), charts)))  # fmt: skip
         except EnvironmentUnavailable as exc:
             self.problem = str(exc)
             return

@@ -63,6 +63,12 @@ def selected_scenarios(settings: Settings, invocation_dir: Path) -> list[str]:
     return params
 
 
+def selected_versions(settings: Settings, invocation_dir: Path) -> list[str]:
+    """The BotKube versions of the selected scenarios (what the preflight checks)."""
+    params = selected_scenarios(settings, invocation_dir)
+    return sorted({load_scenario_param(p, settings).botkube_version for p in params})
+
+
 def _scenario_ref(name: str, invocation_dir: Path) -> str:
     """A scenario name as given, or a scenario file's path made absolute (a file outside
     scenarios/, e.g. one a user wrote for a bug report)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,6 +132,23 @@ def plan_live_release(
         workdir=workdir,
         settings=s,
     )
+
+
+def preflight(
+    s: Settings, versions: Sequence[str], charts: ChartFetcher, progress: Progress | None = None
+) -> None:
+    """Before any cluster: the charts of ``versions`` (fetched, digest-checked, cached), the
+    plugin index and the image registry reachable (``live/preflight.py``); one
+    EnvironmentUnavailable line naming every failure. Skipped with ``--botkube-no-preflight``."""
+    from pytest_botkube.live.preflight import require, run_checks
+
+    with (progress or QUIET).phase("preflight", "chart, plugin index, image") as result:
+        if s.no_preflight:
+            result.text = f"skipped ({BY_NAME['no_preflight'].flag})"
+            return
+        checks = run_checks(versions, charts, plugin_index=s.plugin_index, image=s.image)
+        result.text = "; ".join(c.line() for c in checks)
+        require(checks)
 
 
 #: helm's words when an object the release creates already belongs to another release.

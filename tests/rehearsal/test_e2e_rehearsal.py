@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from doubles import agent
-from doubles.charts import chart_tgz
+from doubles.charts import chart_tgz, closed_port_url
 from doubles.fixtures import (
     PLUGIN_INDEX_URL,
     Rehearsal,
@@ -448,3 +448,23 @@ def test_the_job_summary_says_why_nothing_ran(
     assert "No BotKube run completed." in text
     assert f"`test_scenarios.py::test_scenario[{ONE}]`: **skipped (Skipped: BotKube e2e cannot " \
            "run here: docker not found on PATH" in text  # fmt: skip
+
+
+@pytest.mark.parametrize("require", [False, True], ids=["skip", "require-cluster"])
+def test_a_failed_preflight_skips_or_fails_before_any_cluster(
+    rehearsal: Rehearsal, monkeypatch: pytest.MonkeyPatch, require: bool
+):
+    monkeypatch.setenv("BOTKUBE_NO_PREFLIGHT", "")
+    down = closed_port_url()
+    args = ["--botkube-scenario", ONE, "--botkube-plugin-index", f"{down}/plugins-index.yaml",
+            "--botkube-image", "ghcr.io/kubeshop/botkube:candidate", "-rsE"]  # fmt: skip
+    result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))
+    said = f"preflight: plugin index ({down}/plugins-index.yaml): unreachable ("
+    if require:
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {said}*"])
+    else:
+        result.assert_outcomes(skipped=1)
+        result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {said}*"])
+    assert rehearsal.kind("create", "cluster") == []
+    assert rehearsal.kind("get", "clusters") == []

@@ -29,9 +29,9 @@ from pytest_botkube.scenario import load_scenarios
 
 SCENARIOS = {s.name: s for s in load_scenarios()}
 TOKEN = "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
-PHASES = ("tools", "node image", "cluster", "image", "receiver", "receiver probe", "install",
-          "plugin start", "workload", "rescale", "watching health", "quiet window", "teardown",
-          "cluster stop")  # fmt: skip
+PHASES = ("tools", "preflight", "node image", "cluster", "image", "receiver", "receiver probe",
+          "install", "plugin start", "workload", "rescale", "watching health", "quiet window",
+          "teardown", "cluster stop")  # fmt: skip
 
 
 def _phase_lines(stderr: str) -> list[str]:
@@ -548,3 +548,45 @@ def test_a_receiver_the_node_cannot_reach_names_the_kind_bridge_and_the_rule(
     assert re.search(r"sudo iptables -I INPUT -i br-3f6c0a1b2d4e -p tcp --dport \d+ -j ACCEPT",
                      last)  # fmt: skip
     assert not run.helm("upgrade")
+
+
+# -- the preflight: before any cluster ------------------------------------------------------
+
+PREFLIGHT_ON = {"BOTKUBE_NO_PREFLIGHT": ""}  # the sandbox turns it off: no internet here
+INDEX = b"entries:\n  - name: kubernetes\n    type: source\n    version: v1.13.0\n    urls: []\n"
+
+
+def test_the_preflight_passes_then_the_run_goes_on(tmp_path: Path, e2e_double: KubeApiDouble):
+    with serving({"/plugins-index.yaml": INDEX}) as index:
+        sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=PREFLIGHT_ON)
+        run = RunCommand(e2e_double, sandbox, tmp_path)
+        done = run("control-healthy-v1.13.0", "--plugin-index", f"{index.url}/plugins-index.yaml",
+                   "--image", "ghcr.io/kubeshop/botkube:candidate")  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    line = next(ln for ln in done.stderr.splitlines() if re.search(r"\]   preflight\s", ln))
+    assert "chart botkube v1.13.0 (chart sources http://127.0.0.1:" in line
+    assert f"plugin index ({index.url}/plugins-index.yaml): 1 plugins" in line
+    assert _phase_lines(done.stderr)[:3] == ["tools", "preflight", "node image"]
+
+
+@pytest.mark.parametrize("broken", ["plugin-index", "chart"])
+def test_a_failed_preflight_is_3_before_any_cluster(
+    tmp_path: Path, e2e_double: KubeApiDouble, broken: str
+):
+    with serving({"/plugins-index.yaml": INDEX}) as index:
+        url = f"{index.url}/{'gone' if broken == 'plugin-index' else 'plugins-index'}.yaml"
+        extra = {**PREFLIGHT_ON, **({"BOTKUBE_CHART": closed_port_url()} if broken == "chart"
+                                   else {})}  # fmt: skip
+        sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=extra)
+        run = RunCommand(e2e_double, sandbox, tmp_path)
+        done = run("crash-v1.13.0", "--plugin-index", url, "--image",
+                   "ghcr.io/kubeshop/botkube:candidate")  # fmt: skip
+    assert done.returncode == 3, done.stderr + done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("botkube-repro run: error: preflight: ")
+    said = (f"plugin index ({url}): HTTP 404" if broken == "plugin-index"
+            else "chart botkube v1.13.0 (chart sources http://127.0.0.1:")  # fmt: skip
+    assert said in last
+    assert [c.argv[:2] for c in run.calls("kind")] == [("version",)]  # tools read, nothing made
+    assert not run.helm("upgrade")
+    assert e2e_double.requests == []
