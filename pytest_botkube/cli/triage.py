@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,13 +17,17 @@ from typing import Any, TextIO
 import yaml
 
 from pytest_botkube.errors import BadInput, ExitCode
+from pytest_botkube.inputs import STDIN, read_input
 from pytest_botkube.model.versions import DEFAULT_KUBERNETES_VERSION, KNOWN_BOTKUBE_VERSIONS
 from pytest_botkube.triage.triage import Triage, require_usable, triage_report
 
 HELP = "triage a bug report (Markdown): blocks, versions, prediction vs log, known issue, fix"
 
-#: A bug report with its comments is a few hundred kilobytes at most.
-MAX_REPORT_BYTES = 8 << 20
+EXIT_CODES = {
+    0: "neither a crash nor an exit loop is predicted or seen",
+    1: "a crash or exit loop is predicted (values) or seen (log)",
+    2: "the report cannot be read or holds nothing usable (no values, no log)",
+}
 
 _HEADLINE = {
     "crash": "CRASH: the botkube/kubernetes plugin panics; no kubernetes source delivers anything",
@@ -82,30 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_report(path: str) -> tuple[str, str]:
-    """(text, name) of a report file or stdin; unreadable input is BadInput naming it."""
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_REPORT_BYTES + 1)
-        name = "stdin"
-    else:
-        p = Path(path)
-        try:
-            info = p.stat()
-        except FileNotFoundError:
-            raise BadInput(f"{path}: no such file") from None
-        except OSError as exc:
-            raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if stat.S_ISDIR(info.st_mode):
-            raise BadInput(f"{path}: is a directory, not a report")
-        if not stat.S_ISREG(info.st_mode):
-            raise BadInput(f"{path}: not a regular file")
-        try:
-            with p.open("rb") as stream:
-                data = stream.read(MAX_REPORT_BYTES + 1)
-        except OSError as exc:
-            raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
-        name = path
-    if len(data) > MAX_REPORT_BYTES:
-        raise BadInput(f"{path}: larger than {MAX_REPORT_BYTES >> 20} MiB; not a bug report")
+    """(text, name) of a report file or stdin, through the input gate
+    (:mod:`pytest_botkube.inputs`: a regular file or -, under the size cap)."""
+    data = read_input(path, "a report")
+    name = "stdin" if path == STDIN else path
     if b"\0" in data[:4096]:
         raise BadInput(f"{path}: binary data, not a Markdown report")
     return data.decode("utf-8", "replace"), name
