@@ -67,6 +67,7 @@ from pytest_botkube.model.images import chart_image, parse_image
 from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS
 from pytest_botkube.scenario import Scenario, thaw
 from pytest_botkube.settings import DEFAULTS, Settings
+from pytest_botkube.text import shown
 
 # The kind cluster and BotKube's settings.clusterName share one default name.
 DEFAULT_CLUSTER_NAME: str = DEFAULTS.cluster_name  # the settings table's
@@ -129,6 +130,15 @@ def _go_duration_nanos(text: str) -> int | None:
         total += float(match[1]) * _NANOS[match[2]]
         pos = match.end()
     return int(total) if text and pos == len(text) else None
+
+
+def check_health_interval(text: str) -> None:
+    """A ``plugins.healthCheckInterval`` BotKube honours: a Go duration of 1s or more."""
+    nanos = _go_duration_nanos(text)
+    if nanos is None:
+        raise BadInput(f"{shown(text)}: expected a Go duration like 3s")
+    if nanos < 10**9:
+        raise BadInput(f"{shown(text)}: BotKube replaces values under 1s with 10s; use 1s or more")
 
 
 def webhook_bindings(overlay: Mapping[str, Any], botkube_version: str | None = None) -> list[str]:
@@ -288,16 +298,10 @@ def build_values(
         ) from None
     if not cluster_name.strip():
         raise BadInput("cluster name must not be empty")
-    nanos = _go_duration_nanos(health_check_interval)
-    if nanos is None:
-        raise BadInput(
-            f"health check interval {health_check_interval!r}: expected a Go duration like 3s"
-        )
-    if nanos < 10**9:
-        raise BadInput(
-            f"health check interval {health_check_interval!r}: BotKube replaces values under 1s "
-            "with 10s; use 1s or more"
-        )
+    try:
+        check_health_interval(health_check_interval)
+    except BadInput as exc:
+        raise BadInput(f"health check interval {exc}") from None
     if isinstance(restart_threshold, bool) or restart_threshold < 0:
         raise BadInput(f"restart threshold {restart_threshold!r}: expected 0 or more")
 

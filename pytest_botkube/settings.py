@@ -10,12 +10,45 @@ one reads :data:`DEFAULTS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from pytest_botkube.text import shown
+
 Kind = Literal["str", "path", "float", "int", "bool", "list", "choice"]
+
+
+# -- checks: a value the live run cannot use is refused with the option, before anything runs --
+# Each raises ValueError (or BadInput) saying what is wrong; convert() adds where it came from.
+# Imports inside: the plugin registers this table at every pytest start, and must stay cheap.
+
+
+def _check_version(value: str) -> None:
+    from pytest_botkube.model.versions import normalize_botkube_version
+
+    normalize_botkube_version(value)
+
+
+def _check_health_interval(value: str) -> None:
+    from pytest_botkube.helm_values import check_health_interval
+
+    check_health_interval(value)
+
+
+def _check_image(value: str) -> None:
+    from pytest_botkube.model.images import parse_image
+
+    image = parse_image(value)
+    if not image.name or image.digest is not None:
+        raise ValueError(f"{shown(value)}: expected REPOSITORY[:TAG], e.g. localhost/botkube:dev")
+
+
+def _check_port(value: int) -> None:
+    if value > 65535:
+        raise ValueError(f"{value}: expected a port number in 0-65535 (0: any free port)")
 
 
 @dataclass(frozen=True)
@@ -28,6 +61,7 @@ class Option:
     env: str | None = None
     choices: tuple[str, ...] = ()
     metavar: str | None = None
+    check: Callable[[Any], None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ini(self) -> str:
@@ -61,6 +95,7 @@ OPTIONS: tuple[Option, ...] = (
         "BotKube chart version for --botkube-values (e.g. v1.13.0)",
         env="BOTKUBE_VERSION",
         metavar="V",
+        check=_check_version,
     ),
     Option(
         "chart",
@@ -76,6 +111,7 @@ OPTIONS: tuple[Option, ...] = (
         "agent image to test (e.g. a candidate fix build); loaded with `kind load docker-image`",
         env="BOTKUBE_IMAGE",
         metavar="REF",
+        check=_check_image,
     ),
     Option(
         "cluster_mode",
@@ -170,6 +206,7 @@ OPTIONS: tuple[Option, ...] = (
         default="3s",
         env="BOTKUBE_HEALTH_INTERVAL",
         metavar="DURATION",
+        check=_check_health_interval,
     ),
     Option(
         "restart_threshold",
@@ -209,6 +246,7 @@ OPTIONS: tuple[Option, ...] = (
         default=0,
         env="BOTKUBE_RECEIVER_PORT",
         metavar="PORT",
+        check=_check_port,
     ),
     Option(
         "pull_timeout",
@@ -327,11 +365,24 @@ def _to_bool(raw: str, where: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise SettingError(f"{where}: expected yes/no, got {raw!r}")
+    raise SettingError(f"{where}: expected yes/no, got {shown(raw)}")
 
 
 def convert(option: Option, raw: Any, where: str) -> Any:
-    """Turn a raw string (or the CLI's already-typed value) into the setting's type."""
+    """Turn a raw string (or the CLI's already-typed value) into the setting's type, and run
+    the option's check: every front-end refuses a bad value before touching the machine."""
+    value = _convert(option, raw, where)
+    if option.check is not None and value is not None:
+        from pytest_botkube.errors import BadInput
+
+        try:
+            option.check(value)
+        except (ValueError, BadInput) as exc:
+            raise SettingError(f"{where}: {exc}") from None
+    return value
+
+
+def _convert(option: Option, raw: Any, where: str) -> Any:
     if raw is None:
         return None
     if option.kind == "bool":
@@ -346,15 +397,17 @@ def convert(option: Option, raw: Any, where: str) -> Any:
         try:
             number: float = float(raw) if option.kind == "float" else int(raw)
         except (TypeError, ValueError):
-            raise SettingError(f"{where}: expected a number, got {raw!r}") from None
-        if number < 0:
-            raise SettingError(f"{where}: must be >= 0, got {raw!r}")
+            raise SettingError(f"{where}: expected a number, got {shown(raw)}") from None
+        if number < 0 or number != number:  # NaN
+            raise SettingError(f"{where}: must be >= 0, got {shown(raw)}")
         return number
     if option.kind == "path":
         return Path(str(raw)).expanduser()
     text = str(raw).strip()
     if option.kind == "choice" and text not in option.choices:
-        raise SettingError(f"{where}: expected one of {', '.join(option.choices)}, got {raw!r}")
+        raise SettingError(
+            f"{where}: expected one of {', '.join(option.choices)}, got {shown(raw)}"
+        )
     return text or None
 
 
@@ -376,9 +429,19 @@ def cli_flag(option: Option) -> str:
 
 
 def flag_names(name: str) -> str:
-    """Both spellings, for messages that reach pytest users and ``botkube-repro run`` users."""
-    option = BY_NAME[name]
-    return f"{option.flag} (botkube-repro run: {cli_flag(option)})"
+    """The flag for messages, spelled as pytest takes it; ``botkube-repro run`` rewrites it to
+    its own spelling (:func:`run_spelling`) before a run user sees it."""
+    return BY_NAME[name].flag
+
+
+_FLAG = re.compile(r"--botkube-[a-z0-9-]+")
+
+
+def run_spelling(text: str, names: Collection[str]) -> str:
+    """``text`` for a ``botkube-repro run`` user: each ``--botkube-X`` of a setting in
+    ``names`` (the ones ``run`` offers) as ``run`` spells it, ``--X``. Other flags stay."""
+    flags = {BY_NAME[name].flag: cli_flag(BY_NAME[name]) for name in names}
+    return _FLAG.sub(lambda m: flags.get(m.group(), m.group()), text)
 
 
 @dataclass(frozen=True)
@@ -434,7 +497,9 @@ class Settings:
 
 def default_of(option: Option) -> Any:
     """The option's default in its type (a path default is relative: anchor it)."""
-    return convert(option, option.default, f"default of {option.flag}")
+    # Unchecked: the table's own defaults are right by construction, and a check may import a
+    # module that imports this one.
+    return _convert(option, option.default, f"default of {option.flag}")
 
 
 def _anchored(value: Any, base: Path | None) -> Any:

@@ -18,22 +18,18 @@ from pytest_botkube.readers.logs import LogSummary, read_log_file
 from pytest_botkube.text import safe
 
 HELP = "diagnose a BotKube agent log (crashes, restarts, panics, known upstream issues)"
-EXIT_CODES = """\
-exit status:
-  0  nothing failed in the log: every plugin seen ran or showed no failure, the agent did not
-     go down, no source was rejected and no sink send failed
-  1  a BotKube problem is in the log: a plugin crashed, exited, was deactivated or rejected a
-     source; the agent hit a fatal error or panicked; a sink send failed; a known upstream
-     issue matches
-  2  the input cannot be read or is not a BotKube agent log (nor a Go panic)
-  130 interrupted
-"""
+EXIT_CODES = {
+    0: "nothing failed in the log: every plugin seen ran or showed no failure, the agent did "
+    "not go down, no source was rejected and no sink send failed",
+    1: "a BotKube problem is in the log: a plugin crashed, exited, was deactivated or rejected "
+    "a source; the agent hit a fatal error or panicked; a sink send failed; a known upstream "
+    "issue matches",
+    2: "the input cannot be read or is not a BotKube agent log (nor a Go panic)",
+}
 TIMELINE_SHOWN = 20  # agent timeline events printed in text; JSON has them all (bounded)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = EXIT_CODES
     parser.add_argument("logfile", metavar="LOGFILE", help="agent log file, or - for stdin")
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"

@@ -15,6 +15,12 @@ HELP = (
     "plugin health, known issue, fix"
 )
 
+EXIT_CODES = {
+    0: "healthy and predicted healthy",
+    1: "a problem found (predicted crash or exit loop, plugin deactivated or restarting)",
+    3: "cluster unreachable, not a Kubernetes API server, a permission missing, or no BotKube",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

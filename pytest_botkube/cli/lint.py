@@ -23,6 +23,12 @@ from pytest_botkube.yamlio import YamlDocument, load_yaml, not_values_reason
 
 HELP = "check a Helm values file against a BotKube version's kubernetes source plugin"
 
+#: What lint's statuses mean (for --help; the shared meanings are in errors.EXIT_CODES).
+EXIT_CODES = {
+    0: "no crash, exit loop or refusal predicted (the plugin is healthy or never started)",
+    1: "a crash (panic) or an exit loop is predicted, or the agent would refuse the config",
+}
+
 _HEADLINE = {
     "crash": "CRASH: the botkube/kubernetes plugin process panics; no kubernetes source delivers "
     "anything",

@@ -10,6 +10,7 @@ environment cannot run it (no Docker, kind, helm, cluster, or no chart source an
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import sys
@@ -17,11 +18,11 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from pytest_botkube.cli._progress import StatusLine
 from pytest_botkube.cli.values import add_target_argument, resolve_target
-from pytest_botkube.errors import BadInput, ExitCode
+from pytest_botkube.errors import BadInput, BotkubeReproError, ExitCode
 from pytest_botkube.report.bundle import write_bundle
 from pytest_botkube.report.records import RunRecord, disagreements
 from pytest_botkube.report.render import verdict_table_text
@@ -36,6 +37,7 @@ from pytest_botkube.settings import (
     Settings,
     build_settings,
     cli_flag,
+    run_spelling,
 )
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
@@ -44,6 +46,12 @@ if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with t
     from pytest_botkube.live.release import Release
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
+
+EXIT_CODES = {
+    0: "every run matched its expectations (a values file: every run completed)",
+    1: "a mismatch: the run did not do what the scenario (or the model) expects",
+    3: "the environment cannot run it (no Docker, kind, helm, cluster, or chart network)",
+}
 
 #: The pytest suite's options that a run does not offer: scenario and values are positional,
 #: artifacts go to --report, require-cluster is the exit status 3. Every other one is a run's.
@@ -59,19 +67,22 @@ def _metavar(option: Option) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_argument(parser)
+    # One value per flag (repeat it, or comma-separate): a list-taking flag (nargs="+") would
+    # swallow the positional file after it, as in `run --botkube-version v1.13.0 values.yaml`.
     parser.add_argument(
         "--botkube-version",
-        nargs="+",
-        metavar="V",
+        action="append",
+        metavar="V[,V...]",
         help="BotKube version(s) to run a values file on (the first is the main run; more are "
-        "like --compare)",
+        "like --compare); repeat or comma-separate",
     )
     parser.add_argument(
         "--compare",
-        nargs="+",
+        action="append",
         default=[],
-        metavar="V",
-        help="also run the same values on these versions, on the same cluster, one after another",
+        metavar="V[,V...]",
+        help="also run the same values on these versions, on the same cluster, one after "
+        "another; repeat or comma-separate",
     )
     parser.add_argument(
         "--with-workaround",
@@ -154,12 +165,50 @@ def _command_line(args: argparse.Namespace) -> list[str]:
     return [args.target]
 
 
+def _versions(given: Sequence[str] | None) -> list[str]:
+    return [part.strip() for item in given or () for part in item.split(",") if part.strip()]
+
+
+LIVE_NAMES = frozenset(o.name for o in LIVE_OPTIONS)
+
+
+class _Respelled(io.TextIOBase):
+    """An output stream whose text names the flags as ``run`` spells them (``--kind``), though
+    the live layer it comes from names the pytest spelling (``--botkube-kind``)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(run_spelling(text, LIVE_NAMES))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+
 def run(args: argparse.Namespace) -> int:
+    """Every option checked (live settings, versions, target, chart, report directory) before
+    anything touches Docker, kind, helm or a cluster; messages in ``run``'s spelling."""
+    try:
+        return _run(args)
+    except BotkubeReproError as exc:
+        exc.args = (run_spelling(str(exc), LIVE_NAMES),)
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
     environ = dict(os.environ)
-    versions = list(args.botkube_version or [])
-    scenario = resolve_target(args.target, versions[0] if versions else None)
-    plans = plan_runs(scenario, [*versions[1:], *args.compare], args.with_workaround)
     settings = live_settings(args, environ)
+    versions = _versions(args.botkube_version)
+    scenario = resolve_target(args.target, versions[0] if versions else None)
+    plans = plan_runs(scenario, [*versions[1:], *_versions(args.compare)], args.with_workaround)
     check_local_chart(settings, plans, environ)
     if args.report is not None:  # before the cluster: a run must not end unable to report
         try:
@@ -334,8 +383,8 @@ def execute(
     command_line: Sequence[str] = (),
 ) -> list[RunOutcome]:
     """Run ``plans`` on one cluster, print the verdict, write the bundle; the outcomes."""
-    err = err if err is not None else sys.stderr
-    out = out if out is not None else sys.stdout
+    err = cast(TextIO, _Respelled(err if err is not None else sys.stderr))
+    out = cast(TextIO, _Respelled(out if out is not None else sys.stdout))
     progress = StatusLine(err, live=live)
     work_dir = Path(tempfile.mkdtemp(prefix="botkube-repro-"))
     outcomes: list[RunOutcome] = []

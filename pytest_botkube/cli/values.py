@@ -34,6 +34,8 @@ from pytest_botkube.yamlio import load_yaml
 
 HELP = "Print the exact Helm values the suite installs for a scenario or a values file."
 
+EXIT_CODES = {0: "the values were printed"}
+
 #: Stands in for the suite's receiver, whose address is only known during a run.
 PLACEHOLDER_RECEIVER_URL = "http://botkube-repro-receiver.invalid:8080/"
 

@@ -200,8 +200,7 @@ def open_receiver(
         except OSError as exc:
             raise EnvironmentUnavailable(
                 f"the webhook receiver cannot bind {address.bind} ({address.how}): {exc}; "
-                "pass --receiver-bind/--receiver-host "
-                "(pytest: --botkube-receiver-bind/--botkube-receiver-host)"
+                "pass --botkube-receiver-bind/--botkube-receiver-host"
             ) from None
         url = receiver.url_for(address.host)
         result.text = f"{url} ({address.how})"

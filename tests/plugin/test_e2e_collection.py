@@ -163,3 +163,20 @@ def test_an_adhoc_values_file_that_cannot_be_loaded_is_a_collection_error(tmp_pa
     done = run_e2e(tmp_path, "--botkube-values", str(values), "--botkube-version", "v1.13.0")
     assert done.returncode == 2, done.stdout
     assert f"{values}:2:1: invalid YAML" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--botkube-version", "1.13"), "--botkube-version: unknown BotKube version '1.13'"),
+        (("--botkube-health-interval", "0s"), "--botkube-health-interval: '0s': BotKube"),
+        (("--botkube-receiver-port", "99999"), "--botkube-receiver-port: 99999: expected a port"),
+    ],
+)
+def test_a_bad_option_is_a_usage_error_not_a_skip(
+    tmp_path: Path, args: tuple[str, ...], message: str
+):
+    done = run_e2e(tmp_path, *args)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert message in done.stderr
+    assert "skipped" not in done.stdout

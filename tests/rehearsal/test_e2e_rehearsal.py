@@ -236,7 +236,7 @@ def test_failure_saves_artifacts_and_still_cleans_up(rehearsal: Rehearsal):
     assert {r.param("previous") for r in logs} == {"true", "false"}  # both containers' logs
     assert rehearsal.kind("delete", "cluster") == []  # kept: --botkube-keep on-failure
     result.stdout.fnmatch_lines(
-        ["*cluster 'botkube-repro' kept (keep policy on-failure: --botkube-keep *"]
+        ["*cluster 'botkube-repro' kept (keep policy on-failure: --botkube-keep)*"]
     )
 
 

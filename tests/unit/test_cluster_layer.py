@@ -27,7 +27,7 @@ from pytest_botkube.readers.health import parse_healthz
 from pytest_botkube.readers.logs import read_log_file
 from pytest_botkube.reproduce.judge import log_lacks, plugin_problems
 from pytest_botkube.scenario import find_scenario
-from pytest_botkube.settings import flag_names
+from pytest_botkube.settings import flag_names, run_spelling
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -296,12 +296,17 @@ def test_missing_alias_and_log_needles_are_reported():
     assert log_lacks("a\nb panic here", ["panic", "Deactivating"]) == ["Deactivating"]
 
 
-def test_messages_name_the_flag_in_both_spellings():
-    """Shared cluster-layer messages reach pytest users and `botkube-repro run` users alike."""
-    assert flag_names("receiver_host") == (
-        "--botkube-receiver-host (botkube-repro run: --receiver-host)"
-    )
-    with pytest.raises(BadInput, match=r"botkube-repro run: --receiver-host"):
+def test_messages_name_the_flag_of_the_front_end_in_use():
+    """The cluster layer names the pytest flag; `botkube-repro run` respells it as its own."""
+    assert flag_names("receiver_host") == "--botkube-receiver-host"
+    with pytest.raises(BadInput) as refused:
         choose_address(
             docker=None, env={}, kind_cluster=False, host_override=None, bind_override=None
         )
+    message = str(refused.value)
+    assert "--botkube-receiver-host" in message
+    respelled = run_spelling(message, {"receiver_host", "receiver_bind"})
+    assert "--receiver-host" in respelled
+    assert "--botkube-" not in respelled
+    # a flag run does not offer keeps its name (run's own --botkube-version is such a flag)
+    assert run_spelling("pass --botkube-version", {"keep"}) == "pass --botkube-version"

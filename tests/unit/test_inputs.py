@@ -67,6 +67,7 @@ def test_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path, command: s
         ("lint", "--botkube-version", "1.13.0", "/dev/zero"),
         ("values", "--botkube-version", "1.13.0", "/dev/zero"),
         ("diagnose", "/dev/zero"),
+        ("triage", "/dev/zero"),
     ],
 )
 def test_character_device_is_refused(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]):
