@@ -87,7 +87,7 @@ class ChartUnavailable(EnvironmentUnavailable):
     def __init__(self, what: str, tried: Sequence[str]) -> None:
         super().__init__(
             f"cannot get the BotKube chart {what}: " + "; ".join(tried)
-            + "; check the network, or pass --botkube-chart (botkube-repro run: --chart) "
+            + "; check the network, or pass --botkube-chart "
             "with a .tgz file or a chart directory"
         )  # fmt: skip
         self.tried = list(tried)

@@ -442,7 +442,8 @@ def test_a_cluster_left_half_made_by_an_earlier_run_is_named_not_reused(
     )
     assert "failed to get cluster internal kubeconfig" in last
     assert "`kind delete cluster --name botkube-repro`" in last
-    assert "--botkube-cluster-name (botkube-repro run: --cluster-name) OTHER" in last
+    assert "pass --cluster-name OTHER" in last  # run's spelling of the flag
+    assert "--botkube-" not in last
     assert ("create", "cluster") not in [c.argv[:2] for c in run.calls("kind")][1:]
     assert ("delete", "cluster") not in [c.argv[:2] for c in run.calls("kind")]
     assert _kind_clusters(run) == ["botkube-repro"]  # not ours: left for the user
@@ -488,7 +489,8 @@ def test_the_node_image_pull_fails_on_its_own_before_any_create(
         f"botkube-repro run: error: cannot pull the kind node image {NODE_IMAGE}"
     )
     assert said in last
-    assert "--botkube-pull-timeout (botkube-repro run: --pull-timeout)" in last
+    assert "--pull-timeout" in last  # run's spelling of the flag
+    assert "--botkube-" not in last
     assert [c.argv[:2] for c in run.calls("kind")] == [("version",), ("get", "clusters")]
     docker = [c.argv[:2] for c in run.calls("docker")]
     assert ("image", "inspect") in docker
