@@ -179,7 +179,7 @@ def test_an_answer_without_this_receivers_header_is_not_this_receiver(tmp_path: 
         probe_from_node(fake, {}, "c", URL, "token-1", address)
     message = str(caught.value)
     assert "what answered (HTTP 404, nginx/1.27) is not this run's webhook receiver" in message
-    assert "--botkube-receiver-port (botkube-repro run: --receiver-port)" in message
+    assert "pass --botkube-receiver-port, or" in message  # run respells it as --receiver-port
     ours = "HTTP/1.1 405 Method Not Allowed\r\nX-Botkube-Repro-Receiver: token-1\r\n\r\n"
     assert probe_from_node(docker(tmp_path, info(), exec_out=ours), {}, "c", URL, "token-1") == 405
 
