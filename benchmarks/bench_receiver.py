@@ -1,6 +1,13 @@
-"""Deliveries per second the webhook receiver accepts from concurrent senders over loopback.
+"""Deliveries per second the webhook receiver accepts from concurrent senders over loopback,
+and how many of a burst of simultaneous connections it keeps.
 
     python benchmarks/bench_receiver.py [--senders 4] [--posts 2000] [--rounds 3]
+    python benchmarks/bench_receiver.py --burst 500 1000 2000 [--rounds 3]
+
+Burst: N clients (coroutines spread over 8 spawned processes, released together by a barrier)
+each open their own loopback connection at the same moment and POST once, with a 30 s budget
+like BotKube's client; printed per N: kept (deliveries the receiver recorded) over sent, and the
+clients' answers by kind (200, reset, refused, timeout).
 
 Each sender is a separate process (like BotKube: it must not share the receiver's GIL) that
 POSTs BotKube-shaped bodies (``encode_payload``) and checks every answer is 200; the receiver
@@ -18,12 +25,14 @@ count; for the note, never a test assertion.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import multiprocessing
 import os
 import statistics
 import time
 from multiprocessing.synchronize import Barrier
+from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_botkube.live.receiver import WebhookReceiver
@@ -109,12 +118,96 @@ def run_round(receiver: WebhookReceiver, senders: int, posts: int, keep_alive: b
     return kept / elapsed
 
 
+def burst_body(index: int) -> bytes:
+    return encode_payload(
+        Delivery(sources=("k8s-burst",), type="create", kind="Pod", name=f"pod-{index}")
+    )
+
+
+async def _one(host: str, port: int, index: int, gate: asyncio.Event) -> str:
+    body = burst_body(index)
+    head = (
+        f"POST / HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    await gate.wait()
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 30)
+        writer.write(head + body)
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), 30)
+        writer.close()
+        return "200" if status.split(b" ")[1:2] == [b"200"] else f"status {status[:20]!r}"
+    except (OSError, TimeoutError) as exc:
+        return type(exc).__name__
+
+
+async def _burst(host: str, port: int, first: int, n: int, ready: Any) -> dict[str, int]:
+    gate = asyncio.Event()
+    tasks = [asyncio.ensure_future(_one(host, port, first + i, gate)) for i in range(n)]
+    await asyncio.sleep(0.2)  # every coroutine waiting at the gate
+    ready.wait()  # every process too
+    gate.set()
+    outcomes: dict[str, int] = {}
+    for result in await asyncio.gather(*tasks):
+        outcomes[result] = outcomes.get(result, 0) + 1
+    return outcomes
+
+
+def _client(
+    host: str,
+    port: int,
+    first: int,
+    n: int,
+    ready: Any,
+    results: multiprocessing.Queue[dict[str, int]],
+) -> None:
+    results.put(asyncio.run(_burst(host, port, first, n, ready)))
+
+
+def burst_round(host: str, port: int, n: int, processes: int = 8) -> dict[str, int]:
+    """N POSTs from ``processes`` client processes released together; answers by kind."""
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[dict[str, int]] = context.Queue()
+    ready = context.Barrier(processes)
+    share = [n // processes + (1 if i < n % processes else 0) for i in range(processes)]
+    starts = [sum(share[:i]) for i in range(processes)]
+    workers = [
+        context.Process(target=_client, args=(host, port, starts[i], share[i], ready, results))
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    outcome: dict[str, int] = {}
+    for _ in workers:
+        for key, count in results.get(timeout=300).items():
+            outcome[key] = outcome.get(key, 0) + count
+    for worker in workers:
+        worker.join(timeout=60)
+    time.sleep(0.2)  # the last records land
+    return outcome
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--posts", type=int, default=2000, help="POSTs per sender per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--burst", type=int, nargs="*", metavar="N", help="burst sizes instead")
     args = parser.parse_args()
+    if args.burst:
+        for n in args.burst:
+            kept = []
+            for _ in range(args.rounds):
+                with WebhookReceiver() as receiver:
+                    answers = burst_round("127.0.0.1", receiver.port, n)
+                    kept.append(len(receiver.deliveries()))
+                print(f"  burst {n}: kept {kept[-1]}/{n}; answers {answers}", flush=True)
+            print(
+                f"burst {n:>5}: kept/sent median {statistics.median(kept):.0f}/{n} "
+                f"(min {min(kept)}, max {max(kept)}) over {args.rounds} rounds"
+            )
+        return
     with WebhookReceiver() as receiver:
         print(
             f"receiver {receiver.url}; {args.senders} sender processes x {args.posts} POSTs, "

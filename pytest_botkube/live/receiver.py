@@ -1,11 +1,10 @@
 """The webhook receiver: a real HTTP server BotKube's webhook sink POSTs to, and its wait API.
 
-Built on the stdlib ``http.server.ThreadingHTTPServer`` rather than pytest-httpserver/werkzeug:
-the receiver is runtime code (the pytest plugin and ``botkube-repro run`` use it), it needs no
-routing or expectation matching, only "record everything, answer by a fixed rule", and the
-stdlib gives exact control of the status codes, the body limit before reading, keep-alive and
-a silent log without another dependency (pytest-httpserver would also register its own pytest
-plugin in every user's session).
+One asyncio event loop in one background thread serves every connection: a burst of
+connections, an idle keep-alive connection or a client that sends one byte a second costs a
+coroutine, not a thread, so the number of threads is fixed (one) however many clients there
+are. The stdlib only (no web framework): the receiver is runtime code of the pytest plugin,
+``botkube-repro run`` and ``botkube-repro receive``, and needs exact control of the answers.
 
 Shape as pytest-httpserver's: an expensive object started once (per session) and a cheap
 :meth:`WebhookReceiver.reset` per test. Usable without pytest::
@@ -14,32 +13,38 @@ Shape as pytest-httpserver's: an expensive object started once (per session) and
         ...  # point BotKube's webhook.url at receiver.url
         receiver.wait_for(60, type="create", name="web")
 
-Answers (BotKube counts any non-200 as a failed send and never retries):
+Answers, all plain text (BotKube counts any non-200 as a failed send and never retries):
 
-- ``POST`` with a BotKube-shaped JSON body: 200.
-- ``POST`` with malformed JSON / wrong shape / no body: 400.
-- body above ``body_limit`` (``Content-Length`` checked before reading; chunked bodies counted
-  while reading): 413, and the connection is closed.
+- ``POST`` with a BotKube webhook payload (``{"source", "data", "timeStamp"}``, see
+  :func:`~pytest_botkube.readers.payload.parse_payload`): 200.
+- ``POST`` with anything else (not JSON, another shape, ``{}``), without a body, with an
+  invalid or conflicting ``Content-Length``, with both ``Content-Length`` and
+  ``Transfer-Encoding``, a malformed request line or header: 400.
+- headers not complete within ``header_timeout`` s of their first byte, or a body not complete
+  within ``body_timeout`` s of the headers: 408, and the connection is closed.
+- body above ``body_limit`` (``Content-Length`` checked before reading, ``Expect:
+  100-continue`` answered before the body is sent; chunked bodies counted while reading):
+  413; headers above 64 KiB: 431.
 - any other method: 405 with ``Allow: POST``.
 
-Every request, valid or not, is kept with its arrival time (monotonic and wall clock).
+Every request, valid or not, is kept with its arrival time (monotonic and wall clock);
+deliveries are the 200s only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from pytest_botkube.live.wait import hold_for, wait_until
 from pytest_botkube.readers.payload import Delivery, PayloadError, check_match_fields, parse_payload
@@ -47,28 +52,36 @@ from pytest_botkube.readers.payload import Delivery, PayloadError, check_match_f
 __all__ = ["DEFAULT_BODY_LIMIT", "ReceivedRequest", "WebhookReceiver"]
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
+#: Seconds from a request's first byte to the end of its headers, and from there to the end of
+#: its body. BotKube sends a small body right after the headers (and gives up after 30 s).
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 10.0
+#: An idle keep-alive connection is closed after this long; Go's client drops its own idle
+#: connections after 90 s, so the client, not the receiver, closes first.
+IDLE_TIMEOUT = 120.0
+#: The listen backlog asked for; the kernel caps it at net.core.somaxconn (4096 on Linux >=
+#: 5.4). Connections beyond it are not reset but retried by the client's SYN retransmission.
+BACKLOG = 4096
+MAX_HEADER_BYTES = 64 * 1024
 _WILDCARDS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - named so they are only used on request
 _LISTED = 20  # deliveries listed in a failure message
-_SOCKET_TIMEOUT = 35.0  # a little above BotKube's 30 s client timeout
 _MAX_CHUNK_LINE = 1024
 _DRAIN_LIMIT = 64 * 1024 * 1024  # read and drop at most this much of a refused body
 _DRAIN_SECONDS = 2.0
 _KEPT_ERRORS = 50
-
-
 #: Sent with every answer: the token of the running receiver, so a probe can tell this receiver
 #: from any other server on the same address (network.probe_from_node).
 IDENTITY_HEADER = "X-Botkube-Repro-Receiver"
+_TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-class _BodyTooLarge(Exception):
-    def __init__(self, message: str, declared: int | None = None) -> None:
+class _Refused(Exception):
+    """The request cannot be served: answer ``status`` with ``message`` and close."""
+
+    def __init__(self, status: HTTPStatus, message: str, *, drain: int | None = None) -> None:
         super().__init__(message)
-        self.declared = declared  # the Content-Length, when the body is still unread
-
-
-class _BadBody(Exception):
-    pass
+        self.status = status
+        self.drain = drain  # bytes of an unread body to read and drop before closing
 
 
 @dataclass(frozen=True)
@@ -89,277 +102,330 @@ class ReceivedRequest:
     def describe(self) -> str:
         if self.delivery is not None:
             return self.delivery.describe()
-        return f"{self.method} {self.path} -> {self.status}: {self.error}"
+        return f"{self.method or '?'} {self.path or '?'} -> {self.status}: {self.error}"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # socketserver's default listen backlog is 5: a burst of concurrent senders (every source
-    # of an agent, or the 20-sender test) overflows it and connections get reset, which BotKube
-    # would count as failed, unretried sends.
-    request_queue_size = 128
+@dataclass
+class _Request:
+    method: str = ""
+    path: str = ""
+    version: str = "HTTP/1.1"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
 
-    def __init__(self, address: tuple[str, int], receiver: WebhookReceiver) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.receiver = receiver
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
+    def header(self, name: str) -> list[str]:
+        wanted = name.lower()
+        return [value for key, value in self.headers if key.lower() == wanted]
 
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can hang offline.
-        super(ThreadingHTTPServer, self).server_bind()  # TCPServer's bind only
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Stay quiet (no stderr traceback) but keep the error: a client that vanished
-        # mid-request is normal, a bug in the handler must still be visible to tests.
-        exc = sys.exc_info()[1]
-        self.receiver._note_handler_error(f"{client_address}: {type(exc).__name__}: {exc}")
-
-    def close_connections(self) -> None:
-        with self.connections_lock:
-            connections = list(self.connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the peer
-                connection.shutdown(socket.SHUT_RDWR)
+    def keep_alive(self) -> bool:
+        tokens = {t.strip().lower() for v in self.header("Connection") for t in v.split(",")}
+        if self.version == "HTTP/1.0":
+            return "keep-alive" in tokens
+        return "close" not in tokens
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as Go's client expects
-    server_version = "pytest-botkube-receiver"
-    sys_version = ""
-    timeout = _SOCKET_TIMEOUT
-    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK stalls
-    # every keep-alive response by ~40 ms.
-    disable_nagle_algorithm = True
-    server: _Server
+def _parse_head(head: bytes) -> _Request:
+    """Request line and headers (RFC 9112); anything malformed is a 400."""
+    lines = head.split(b"\r\n")
+    parts = lines[0].split(b" ")
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        raise _Refused(HTTPStatus.BAD_REQUEST, "malformed request line")
+    method, target, version = (p.decode("latin-1") for p in parts)
+    if version not in ("HTTP/1.0", "HTTP/1.1") or not set(parts[0]) <= _TOKEN:
+        raise _Refused(HTTPStatus.BAD_REQUEST, "malformed request line")
+    request = _Request(method=method, path=target, version=version)
+    headers: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon or not name or not set(name) <= _TOKEN:  # also obsolete line folding
+            raise _Refused(HTTPStatus.BAD_REQUEST, "malformed header line")
+        headers.append((name.decode("latin-1"), value.strip(b" \t").decode("latin-1")))
+    request.headers = tuple(headers)
+    return request
 
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
 
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        super().finish()
+def _content_length(request: _Request) -> int | None:
+    """The one Content-Length (repeats of one value are one value, RFC 9112 6.3)."""
+    given = [
+        part.strip() for value in request.header("Content-Length") for part in value.split(",")
+    ]
+    if not given:
+        return None
+    if not all(p.isascii() and p.isdigit() for p in given):
+        shown = ", ".join(request.header("Content-Length"))
+        raise _Refused(HTTPStatus.BAD_REQUEST, f"invalid Content-Length {shown[:40]!r}")
+    if len(set(given)) > 1:
+        raise _Refused(HTTPStatus.BAD_REQUEST, "conflicting Content-Length headers")
+    return int(given[0])
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the per-request stderr log."""
 
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # http.server answers requests it cannot parse itself; keep those too.
-        headers = getattr(self, "headers", None)
-        self.server.receiver._record(
-            ReceivedRequest(
-                method=self.command or "",
-                path=self.path if hasattr(self, "path") else "",
-                status=int(code),
-                headers=tuple(headers.items()) if headers is not None else (),
-                body=b"",
-                received_at=datetime.now(UTC),
-                received_monotonic=time.monotonic(),
-                client=str(self.client_address[0]),
-                error=message or HTTPStatus(code).phrase,
+class _Connection:
+    """One client connection: requests read with deadlines, answered, recorded."""
+
+    def __init__(
+        self,
+        receiver: WebhookReceiver,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        self.receiver, self.reader, self.writer = receiver, reader, writer
+        peer = writer.get_extra_info("peername")
+        self.client = str(peer[0]) if peer else ""
+
+    async def serve(self) -> None:
+        while not self.writer.is_closing():
+            try:
+                first = await asyncio.wait_for(self._first_byte(), IDLE_TIMEOUT)
+            except (TimeoutError, ConnectionError):
+                return
+            if not first:
+                return  # the client closed the connection between requests
+            now, mono = datetime.now(UTC), time.monotonic()
+            request = _Request()
+            try:
+                request = await self._read(first, request)
+                keep = await self._answer_request(request, now, mono)
+            except _Refused as refused:
+                await self._refuse(refused, request, now, mono)
+                return
+            if not keep:
+                return
+
+    async def _first_byte(self) -> bytes:
+        for _ in range(8):  # RFC 9112 2.2: ignore empty lines before a request line
+            byte = await self.reader.read(1)
+            if byte not in (b"\r", b"\n"):
+                return byte
+        return b"\r"
+
+    async def _read(self, first: bytes, request: _Request) -> _Request:
+        limit = self.receiver.body_limit
+        try:
+            rest = await asyncio.wait_for(
+                self.reader.readuntil(b"\r\n\r\n"), self.receiver.header_timeout
             )
-        )
-        super().send_error(code, message, explain)
-
-    def handle_expect_100(self) -> bool:
-        # Refuse an oversized body before the client sends it.
-        length = self._declared_length()
-        if isinstance(length, int) and length > self.server.receiver.body_limit:
-            self._reject_too_large(length)
-            return False
-        return super().handle_expect_100()
-
-    def do_POST(self) -> None:
-        now, mono = datetime.now(UTC), time.monotonic()
+        except TimeoutError:
+            raise _Refused(
+                HTTPStatus.REQUEST_TIMEOUT,
+                f"headers not complete within {self.receiver.header_timeout:g} s",
+            ) from None
+        except asyncio.LimitOverrunError:
+            raise _Refused(
+                HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                f"headers larger than {MAX_HEADER_BYTES} bytes",
+            ) from None
+        except asyncio.IncompleteReadError:
+            raise _Refused(HTTPStatus.BAD_REQUEST, "connection closed inside the headers") from None
+        parsed = _parse_head(first + rest[:-4])
+        request.method, request.path = parsed.method, parsed.path
+        request.version, request.headers = parsed.version, parsed.headers
+        chunked = bool(request.header("Transfer-Encoding"))
+        length = _content_length(request)
+        if chunked:
+            codings = [
+                t.strip().lower() for v in request.header("Transfer-Encoding") for t in v.split(",")
+            ]
+            if codings != ["chunked"]:
+                raise _Refused(HTTPStatus.BAD_REQUEST, f"unsupported Transfer-Encoding {codings!r}")
+            if length is not None:  # a request-smuggling shape (RFC 9112 6.1)
+                raise _Refused(HTTPStatus.BAD_REQUEST, "both Transfer-Encoding and Content-Length")
+        if length is not None and length > limit:
+            raise _Refused(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"body of {length} bytes exceeds the {limit}-byte limit",
+                drain=None if "100-continue" in _lower(request.header("Expect")) else length,
+            )
+        if "100-continue" in _lower(request.header("Expect")) and (chunked or length):
+            self.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         try:
-            body = self._read_body()
-        except _BodyTooLarge as err:
-            self._reject_too_large(None, str(err), now=now, mono=mono)
-            self._drain(err.declared)
-            return
-        except _BadBody as err:
-            self.close_connection = True
-            self._answer(HTTPStatus.BAD_REQUEST, b"", str(err), now, mono)
-            return
-        if not body and self._declared_length() is None and not self._chunked():
-            error = "no body: neither Content-Length nor chunked Transfer-Encoding"
-            self._answer(HTTPStatus.BAD_REQUEST, body, error, now, mono)
-            return
+            request.body = await asyncio.wait_for(
+                self._read_chunked(limit) if chunked else self._read_exactly(length or 0),
+                self.receiver.body_timeout,
+            )
+        except TimeoutError:
+            raise _Refused(
+                HTTPStatus.REQUEST_TIMEOUT,
+                f"body not complete within {self.receiver.body_timeout:g} s",
+            ) from None
+        if request.method == "POST" and not chunked and length is None:
+            raise _Refused(
+                HTTPStatus.BAD_REQUEST,
+                "no body: neither Content-Length nor chunked Transfer-Encoding",
+            )
+        return request
+
+    async def _read_exactly(self, length: int) -> bytes:
         try:
-            delivery = parse_payload(body, received_at=now, received_monotonic=mono)
-        except PayloadError as err:
-            self._answer(HTTPStatus.BAD_REQUEST, body, str(err), now, mono)
-            return
-        self._answer(HTTPStatus.OK, body, "", now, mono, delivery)
+            return await self.reader.readexactly(length)
+        except asyncio.IncompleteReadError as exc:
+            raise _Refused(
+                HTTPStatus.BAD_REQUEST, f"body ended after {len(exc.partial)} of {length} bytes"
+            ) from None
 
-    def _not_allowed(self) -> None:
-        now, mono = datetime.now(UTC), time.monotonic()
-        body = b""
-        try:
-            body = self._read_body()
-        except (_BodyTooLarge, _BadBody):
-            self.close_connection = True  # the unread body would garble the next request
-        self._answer(
-            HTTPStatus.METHOD_NOT_ALLOWED, body, f"method {self.command} not allowed", now, mono
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        # http.server dispatches to do_<METHOD> and answers 501 when it is missing; every
-        # method but POST is a 405 here, including ones this class cannot list in advance.
-        if name.startswith("do_"):
-            return self._not_allowed
-        raise AttributeError(name)
-
-    # -- helpers -------------------------------------------------------------------------
-
-    def _declared_length(self) -> int | str | None:
-        """The Content-Length as an int, None when absent, the raw text when invalid."""
-        raw = self.headers.get("Content-Length")
-        if raw is None:
-            return None
-        text = raw.strip()
-        return int(text) if text.isascii() and text.isdigit() else raw
-
-    def _chunked(self) -> bool:
-        return "chunked" in self.headers.get("Transfer-Encoding", "").lower()
-
-    def _read_body(self) -> bytes:
-        limit = self.server.receiver.body_limit
-        if self._chunked():
-            return self._read_chunked(limit)
-        length = self._declared_length()
-        if length is None:
-            return b""
-        if isinstance(length, str):
-            raise _BadBody(f"invalid Content-Length {length!r}")
-        if length > limit:
-            raise _BodyTooLarge(f"body of {length} bytes exceeds the {limit}-byte limit", length)
-        body = self.rfile.read(length)
-        if len(body) != length:
-            raise _BadBody(f"body ended after {len(body)} of {length} bytes")
-        return body
-
-    def _read_chunked(self, limit: int) -> bytes:
+    async def _read_chunked(self, limit: int) -> bytes:
         parts: list[bytes] = []
         total = 0
         while True:
-            line = self.rfile.readline(_MAX_CHUNK_LINE + 1)
-            if len(line) > _MAX_CHUNK_LINE or not line.endswith(b"\n"):
-                raise _BadBody("malformed chunk size line")
+            line = await self._line("malformed chunk size line")
             size_text = line.split(b";", 1)[0].strip()
             try:
                 size = int(size_text, 16)
             except ValueError:
-                raise _BadBody(f"malformed chunk size {size_text!r}") from None
+                raise _Refused(
+                    HTTPStatus.BAD_REQUEST, f"malformed chunk size {size_text[:20]!r}"
+                ) from None
             if size == 0:
                 break
             total += size
             if total > limit:
-                raise _BodyTooLarge(f"chunked body exceeds the {limit}-byte limit")
-            chunk = self.rfile.read(size)
-            if len(chunk) != size or self.rfile.read(2) != b"\r\n":
-                raise _BadBody("truncated chunk")
-            parts.append(chunk)
-        while True:  # trailers, up to the blank line
-            line = self.rfile.readline(_MAX_CHUNK_LINE + 1)
-            if line in (b"\r\n", b"\n", b""):
-                break
-            if len(line) > _MAX_CHUNK_LINE:
-                raise _BadBody("malformed chunk trailer")
+                raise _Refused(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    f"chunked body exceeds the {limit}-byte limit",
+                )
+            try:
+                chunk = await self.reader.readexactly(size + 2)
+            except asyncio.IncompleteReadError:
+                raise _Refused(HTTPStatus.BAD_REQUEST, "truncated chunk") from None
+            if not chunk.endswith(b"\r\n"):
+                raise _Refused(HTTPStatus.BAD_REQUEST, "truncated chunk")
+            parts.append(chunk[:-2])
+        while await self._line("malformed chunk trailer") not in (b"", b"\r\n", b"\n"):
+            pass  # trailers, up to the blank line
         return b"".join(parts)
 
-    def _drain(self, length: int | None) -> None:
-        # Closing a socket with unread data makes the kernel send RST, and a client still
-        # writing the body would see "connection reset" instead of our 413. Read and drop a
-        # bounded amount, briefly, so the answer reaches it.
-        if length is None or length > _DRAIN_LIMIT:
-            return
-        deadline = time.monotonic() + _DRAIN_SECONDS
+    async def _line(self, error: str) -> bytes:
         try:
-            self.connection.settimeout(_DRAIN_SECONDS)
-            while length > 0 and time.monotonic() < deadline:
-                chunk = self.rfile.read(min(length, 65536))
-                if not chunk:
-                    return
-                length -= len(chunk)
-        except OSError:
-            return
+            line = await self.reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise _Refused(HTTPStatus.BAD_REQUEST, error) from None
+            return b""
+        except asyncio.LimitOverrunError:
+            raise _Refused(HTTPStatus.BAD_REQUEST, error) from None
+        if len(line) > _MAX_CHUNK_LINE:
+            raise _Refused(HTTPStatus.BAD_REQUEST, error)
+        return line
 
-    def _reject_too_large(
-        self,
-        length: int | None,
-        error: str = "",
-        *,
-        now: datetime | None = None,
-        mono: float | None = None,
-    ) -> None:
-        limit = self.server.receiver.body_limit
-        self.close_connection = True  # the body stays unread
-        self._answer(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            b"",
-            error or f"body of {length} bytes exceeds the {limit}-byte limit",
-            now or datetime.now(UTC),
-            time.monotonic() if mono is None else mono,
-        )
-
-    def _answer(
-        self,
-        status: HTTPStatus,
-        body: bytes,
-        error: str,
-        now: datetime,
-        mono: float,
-        delivery: Delivery | None = None,
-    ) -> None:
-        self.server.receiver._record(
+    async def _answer_request(self, request: _Request, now: datetime, mono: float) -> bool:
+        """Answer a completely read request; whether the connection stays open."""
+        keep = request.keep_alive()
+        if request.method != "POST":
+            status, error, delivery = (
+                HTTPStatus.METHOD_NOT_ALLOWED, f"method {request.method} not allowed", None,
+            )  # fmt: skip
+        else:
+            try:
+                delivery = parse_payload(request.body, received_at=now, received_monotonic=mono)
+                status, error = HTTPStatus.OK, ""
+            except PayloadError as err:
+                status, error, delivery = HTTPStatus.BAD_REQUEST, str(err), None
+        self.receiver._record(
             ReceivedRequest(
-                method=self.command,
-                path=self.path,
+                method=request.method,
+                path=request.path,
                 status=int(status),
-                headers=tuple(self.headers.items()),
-                body=body,
+                headers=request.headers,
+                body=request.body,
                 received_at=now,
                 received_monotonic=mono,
-                client=str(self.client_address[0]),
+                client=self.client,
                 error=error,
                 delivery=delivery,
             )
         )
-        text = (error or "ok").encode() + b"\n"
-        self.send_response(status)
+        await self._send(status, error or "ok", keep=keep, head_only=request.method == "HEAD")
+        return keep
+
+    async def _refuse(
+        self, refused: _Refused, request: _Request, now: datetime, mono: float
+    ) -> None:
+        self.receiver._record(
+            ReceivedRequest(
+                method=request.method,
+                path=request.path,
+                status=int(refused.status),
+                headers=request.headers,
+                body=b"",
+                received_at=now,
+                received_monotonic=mono,
+                client=self.client,
+                error=str(refused),
+            )
+        )
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            if refused.drain:
+                await asyncio.wait_for(self._drain(refused.drain), _DRAIN_SECONDS)
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            await self._send(refused.status, str(refused), keep=False, head_only=False)
+
+    async def _drain(self, length: int) -> None:
+        # Closing a socket with unread data makes the kernel send RST, and a client still
+        # writing the body would see "connection reset" instead of the answer. Read and drop
+        # a bounded amount, briefly, so the answer reaches it.
+        length = min(length, _DRAIN_LIMIT)
+        while length > 0:
+            chunk = await self.reader.read(min(length, 65536))
+            if not chunk:
+                return
+            length -= len(chunk)
+
+    async def _send(self, status: HTTPStatus, text: str, *, keep: bool, head_only: bool) -> None:
+        body = text.encode("utf-8", "replace") + b"\n"
+        head = [
+            f"HTTP/1.1 {int(status)} {status.phrase}",
+            "Server: pytest-botkube-receiver",
+            "Content-Type: text/plain; charset=utf-8",
+            f"Content-Length: {len(body)}",
+            f"{IDENTITY_HEADER}: {self.receiver.identity}",
+        ]
         if status == HTTPStatus.METHOD_NOT_ALLOWED:
-            self.send_header("Allow", "POST")
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(text)))
-        self.send_header(IDENTITY_HEADER, self.server.receiver.identity)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(text)
+            head.append("Allow: POST")
+        if not keep:
+            head.append("Connection: close")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        if not head_only:
+            self.writer.write(body)
+        await asyncio.wait_for(self.writer.drain(), self.receiver.body_timeout)
+
+
+def _lower(values: list[str]) -> str:
+    return ",".join(values).lower()
 
 
 class WebhookReceiver:
-    """Records what BotKube's webhook sink POSTs; thread-safe; waits wake on each arrival."""
+    """Records what BotKube's webhook sink POSTs; thread-safe; waits wake on each arrival.
+
+    ``on_request`` (optional) is called with every request as it is kept, from the receiver's
+    thread: ``botkube-repro receive`` prints with it. It must be quick and must not raise.
+    """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, body_limit: int = DEFAULT_BODY_LIMIT
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        on_request: Callable[[ReceivedRequest], None] | None = None,
     ) -> None:
         if body_limit < 0:
             raise ValueError(f"body_limit must be >= 0, got {body_limit}")
+        if header_timeout <= 0 or body_timeout <= 0:
+            raise ValueError("header_timeout and body_timeout must be > 0")
         self.host = host
         self.port = port
         self.body_limit = body_limit
-        self._server: _Server | None = None
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
+        self.on_request = on_request
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._requests: list[ReceivedRequest] = []
@@ -370,30 +436,98 @@ class WebhookReceiver:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> Self:
-        """Bind and serve in a background thread; the bound port is in ``.port``/``.url``."""
-        if self._server is not None:
+        """Bind and serve in a background thread; the bound port is in ``.port``/``.url``.
+        A bind failure (address in use, not on this machine) raises OSError here."""
+        if self._loop is not None:
             raise RuntimeError(f"receiver already running at {self.url}")
-        server = _Server((self.host, self.port), self)
-        self.port = int(server.server_address[1])
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"webhook-receiver:{self.port}",
-            daemon=True,
-        )
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                self._server = loop.run_until_complete(self._listen())
+            except BaseException as exc:  # reported to start()'s caller
+                failure.append(exc)
+                started.set()
+                loop.close()
+                return
+            started.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self._close_all())
+                loop.close()
+
+        thread = threading.Thread(target=serve, name="webhook-receiver", daemon=True)
         thread.start()
-        self._server, self._thread = server, thread
+        started.wait()
+        if failure:
+            thread.join()
+            raise failure[0]
+        self._loop, self._thread = loop, thread
         return self
 
+    async def _listen(self) -> asyncio.Server:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        server = await asyncio.start_server(
+            self._serve,
+            self.host,
+            self.port,
+            family=family,
+            backlog=BACKLOG,
+            limit=MAX_HEADER_BYTES,
+            reuse_address=True,
+        )
+        self.port = int(server.sockets[0].getsockname()[1])
+        return server
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self._writers.add(writer)
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # headers and body go out in one write, but be sure: no Nagle delay
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            await _Connection(self, reader, writer).serve()
+        except (ConnectionError, TimeoutError, asyncio.CancelledError):
+            pass  # a client gone mid-request, or the receiver stopping
+        except Exception as exc:  # a bug: keep it visible to tests, answer nothing more
+            self._note_handler_error(f"{type(exc).__name__}: {exc}")
+        finally:
+            self._tasks.discard(task)
+            self._writers.discard(writer)
+            writer.close()
+            with contextlib.suppress(Exception):  # a peer that reads nothing must not hold it
+                await asyncio.wait_for(writer.wait_closed(), _DRAIN_SECONDS)
+            if not writer.transport.is_closing():
+                writer.transport.abort()
+
+    async def _close_all(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()  # no new connections; wait_closed() waits for the open ones
+        for writer in list(self._writers):  # idle keep-alive connections too: stop() must not
+            writer.transport.abort()  # wait for them, nor for a peer that reads nothing
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if server is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(server.wait_closed(), _DRAIN_SECONDS)
+
     def stop(self) -> None:
-        """Stop accepting, close open keep-alive connections, join threads. Idempotent."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
+        """Stop accepting, close open keep-alive connections, join the thread. Idempotent."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
             return
-        self._server = self._thread = None
-        server.shutdown()
-        server.close_connections()
-        server.server_close()  # joins the per-connection threads
+        self._loop = self._thread = None
+        loop.call_soon_threadsafe(loop.stop)
         thread.join()
 
     def __enter__(self) -> Self:
@@ -409,7 +543,7 @@ class WebhookReceiver:
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._loop is not None
 
     @property
     def url(self) -> str:
@@ -433,6 +567,11 @@ class WebhookReceiver:
             self._requests.append(request)
             self._version += 1
             self._changed.notify_all()
+        if self.on_request is not None:
+            try:
+                self.on_request(request)
+            except Exception as exc:  # the callback's bug must not take the receiver down
+                self._note_handler_error(f"on_request: {type(exc).__name__}: {exc}")
 
     def _note_handler_error(self, error: str) -> None:
         with self._lock:

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from pytest_botkube.errors import BadInput
+from pytest_botkube.text import shown
 
 __all__ = [
     "MATCH_FIELDS",
@@ -193,6 +194,16 @@ def delivery_from_body(
     :class:`PayloadError` if it is not BotKube's shape."""
     if not isinstance(decoded, dict):
         raise PayloadError(f"webhook payload: expected a JSON object, got {_kind(decoded)}")
+    # pkg/sink/webhook.go's WebhookPayload has exactly these keys, and always sends timeStamp
+    # (a time.Time is never omitted): anything else is some other client, not BotKube.
+    unknown = sorted(set(decoded) - _TOP_KEYS)
+    if unknown:
+        raise PayloadError(
+            f"webhook payload: not BotKube's: unknown key {shown(unknown[0])} "
+            "(BotKube sends source, data, timeStamp)"
+        )
+    if "timeStamp" not in decoded:
+        raise PayloadError("webhook payload: not BotKube's: no timeStamp (BotKube always sends it)")
     source = _string(decoded.get("source"), "source")
     data = decoded.get("data")
     if data is None:
@@ -217,6 +228,7 @@ def delivery_from_body(
 
 
 _GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+_TOP_KEYS = frozenset({"source", "data", "timeStamp"})
 
 
 def encode_payload(delivery: Delivery) -> bytes:

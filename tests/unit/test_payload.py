@@ -16,6 +16,8 @@ from pytest_botkube.readers.payload import (
     parse_payload,
 )
 
+TS = b'{"timeStamp": "0001-01-01T00:00:00Z", '  # BotKube always sends it
+
 
 def test_parses_an_hpa_create_event() -> None:
     delivery = parse_payload(HPA_CREATE)
@@ -49,13 +51,15 @@ def test_parses_a_mapped_warning_event() -> None:
 
 
 def test_source_joined_with_commas_is_split() -> None:
-    body = json.dumps({"source": "k8s-hpa,k8s-all", "data": {"Type": "create"}}).encode()
+    body = json.dumps(
+        {"source": "k8s-hpa,k8s-all", "data": {"Type": "create"}, "timeStamp": ""}
+    ).encode()
     assert parse_payload(body).sources == ("k8s-hpa", "k8s-all")
 
 
-def test_tolerates_unknown_and_missing_fields() -> None:
+def test_tolerates_unknown_and_missing_data_fields() -> None:
     body = json.dumps(
-        {"data": {"Type": "update", "Skip": False, "Extra": {"x": 1}}, "other": [1]}
+        {"data": {"Type": "update", "Skip": False, "Extra": {"x": 1}}, "timeStamp": ""}
     ).encode()
     delivery = parse_payload(body)
     assert delivery.type == "update"
@@ -64,10 +68,27 @@ def test_tolerates_unknown_and_missing_fields() -> None:
     assert delivery.count == 0
 
 
-@pytest.mark.parametrize("body", [b"{}", b'{"data": null, "source": null}'])
+@pytest.mark.parametrize(
+    "body",
+    [b'{"timeStamp": "0001-01-01T00:00:00Z"}', b'{"data": null, "source": null, "timeStamp": ""}'],
+)
 def test_empty_payload_is_valid(body: bytes) -> None:
-    # Go omits an empty source and nil data; BotKube could send this and expects 200.
+    # Go omits an empty source and nil data, never the timeStamp (a time.Time); 200 expected.
     assert parse_payload(body) == Delivery()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{}", "not BotKube's: no timeStamp"),
+        (b'{"hello": "world"}', "not BotKube's: unknown key 'hello'"),
+        (b'{"source": "a", "data": {}, "text": "x", "timeStamp": ""}', "unknown key 'text'"),
+    ],
+)
+def test_other_json_objects_are_not_botkube_payloads(body: bytes, message: str) -> None:
+    """A stray POST (a probe, another tool) must not count as a delivery."""
+    with pytest.raises(PayloadError, match=message):
+        parse_payload(body)
 
 
 @pytest.mark.parametrize(
@@ -78,14 +99,35 @@ def test_empty_payload_is_valid(body: bytes) -> None:
         (b"\xff\xfe\x00garbage", "webhook payload: not JSON: "),
         (b"[1, 2]", "webhook payload: expected a JSON object, got a list"),
         (b'"text"', "webhook payload: expected a JSON object, got a string"),
-        (b'{"source": 5}', "webhook payload: source: expected a string, got a number"),
-        (b'{"data": "x"}', "webhook payload: data: expected an object, got a string"),
-        (b'{"data": {"Name": 1}}', "webhook payload: data.Name: expected a string, got a number"),
-        (b'{"data": {"Count": "3"}}', "webhook payload: data.Count: expected a number, got a"),
-        (b'{"data": {"Count": true}}', "webhook payload: data.Count: expected a number, got a b"),
-        (b'{"data": {"Count": 2.5}}', "webhook payload: data.Count: expected a whole number"),
-        (b'{"data": {"Messages": "x"}}', "data.Messages: expected a list of strings, got a str"),
-        (b'{"data": {"Messages": ["a", 2]}}', "data.Messages[1]: expected a string, got a number"),
+        (TS + b'"source": 5}', "webhook payload: source: expected a string, got a number"),
+        (
+            TS + b'"data": "x"}',
+            "webhook payload: data: expected an object, got a string",
+        ),
+        (
+            TS + b'"data": {"Name": 1}}',
+            "webhook payload: data.Name: expected a string, got a number",
+        ),
+        (
+            TS + b'"data": {"Count": "3"}}',
+            "webhook payload: data.Count: expected a number, got a",
+        ),
+        (
+            TS + b'"data": {"Count": true}}',
+            "webhook payload: data.Count: expected a number, got a b",
+        ),
+        (
+            TS + b'"data": {"Count": 2.5}}',
+            "webhook payload: data.Count: expected a whole number",
+        ),
+        (
+            TS + b'"data": {"Messages": "x"}}',
+            "data.Messages: expected a list of strings, got a str",
+        ),
+        (
+            TS + b'"data": {"Messages": ["a", 2]}}',
+            "data.Messages[1]: expected a string, got a number",
+        ),
         (b'{"timeStamp": 0}', "webhook payload: timeStamp: expected a string, got a number"),
         (b"[" * 100_000 + b"]" * 100_000, "webhook payload: not JSON: "),
     ],
@@ -120,7 +162,9 @@ def test_matches_exact_and_case_sensitive() -> None:
 
 
 def test_matches_source_and_message_by_membership() -> None:
-    body = json.dumps({"source": "a,b", "data": {"Messages": ["m1", "m2"]}}).encode()
+    body = json.dumps(
+        {"source": "a,b", "data": {"Messages": ["m1", "m2"]}, "timeStamp": ""}
+    ).encode()
     delivery = parse_payload(body)
     assert delivery.matches(source="a")
     assert delivery.matches(source="b")

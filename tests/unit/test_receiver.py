@@ -89,7 +89,9 @@ def test_valid_payloads_get_200_and_are_kept_in_order(receiver: WebhookReceiver)
     [
         (b'{"source": "k8s-hpa", "data": ', "webhook payload: not JSON"),
         (b"[]", "webhook payload: expected a JSON object, got a list"),
-        (b'{"data": {"Count": "many"}}', "data.Count: expected a number"),
+        (b'{"timeStamp": "", "data": {"Count": "many"}}', "data.Count: expected a number"),
+        (b"{}", "not BotKube's: no timeStamp"),
+        (b'{"hello": "world"}', "not BotKube's: unknown key 'hello'"),
     ],
 )
 def test_malformed_or_wrong_shape_gets_400_and_is_kept(
@@ -427,8 +429,10 @@ def test_quiet_no_request_log(capfd: pytest.CaptureFixture[str], receiver: Webho
 
 def test_unparsable_request_is_kept(receiver: WebhookReceiver) -> None:
     answer = _raw(receiver, b"NOT HTTP AT ALL\r\n\r\n")
-    # http.server answers such a request HTTP/0.9-style: the error page, no status line
-    assert b"Error code: 400" in answer
+    # a plain-text HTTP/1.1 answer, not http.server's HTML page
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Content-Type: text/plain; charset=utf-8" in answer
+    assert answer.endswith(b"\r\n\r\nmalformed request line\n")
     (rejected,) = receiver.rejected()
     assert rejected.status == 400
-    assert rejected.error.startswith("Bad request")
+    assert rejected.error == "malformed request line"
