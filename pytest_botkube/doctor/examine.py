@@ -8,6 +8,7 @@ data. It only reads: no verb other than get/list is ever needed.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,10 +309,17 @@ def examine_cluster(
     release: str | None = None,
 ) -> DoctorReport:
     """:func:`examine` through the kubernetes client (imported here, not with the CLI)."""
+    from urllib3.exceptions import InsecureRequestWarning
+
     from pytest_botkube.doctor.inspect import KubeReader
 
-    reader = KubeReader.connect(kubeconfig, context)
-    try:
-        return examine(reader, namespace=namespace, release=release)
-    finally:
-        reader.close()
+    with warnings.catch_warnings():
+        # A kubeconfig with insecure-skip-tls-verify makes urllib3 warn on every request; the
+        # user chose it, and a warning per read is not the doctor's one-line output.
+        warnings.simplefilter("ignore", InsecureRequestWarning)
+        reader = KubeReader.connect(kubeconfig, context)
+        try:
+            reader.require_kubernetes()
+            return examine(reader, namespace=namespace, release=release)
+        finally:
+            reader.close()

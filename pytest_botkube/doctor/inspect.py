@@ -22,6 +22,7 @@ import yaml
 from pytest_botkube.doctor.reader import AccessDenied, ClusterUnreachable, ReadFailed
 from pytest_botkube.errors import BadInput
 from pytest_botkube.live.kube import (
+    REQUEST_TIMEOUT,
     STREAM_TIMEOUT,
     Kube,
     KubeError,
@@ -120,6 +121,40 @@ class KubeReader:
 
     def close(self) -> None:
         self.kube.close()
+
+    def require_kubernetes(self) -> None:
+        """Refuse a server that is not a Kubernetes API server (a proxy, a web app behind the
+        kubeconfig's URL): ``GET /version`` must answer Kubernetes' JSON. Refusals by a real
+        API server (401/403) and unreachable addresses are left to the reads that follow."""
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        api = client.VersionApi(self.kube.api_client)
+        try:
+            response: Any = api.get_code(
+                _preload_content=False, _request_timeout=REQUEST_TIMEOUT
+            )  # a raw urllib3 response with _preload_content=False
+            status, body = int(response.status), response.data
+            kind = str(response.headers.get("Content-Type", ""))
+        except ApiException as exc:
+            status, body = int(exc.status or 0), exc.body or b""
+            kind = str((exc.headers or {}).get("Content-Type", ""))
+            if status in (401, 403) and "json" in kind:
+                return  # Kubernetes refusing this user: the doctor's reads say so
+        except (HTTPError, OSError):
+            return  # unreachable: the first read names it
+        try:
+            info = json.loads(body)
+        except (ValueError, TypeError):
+            info = None
+        if isinstance(info, dict) and (info.get("gitVersion") or info.get("kind") == "Status"):
+            return
+        what = kind.split(";")[0].strip() or "no content type"
+        raise ClusterUnreachable(
+            f"{self._where}: not a Kubernetes API server: GET /version answered HTTP {status} "
+            f"({what}), not Kubernetes' version JSON; check the kubeconfig's server URL"
+        )
 
     def server_version(self) -> str | None:
         """``GET /version`` (allowed to every authenticated user); ``None`` when unanswered."""
