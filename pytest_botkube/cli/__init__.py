@@ -23,7 +23,7 @@ from typing import Protocol, cast
 
 from pytest_botkube import __version__
 from pytest_botkube.errors import EXIT_CODES, BotkubeReproError, ExitCode
-from pytest_botkube.text import one_line
+from pytest_botkube.text import one_line, safe
 
 
 class Command(Protocol):
@@ -82,8 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _PipeGuard(io.TextIOBase):
-    """Standard output that a closed pipe cannot turn into an exception: once the reader is
-    gone, further output is dropped, and the command finishes with its own status."""
+    """Standard output as every command writes it: terminal-safe (control characters and bidi
+    overrides from the input shown as escapes by :func:`pytest_botkube.text.safe`, the one
+    helper for all text output; JSON and YAML output hold none, so they pass unchanged), and
+    not turned into an exception by a closed pipe: once the reader is gone, further output is
+    dropped, and the command finishes with its own status."""
 
     def __init__(self, stream: io.TextIOBase) -> None:
         self._stream = stream
@@ -92,7 +95,7 @@ class _PipeGuard(io.TextIOBase):
     def write(self, text: str) -> int:
         if not self.broken:
             try:
-                self._stream.write(text)
+                self._stream.write(safe(text))
             except BrokenPipeError:
                 self.broken = True
         return len(text)
