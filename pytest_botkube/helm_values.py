@@ -151,7 +151,13 @@ def webhook_bindings(overlay: Mapping[str, Any], botkube_version: str | None = N
 def _extra_env(overlay: Mapping[str, Any]) -> list[Any]:
     current = overlay.get("extraEnv")
     env = [thaw(e) for e in current] if isinstance(current, list) else []
-    env = [e for e in env if not (isinstance(e, Mapping) and e.get("name") == DEBUG_ENV_NAME)]
+    # A secret-named variable (BOTKUBE_COMMUNICATIONS_..._TOKEN) configures a platform the suite
+    # disables: it is not installed. Others (a proxy, log levels) are kept.
+    env = [
+        e
+        for e in env
+        if not (isinstance(e, Mapping) and (e.get("name") == DEBUG_ENV_NAME or _secret_env(e)))
+    ]
     return [*env, {"name": DEBUG_ENV_NAME, "value": "debug"}]
 
 
@@ -162,6 +168,12 @@ def release_stem(scenario_name: str) -> str:
     """``crash-v1.13.0`` -> ``bk-crash-v1-13-0``: the release (and namespace) name a run gives a
     scenario, before the run's random suffix (``botkube-repro values`` uses it as it is)."""
     return "bk-" + _NOT_IN_A_DNS_LABEL.sub("-", scenario_name.lower()).strip("-")
+
+
+def _secret_env(entry: Mapping[str, Any]) -> bool:
+    from pytest_botkube.redact import is_secret_key
+
+    return "value" in entry and is_secret_key(entry.get("name"))
 
 
 def release_group(release_name: str, group: str) -> str:
@@ -362,6 +374,12 @@ def build_values(
         owned = deep_merge(owned, release_rbac(merged, bindings, release_name))
         owned["fullnameOverride"] = ""  # names derive from the (unique) release name
     result = deep_merge(merged, owned)
+    # The platforms the suite disables keep nothing of the user's (tokens, passwords, webhook
+    # URLs): a merge would carry them into the throwaway cluster and into `values`' output.
+    result["communications"] = thaw(groups)
+    provider = result.get("config", {}).get("provider")
+    if isinstance(provider, dict):  # Botkube Cloud is off (identifier ""): its key goes too
+        provider.pop("apiKey", None)
     if release_name is not None:
         # A group only the overlay defines is removed, not nulled: Helm keeps a null it cannot
         # match with a chart default, and the chart's template then fails on `nil.create`.

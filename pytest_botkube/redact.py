@@ -104,6 +104,16 @@ _WEBHOOK_PATHS: Final = (
 _URL_USERINFO = re.compile(
     r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s@\"'<>]+)@(?=[^\s/@\"'<>]+)"
 )
+# ``user:pass@host`` without a scheme (a proxy setting, a git remote): the password goes.
+_BARE_USERINFO = re.compile(
+    r"(?<![A-Za-z0-9_.:/@%+-])(?P<user>[A-Za-z0-9_.+-]+):(?P<password>[^\s:@/\"'<>]+)@"
+    r"(?=(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
+)
+# ``--token VALUE`` / ``--password=VALUE`` on a command line (a pasted helm or botkube call).
+_FLAG_VALUE = re.compile(
+    r"(?P<flag>(?<![A-Za-z0-9_-])--?[A-Za-z][A-Za-z0-9_-]*)(?P<sep>=|[ \t]+)"
+    r"(?P<value>(?!-)(?!<redacted>)[^\s\"']+)"
+)
 _QUERY_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[A-Za-z0-9_.\-\[\]]+)=(?P<value>[^&#\s\"'<>]*)")
 
 _TOKEN_SHAPES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
@@ -146,7 +156,8 @@ _KEY_VALUE = re.compile(
     r"(?<![A-Za-z0-9_.\-])(?P<key>(?:\\?[\"'])?(?P<name>" + _SECRET_KEY_NAME + r")(?:\\?[\"'])?)"
     r"(?P<sep>[ \t]*[:=][ \t]*)"
     r"(?P<scheme>(?:Bearer|Basic|Bot|Token|Digest)[ \t]+)?"
-    r"(?P<value>\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s\x00-\x1f,;}&\"'\\]+)",
+    r"(?P<value>\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'"
+    r"|(?![\[{])[^\s\x00-\x1f,;}&\"'\\]+)",  # a YAML flow list/map is left whole (valid YAML)
     re.IGNORECASE,
 )
 
@@ -207,6 +218,12 @@ def _redact_key_value(match: re.Match[str]) -> str:
     return f"{match.group('key')}{match.group('sep')}{scheme}{new_value}"
 
 
+def _redact_flag(match: re.Match[str]) -> str:
+    if not is_secret_key(match.group("flag").lstrip("-")):
+        return match.group(0)
+    return f"{match.group('flag')}{match.group('sep')}{REDACTED}"
+
+
 def _redact_query(match: re.Match[str]) -> str:
     if not match.group("value") or not is_secret_key(match.group("name"), query_param=True):
         return match.group(0)
@@ -228,6 +245,8 @@ _TEXT_PASSES: Final[tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]],
     (_ENV_JSON, _redact_env),
     *((pattern, r"\g<keep>" + REDACTED) for pattern in _WEBHOOK_PATHS),
     (_URL_USERINFO, r"\g<scheme>" + REDACTED + "@"),
+    (_BARE_USERINFO, r"\g<user>:" + REDACTED + "@"),
+    (_FLAG_VALUE, _redact_flag),
     (_QUERY_PARAM, _redact_query),
     *_TOKEN_SHAPES,
     (_KEY_VALUE, _redact_key_value),
@@ -257,11 +276,13 @@ def redact_file(source: Path, destination: Path) -> None:
 
 
 def _blank(value: Any) -> Any:
-    """Everything below a secret key: scalars become the marker, shape stays."""
+    """The value at a secret-named key: a scalar (or a list's scalars) becomes the marker. A
+    mapping is not a secret but a subtree with its own keys (a source alias such as
+    ``k8s-secret-events``, an RBAC group, ``headers``): it is redacted key by key."""
     if isinstance(value, Mapping):
-        return {k: _blank(v) for k, v in value.items()}
+        return redact_values(value)
     if isinstance(value, list | tuple):
-        return [_blank(v) for v in value]
+        return [redact_values(v) if isinstance(v, Mapping) else _blank(v) for v in value]
     if value is None or isinstance(value, bool) or value == "":
         return value  # "not set" is useful information and holds nothing
     return REDACTED

@@ -21,6 +21,7 @@ from pytest_botkube.helm_values import (
     values_yaml,
 )
 from pytest_botkube.model.semantics import analyze, live_run_caveats
+from pytest_botkube.redact import redact_values
 from pytest_botkube.scenario import (
     SCENARIO_SUFFIXES,
     Scenario,
@@ -51,6 +52,12 @@ def add_target_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_argument(parser)
+    parser.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="print credentials the run needs (a private plugin index's headers, a proxy) as "
+        "they are; by default they are <redacted>",
+    )
     parser.add_argument(
         "--receiver-url",
         default=PLACEHOLDER_RECEIVER_URL,
@@ -143,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:  # an image the chart cannot take
         raise BadInput(f"--image {exc}") from None
-    sys.stdout.write(values_yaml(values))
+    shown = values if args.show_secrets else redact_values(values)
+    sys.stdout.write(values_yaml(shown))
     for line in live_run_caveats(analyze(values, scenario.botkube_version)):
         sys.stderr.write(f"note: {line}\n")
     return 0
