@@ -96,6 +96,7 @@ def _payloads(scenario: Scenario) -> list[dict[str, Any]]:
                     "Reason": happening.reason,
                     "Resource": happening.resource,
                 },
+                "timeStamp": "0001-01-01T00:00:00Z",  # BotKube always sends it (Go's zero time)
             }
         )
     return out
