@@ -8,6 +8,7 @@ holds nothing usable (no values, no log) or cannot be read. The diagnosis itself
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -116,6 +117,8 @@ def _load(args: argparse.Namespace) -> tuple[str, str, str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pytest_botkube.redact import redact_text, redact_values
+
     text, name, url = _load(args)
     t = triage_report(
         text,
@@ -125,16 +128,19 @@ def run(args: argparse.Namespace) -> int:
     )
     require_usable(t)
     written = None if args.write_scenario is None else _write(t, args.write_scenario, url)
+    # A report is a user's real config: chat tokens and webhook URLs never leave in the output.
     if args.format == "json":
         payload = t.to_json()
         payload["scenario"] = written
-        json.dump(payload, sys.stdout, indent=2, default=str)
+        json.dump(redact_values(payload), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        write_text(t, sys.stdout)
+        out = io.StringIO()
+        write_text(t, out)
         if written is not None:
-            sys.stdout.write(f"  scenario: {written['path']} (read back by the scenario loader)\n")
-            sys.stdout.write(f"  next: {written['next_step']}\n")
+            out.write(f"  scenario: {written['path']} (read back by the scenario loader)\n")
+            out.write(f"  next: {written['next_step']}\n")
+        sys.stdout.write(redact_text(out.getvalue()))
     return int(ExitCode.PROBLEM if t.exit_code == 1 else ExitCode.OK)
 
 

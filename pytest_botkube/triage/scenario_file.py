@@ -29,6 +29,7 @@ from pytest_botkube.model.versions import (
     nil_event_panic_site,
     parse_kubernetes_version,
 )
+from pytest_botkube.redact import REDACTED, redact_text, redact_values
 from pytest_botkube.scenario import Scenario, freeze, thaw
 from pytest_botkube.triage.triage import Triage
 from pytest_botkube.yamlio import format_key_path
@@ -256,6 +257,8 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
         f"{reporter}; {log}."
     )
     said.append("Every expectation is model-derived, not observed.")
+    if redact_values(values) != values:
+        said.append(f"Secret values of the report are replaced by {REDACTED}.")
     upstream: list[str] = []
     if t.known is not None:
         upstream.append(t.known.issue.url)
@@ -263,14 +266,16 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
         upstream.append(report_url)
     data: dict[str, Any] = {
         "name": name,
-        "description": " ".join(said),
+        "description": redact_text(" ".join(said)),
         "upstream": upstream,
         "botkube_version": version,
     }
     minimum = _min_kubernetes(values, version, verdict)
     if minimum is not None:
         data["min_kubernetes_version"] = minimum
-    data["values"] = values
+    # the suite disables every platform but its own webhook: the reporter's secrets are not
+    # needed to reproduce, and a scenario file is meant to be shared
+    data["values"] = redact_values(values)
     data["expect"] = {"plugin": plugin, "delivered": delivered, "not_delivered": not_delivered}
     fixed = t.known.issue.fixed_in if t.known is not None else None
     extra: list[str] = []

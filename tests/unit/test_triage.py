@@ -352,3 +352,61 @@ def test_a_config_that_starts_no_source_is_not_a_scenario(
     assert "NOT STARTED" in capsys.readouterr().out
     assert main(["triage", str(report), "--write-scenario", str(tmp_path / "out")]) == 2
     assert "predicts not-started" in capsys.readouterr().err
+
+
+# A reporter pastes their real overlay: chat tokens and a sink URL with its credential. These are
+# made-up values in the shapes Slack and a generic webhook use.
+_SECRET_REPORT = """\
+Our Botkube v1.13.0 went quiet after we added the HPA source.
+
+```yaml
+communications:
+  default-group:
+    socketSlack:
+      enabled: true
+      botToken: xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx
+      appToken: xapp-1-A0123456789-1234567890123-0123456789abcdef0123456789abcdef
+      channels:
+        default: {name: ops, bindings: {sources: [hpa]}}
+    webhook:
+      enabled: true
+      url: https://hooks.example.org/notify?token=s3cr3tW3bh00kValue
+      bindings: {sources: [hpa]}
+sources:
+  hpa:
+    botkube/kubernetes:
+      enabled: true
+      context: {rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}
+      config:
+        resources:
+          - type: autoscaling/v2/horizontalpodautoscalers
+            event: {types: [create, delete]}
+```
+"""
+_SECRETS = ("AbCdEfGhIjKlMnOpQrStUvWx", "0123456789abcdef0123456789abcdef", "s3cr3tW3bh00kValue")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_reporters_secrets_leave_neither_in_the_output_nor_in_the_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+):
+    report = tmp_path / "tokens.md"
+    report.write_text(_SECRET_REPORT, encoding="utf-8")
+    out_dir = tmp_path / "out"
+    argv = ["triage", str(report), "--format", fmt, "--write-scenario", str(out_dir)]
+    assert main(argv) == 1  # the HPA source still crashes v1.13.0
+    out = capsys.readouterr().out
+    (written,) = out_dir.glob("*.yaml")
+    scenario_text = written.read_text(encoding="utf-8")
+    for secret in _SECRETS:
+        assert secret not in out
+        assert secret not in scenario_text
+    if fmt == "json":
+        values = json.loads(out)["values"]["values"]["communications"]["default-group"]
+        assert values["socketSlack"]["botToken"] == "<redacted>"
+        assert values["webhook"]["url"].startswith("https://hooks.example.org/notify?token=")
+    scenario = load_scenario(written)  # still a scenario the loader and lint accept
+    assert scenario.expect is not None
+    assert scenario.expect.plugin.status == "Deactivated"
+    assert "replaced by <redacted>" in scenario.description
+    assert main(["lint", str(written)]) == 1
