@@ -27,6 +27,7 @@ from pytest_botkube.model.versions import (
     OLDEST_KUBERNETES_MINOR,
     has_nil_event_panic,
     nil_event_panic_site,
+    nil_namespaces_panic_site,
     parse_kubernetes_version,
 )
 from pytest_botkube.redact import REDACTED, redact_text, redact_values
@@ -170,18 +171,22 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
     )
     basis = f"Model-derived (lint on BotKube {version}, Kubernetes {DEFAULT_KUBERNETES_VERSION})"
     plugin: dict[str, Any]
+    # which panic: #1474's nil event at start, else v1.0-v1.2's nil namespaces (BK031)
+    nil_event = any(f.code == "BK001" for f in suite.all_findings())
     if verdict == "crash":
-        site = nil_event_panic_site(version) or "router.go:159"
+        site = (
+            nil_event_panic_site(version) if nil_event else nil_namespaces_panic_site(version)
+        ) or "router.go:159"
         plugin = {
             "status": "Deactivated",
             "restarts": {"exactly": "threshold+1"},
             "exit_statuses": [2],
             "panic": {
                 "message": "invalid memory address or nil pointer dereference",
-                "function": "mergeResourceEvents",
+                "function": "mergeResourceEvents" if nil_event else "matchEvent",
                 "location": site.rsplit("/", 1)[-1],
             },
-            "why": f"{basis}, {_why(suite, 'BK001')}.",
+            "why": f"{basis}, {_why(suite, 'BK001' if nil_event else 'BK031')}.",
         }
     elif verdict == "exit":
         plugin = {
@@ -190,14 +195,16 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
             "exit_statuses": [1],
             "panic": None,
             "registering_informers": True,
-            "why": f"{basis}, {_why(suite, 'BK002', 'BK003')}. The agent restarts the plugin "
+            "why": f"{basis}, {_why(suite, 'BK002', 'BK003', 'BK032')}. The agent restarts the "
+            "plugin "
             "`threshold` times and deactivates it on the next failure.",
         }
         bad = sorted(
             {
                 m.group(1)
                 for f in suite.all_findings()
-                if f.code in ("BK002", "BK003") and (m := re.search(r"type '([^']+)'", f.message))
+                if f.code in ("BK002", "BK003", "BK032")
+                and (m := re.search(r"type '([^']+)'", f.message))
             }
         )
         if len(bad) == 1:
@@ -281,6 +288,6 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
     extra: list[str] = []
     if fixed and fixed != version:
         extra += ["--compare", fixed]
-    if verdict == "crash" and has_nil_event_panic(version):
-        extra.append("--with-workaround")
+    if verdict == "crash" and has_nil_event_panic(version) and nil_event:
+        extra.append("--with-workaround")  # #1474's workaround; run has no other
     return ScenarioDraft(name, data, extra, repairs)

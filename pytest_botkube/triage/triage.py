@@ -61,7 +61,6 @@ _CORRECTION = re.compile(
     r"the (?:right|correct|actual|real) (?:one|config|values)|instead)\b",
     re.IGNORECASE,
 )
-_ISSUE_NUMBER = re.compile(r"/issues/(\d+)")
 #: Event reasons a reporter may ask about, and the resource they are recorded on.
 _REASON_RESOURCE = {
     "SuccessfulRescale": "horizontalpodautoscalers",
@@ -79,7 +78,17 @@ _REASON_RESOURCE = {
     "Scheduled": "pods",
     "OOMKilling": "nodes",
 }
-_CAUSE_CODES = {"BK001": "crash", "BK002": "exit", "BK003": "exit"}
+#: The findings that make the plugin process go down, the verdict each gives, and the catalogue
+#: entry it is (a finding's upstream link may name a source line rather than the issue).
+_CAUSE_CODES = {
+    "BK001": "crash",
+    "BK031": "crash",
+    "BK002": "exit",
+    "BK003": "exit",
+    "BK032": "exit",
+}
+_CAUSE_ISSUES = {"BK001": 1474, "BK031": 1157, "BK002": 1080, "BK003": 1080, "BK032": 1080}
+_EXIT_CODES = ("BK002", "BK003", "BK032")
 
 
 @dataclass(frozen=True)
@@ -399,7 +408,7 @@ def _agreement(t: Triage, match: KnownMatch | None) -> tuple[Agreement, str]:
 def _exit_types(analysis: Analysis) -> list[str]:
     out: list[str] = []
     for f in analysis.all_findings():
-        if f.code in ("BK002", "BK003"):
+        if f.code in _EXIT_CODES:
             m = re.search(r"type '([^']+)'", f.message)
             if m:
                 out.append(m.group(1))
@@ -425,8 +434,7 @@ def _known(t: Triage, match: KnownMatch | None) -> KnownRef | None:
     model_evidence = ""
     if t.analysis is not None and t.analysis.verdict != "healthy":
         for f in _cause_findings(t.analysis):
-            m = _ISSUE_NUMBER.search(f.upstream)
-            issue = _issue(int(m.group(1))) if m else None
+            issue = _issue(_CAUSE_ISSUES[f.code])
             if issue is not None and _CAUSE_CODES[f.code] == t.analysis.verdict:
                 by_model = issue
                 model_evidence = f"lint {f.code} {f.name} at {format_key_path(f.path)}"
@@ -473,22 +481,12 @@ def _workaround(t: Triage) -> Workaround | None:
         return None
     version, kube = analysis.botkube_version, analysis.kubernetes_version
     if analysis.verdict == "crash":
-        fixed, added = workaround_values(values)
-        if not added:
-            return None
-        after = analyze(fixed, version, kube).verdict
-        return Workaround(
-            "give every kubernetes source with resources a top-level config.event.types (the "
-            "maintainers' workaround on #1474)",
-            [ValuesChange(path, list(WORKAROUND_TYPES)) for path in added],
-            fixed,
-            after,
-        )
+        return _crash_workaround(values, version, kube)
     changes: list[ValuesChange] = []
     fixed_values: dict[str, Any] = values
     unfixable: list[str] = []
     for f in _cause_findings(analysis):
-        if f.code not in ("BK002", "BK003"):
+        if f.code not in _EXIT_CODES:
             continue
         current = _value_at(fixed_values, f.path)
         check = check_type(str(current), parse_kubernetes_version(kube)) if current else None
@@ -508,6 +506,42 @@ def _workaround(t: Triage) -> Workaround | None:
     if unfixable:
         text += "; also correct " + "; ".join(unfixable)
     return Workaround(text, changes, fixed_values, after)
+
+
+def _crash_workaround(values: dict[str, Any], version: str, kube: str) -> Workaround | None:
+    """#1474's workaround (a top-level config.event.types), then, where the v1.0-v1.2 panic on
+    missing namespaces (BK031, #1157) remains, the namespaces lint's fix names."""
+    changes: list[ValuesChange] = []
+    said: list[str] = []
+    fixed, added = workaround_values(values)
+    if added:
+        changes += [ValuesChange(path, list(WORKAROUND_TYPES)) for path in added]
+        said.append(
+            "give every kubernetes source with resources a top-level config.event.types (the "
+            "maintainers' workaround on #1474)"
+        )
+    after = analyze(fixed, version, kube)
+    bare = sorted(
+        {f.path[:4] for f in after.all_findings() if f.code == "BK031"},
+        key=format_key_path,
+    )
+    bare = [config for config in bare if isinstance(_value_at(fixed, config), Mapping)]
+    for config in bare:
+        path = (*config, "namespaces")
+        current = _value_at(fixed, path)
+        namespaces = dict(current) if isinstance(current, Mapping) else {}
+        fixed = _set_at(fixed, path, {**namespaces, "include": [".*"]})
+        changes.append(ValuesChange(format_key_path((*path, "include")), [".*"]))
+    if bare:
+        said.append(
+            "give every kubernetes source without namespaces a config.namespaces.include "
+            f"('.*': every namespace), which {version} dereferences when it matches an event "
+            "(#1157)"
+        )
+        after = analyze(fixed, version, kube)
+    if not changes:
+        return None
+    return Workaround("; ".join(said), changes, fixed, after.verdict)
 
 
 def _wanted_happenings(values: Mapping[str, Any], prose: str) -> list[Happening]:

@@ -2,6 +2,9 @@
 written for this suite in the shapes of upstream issue threads)."""
 
 import json
+import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -410,3 +413,101 @@ def test_the_reporters_secrets_leave_neither_in_the_output_nor_in_the_scenario(
     assert scenario.expect.plugin.status == "Deactivated"
     assert "replaced by <redacted>" in scenario.description
     assert main(["lint", str(written)]) == 1
+
+
+_NO_NAMESPACES_V1_2 = """\
+Running Botkube 1.2.0 here, and the kubernetes plugin dies as soon as pods change.
+
+```yaml
+sources:
+  pods:
+    botkube/kubernetes:
+      enabled: true
+      context: {rbac: {group: {type: Static, static: {values: [botkube-plugins-default]}}}}
+      config:
+        event:
+          types: [create, delete]
+        resources:
+          - type: v1/pods
+```
+"""
+
+
+def _upstream_function_at(version: str, path: str, line: int) -> str:
+    """The Go function ``path:line`` lies in at ``version`` (skips without the upstream git)."""
+    git = next(
+        (
+            Path(c)
+            for c in (os.environ.get("BOTKUBE_UPSTREAM_GIT"), "/work/.mirror/kubeshop+botkube/repo")
+            if c and (Path(c) / "HEAD").is_file()
+        ),
+        None,
+    )
+    if git is None:
+        pytest.skip("no upstream BotKube git directory (set BOTKUBE_UPSTREAM_GIT); development")
+    source = subprocess.run(
+        ["git", f"--git-dir={git}", "show", f"{version}:{path}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout.splitlines()
+    funcs = [re.match(r"^func (?:\([^)]*\) )?(\w+)", text) for text in source[:line]]
+    return [m.group(1) for m in funcs if m][-1]
+
+
+def test_the_v1_2_nil_namespaces_panic_is_1157_with_its_own_workaround_and_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    t = triage_report(_NO_NAMESPACES_V1_2, "ns.md")
+    assert (t.botkube.used, t.predicted) == ("v1.2.0", "crash")
+    assert t.known is not None
+    assert (t.known.issue.number, t.known.matched_by) == (1157, ("model",))
+    assert t.workaround is not None
+    assert [(c.path, c.value) for c in t.workaround.changes] == [
+        ("sources.pods.botkube/kubernetes.config.namespaces.include", [".*"])
+    ]
+    assert t.workaround.verdict_after == "healthy"
+    assert t.upgrade is not None
+    assert t.upgrade.startswith("upgrade to v1.3.0")
+    report = tmp_path / "ns.md"
+    report.write_text(_NO_NAMESPACES_V1_2, encoding="utf-8")
+    assert main(["triage", str(report), "--write-scenario", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "--with-workaround" not in out  # run's workaround is #1474's, no use here
+    (written,) = (tmp_path / "out").glob("*.yaml")
+    scenario = load_scenario(written)
+    assert scenario.expect is not None
+    panic = scenario.expect.plugin.panic
+    assert panic is not None
+    assert (panic.function, panic.location) == ("matchEvent", "registration.go:194")
+    assert "BK031" in scenario.expect.plugin.why
+    file, line = panic.location.split(":")
+    assert (
+        _upstream_function_at("v1.2.0", f"internal/source/kubernetes/{file}", int(line))
+        == panic.function
+    )
+
+
+def test_a_custom_resource_the_cluster_lacks_is_1080_by_model_and_log():
+    report = (
+        "Botkube v1.12.0, the plugin keeps restarting:\n\n```yaml\nsources:\n  crds:\n"
+        "    botkube/kubernetes:\n      enabled: true\n"
+        "      context: {rbac: {group: {type: Static, static: {values: [x]}}}}\n"
+        "      config:\n        event: {types: [create]}\n"
+        "        namespaces: {include: ['.*']}\n        resources:\n"
+        "          - type: monitoring.coreos.com/v1/prometheusrules\n```\n\n```\n"
+        'time="2024-06-03T08:11:42Z" level=error msg="ERRO Unable to parse resource: '
+        'monitoring.coreos.com/v1/prometheusrules to register with informer" logger=stderr '
+        "plugin=botkube/kubernetes\n"
+        'time="2024-06-03T08:11:44Z" level=error msg="plugin process exited" error="exit '
+        'status 1" path=/tmp/botkube/source_v1.12.0_kubernetes pid=24 plugin=botkube/kubernetes\n'
+        "```\n"
+    )
+    t = triage_report(report, "crd.md")
+    assert (t.predicted, t.seen, t.agreement) == ("exit", "exit", "confirms")
+    assert t.known is not None
+    assert (t.known.issue.number, t.known.matched_by) == (1080, ("model", "log"))
+    assert t.workaround is not None
+    assert "resources[0].type" in t.workaround.description
+    assert "install the CRD" in t.workaround.description
