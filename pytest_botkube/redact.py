@@ -90,16 +90,43 @@ _PEM_PRIVATE_KEY = re.compile(
     re.DOTALL,
 )
 
-# Known webhook URLs whose *path* is the credential: keep scheme, host and the fixed prefix.
+# Known webhook URLs whose *path* is the credential: keep scheme, host and the fixed prefix. A
+# backslash ends the secret too: inside a logfmt or JSON-escaped message the URL is followed by
+# ``\\"``, and that quote's escape must survive.
 _WEBHOOK_PATHS: Final = (
-    re.compile(r"(?P<keep>https?://hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"'<>]+"),
+    re.compile(
+        r"(?P<keep>https?://hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"'<>\\]+"
+    ),
     re.compile(
         r"(?P<keep>https?://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/)"
-        r"[^\s\"'<>?]+"
+        r"[^\s\"'<>?\\]+"
     ),
-    re.compile(r"(?P<keep>https?://[A-Za-z0-9.-]*\.webhook\.office\.com/)[^\s\"'<>?]+"),
-    re.compile(r"(?P<keep>https?://outlook\.office(?:365)?\.com/webhook/)[^\s\"'<>?]+"),
+    re.compile(r"(?P<keep>https?://[A-Za-z0-9.-]*\.webhook\.office\.com/)[^\s\"'<>?\\]+"),
+    re.compile(r"(?P<keep>https?://outlook\.office(?:365)?\.com/webhook/)[^\s\"'<>?\\]+"),
+    # The same secrets behind another host (a relay, a proxy, a self-hosted chat): Slack's
+    # ``/services/T<team>/B<bot>/<secret>`` path shape, and the ``/hooks/<key>`` of Mattermost and
+    # Rocket.Chat incoming webhooks (``/hooks/<id>/<token>``), whatever the host.
+    re.compile(
+        r"(?P<keep>https?://[^\s/\"'<>\\]+(?:/[^\s/?#\"'<>\\]+)*?/services/)"
+        r"T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[^\s\"'<>?#\\]+"
+    ),
+    re.compile(r"(?P<keep>https?://[^\s/\"'<>\\]+(?:/[^\s/?#\"'<>\\]+)*?/hooks/)[^\s\"'<>?#\\]+"),
 )
+
+# Any other URL path segment that looks like a generated credential: 20 or more characters of
+# letters, digits, ``-`` and ``_`` with upper case, lower case and digits mixed (API keys, hook
+# secrets). Release tags, file names (a dot), UUIDs and commit ids (lower case) stay readable.
+_URL_PATH = re.compile(r"(?P<base>https?://[^\s/\"'<>\\]+)(?P<path>/[^\s?#\"'<>\\]*)")
+_RANDOM_SEGMENT = re.compile(
+    r"(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
+)
+
+
+def _redact_url_path(match: re.Match[str]) -> str:
+    segments = match.group("path").split("/")
+    kept = [REDACTED if _RANDOM_SEGMENT.fullmatch(seg) else seg for seg in segments]
+    return match.group("base") + "/".join(kept)
+
 
 _URL_USERINFO = re.compile(
     r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s@\"'<>]+)@(?=[^\s/@\"'<>]+)"
@@ -244,6 +271,7 @@ _TEXT_PASSES: Final[tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]],
     (_ENV_YAML, _redact_env),
     (_ENV_JSON, _redact_env),
     *((pattern, r"\g<keep>" + REDACTED) for pattern in _WEBHOOK_PATHS),
+    (_URL_PATH, _redact_url_path),
     (_URL_USERINFO, r"\g<scheme>" + REDACTED + "@"),
     (_BARE_USERINFO, r"\g<user>:" + REDACTED + "@"),
     (_FLAG_VALUE, _redact_flag),
@@ -309,3 +337,17 @@ def redact_values(values: Any) -> Any:
     if isinstance(values, str):
         return redact_text(values)
     return values
+
+
+def redact_strings(data: Any) -> Any:
+    """A deep copy of JSON-shaped data with ``redact_text`` applied to every string, keys too.
+
+    For reports built from a log (``diagnose``): their keys are the report's own names, not the
+    user's settings, so nothing is blanked by key name, only by the shape of the text."""
+    if isinstance(data, str):
+        return redact_text(data)
+    if isinstance(data, Mapping):
+        return {redact_strings(k): redact_strings(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [redact_strings(v) for v in data]
+    return data

@@ -15,6 +15,7 @@ from typing import Any
 from pytest_botkube.errors import ExitCode
 from pytest_botkube.readers.health import FAILED_STATUSES, agent_report, plugin_report
 from pytest_botkube.readers.logs import LogSummary, read_log_file
+from pytest_botkube.redact import redact_strings
 from pytest_botkube.text import safe
 
 HELP = "diagnose a BotKube agent log (crashes, restarts, panics, known upstream issues)"
@@ -37,7 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def report(summary: LogSummary) -> dict[str, Any]:
-    return {
+    """The diagnosis as JSON-shaped data. Every string in it has been through the project's
+    redaction: the output is meant to be pasted into an issue, and a log quotes webhook URLs,
+    index URLs with credentials and tokens verbatim (a failed POST names its URL)."""
+    data = {
         "plugins": {
             name: plugin_report(summary, timeline)
             for name, timeline in sorted(summary.plugins.items())
@@ -57,6 +61,8 @@ def report(summary: LogSummary) -> dict[str, Any]:
         "agent": agent_report(summary),
         "nothing_relevant": _nothing_relevant(summary),
     }
+    redacted: dict[str, Any] = redact_strings(data)
+    return redacted
 
 
 def _nothing_relevant(summary: LogSummary) -> bool:

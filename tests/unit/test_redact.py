@@ -280,3 +280,76 @@ def test_container_env_entries_named_like_secrets() -> None:
     assert redact_text(pod_yaml) == (
         "env:\n- name: MY_SECRET\n  value: <redacted>\n- name: MODE\n  value: fast\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # Slack's path shape behind another host (a relay or a proxy in front of Slack)
+        (
+            "https://relay.example.invalid/services/T0FAKE9RD/B0FAKE9RD/FAKEpathSECRET000000",
+            f"https://relay.example.invalid/services/{REDACTED}",
+        ),
+        (
+            "https://proxy.example.invalid/slack/services/T0FAKE9RD/B0FAKE9RD/FAKEpathSECRET0?x=1",
+            f"https://proxy.example.invalid/slack/services/{REDACTED}?x=1",
+        ),
+        # Mattermost / Rocket.Chat incoming webhooks: the key is the path after /hooks/
+        (
+            "https://chat.example.invalid/hooks/fakemmredacthook000000000a",
+            f"https://chat.example.invalid/hooks/{REDACTED}",
+        ),
+        (
+            "https://rc.example.invalid/hooks/FAKErcID0000/FAKErcTOKEN0000",
+            f"https://rc.example.invalid/hooks/{REDACTED}",
+        ),
+        # a generated key as any path segment
+        (
+            "https://ops.example.invalid/api/notify/FAKEgenPATHkey0Mixed00X/send",
+            f"https://ops.example.invalid/api/notify/{REDACTED}/send",
+        ),
+    ],
+)
+def test_webhook_secrets_in_url_paths_on_any_host(url: str, expected: str) -> None:
+    assert redact_text(f'Post "{url}": dial tcp') == f'Post "{expected}": dial tcp'
+
+
+def test_url_paths_without_secrets_stay_readable() -> None:
+    text = (
+        "https://github.com/kubeshop/botkube/releases/download/v1.13.0/plugins-index.yaml\n"
+        "https://github.com/kubeshop/botkube/commit/2b275b44c0ffee0123456789abcdef0123456789\n"
+        "https://10.96.0.1:443/apis/autoscaling/v2/horizontalpodautoscalers?limit=500\n"
+        "https://example.invalid/runs/00000000-fake-0000-0000-000000000000/source_kubernetes_linux_amd64.tar.gz\n"
+        "https://docs.botkube.io/configuration/rbac\n"
+    )
+    assert redact_text(text) == text
+
+
+def test_path_secret_inside_an_escaped_message_keeps_the_closing_quote() -> None:
+    """logfmt and JSON escape the quote after a URL as backslash-quote; the escape must stay,
+    or the redacted line no longer parses."""
+    line = (
+        'time="2024-12-03T07:41:45Z" level=error msg="Post \\"https://hooks.slack.com/services/'
+        'T0FAKE1RD/B0FAKE1RD/FAKEslackESCAPEhook00000\\": timeout" component="Source Dispatcher"'
+    )
+    assert redact_text(line) == (
+        'time="2024-12-03T07:41:45Z" level=error msg="Post \\"https://hooks.slack.com/services/'
+        f'{REDACTED}\\": timeout" component="Source Dispatcher"'
+    )
+
+
+def test_redact_strings_walks_keys_and_values_without_blanking_by_key() -> None:
+    from pytest_botkube.redact import redact_strings
+
+    data = {
+        "token_count": 3,
+        "errors": ['Post "https://h.example.invalid/p?token=FAKEwalkTOKEN00": EOF', None],
+        "https://x.example.invalid/hooks/FAKEkeyHOOK0": {"ok": True},
+    }
+    before = copy.deepcopy(data)
+    assert redact_strings(data) == {
+        "token_count": 3,  # a report's own key: not blanked for its name
+        "errors": [f'Post "https://h.example.invalid/p?token={REDACTED}": EOF', None],
+        f"https://x.example.invalid/hooks/{REDACTED}": {"ok": True},
+    }
+    assert data == before
