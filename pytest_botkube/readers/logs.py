@@ -1496,8 +1496,12 @@ def read_log_file(path_or_dash: str | Path, *, limit: int | None = None) -> LogS
     if encoding is not None:
         summary.formats.add("utf-16")
     if not summary.looks_like_log:
-        what = "is empty" if summary.lines == 0 else f"has {summary.lines} line(s) but"
-        raise BadInput(
-            f"{where}: {what} no BotKube agent log entry (JSON or logrus text) and no Go panic"
-        )
+        found = "no BotKube agent log entry (JSON or logrus text) and no Go panic"
+        if summary.lines == 0:
+            message = f"the file is empty, so it has {found}"
+        else:
+            one = summary.lines == 1
+            lines = f"{summary.lines} line{'' if one else 's'}"
+            message = f"read {lines} and found {found} in {'it' if one else 'them'}"
+        raise BadInput(f"{where}: {message}")
     return summary

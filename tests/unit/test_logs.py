@@ -291,9 +291,9 @@ def test_stdin_dash(monkeypatch):
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"", "is empty"),
-        (b"\x00\x01\x02\xff\xfe binary\n", "no BotKube agent log entry"),
-        (b"just some text\nand more\n", "has 2 line(s)"),
+        (b"", "the file is empty, so it has {found}"),
+        (b"\x00\x01\x02\xff\xfe binary\n", "read 1 line and found {found} in it"),
+        (b"just some text\nand more\n", "read 2 lines and found {found} in them"),
     ],
 )
 def test_not_a_log_is_bad_input(tmp_path, content, expected):
@@ -301,8 +301,10 @@ def test_not_a_log_is_bad_input(tmp_path, content, expected):
     path.write_bytes(content)
     with pytest.raises(BadInput, match="no BotKube agent log entry") as info:
         read_log_file(path)
-    assert expected in str(info.value)
-    assert str(path) in str(info.value)
+    # one line: "<file>: <what was read> ... no BotKube agent log entry (...) and no Go panic"
+    found = "no BotKube agent log entry (JSON or logrus text) and no Go panic"
+    assert str(info.value) == f"{path}: {expected.format(found=found)}"
+    assert "\n" not in str(info.value)
 
 
 def test_missing_and_directory_are_bad_input(tmp_path):
