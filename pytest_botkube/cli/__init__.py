@@ -1,8 +1,9 @@
 """``botkube-repro``: one entry point, one module per sub-command in this package.
 
-Each command module exposes ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``, and
-may set ``EXIT_CODES`` (status -> meaning) where its statuses say more than the shared ones;
-this module only discovers them, so adding a command never touches this file.
+Each command module exposes ``HELP``, ``EXIT_CODES`` (status -> meaning: every status it can
+return besides 2 and 130, which every command can), ``add_arguments(parser)`` and
+``run(args) -> int``; its --help lists exactly those statuses. This module only discovers
+them, so adding a command never touches this file.
 
 The exit status is the command's even when standard output is closed early
 (``botkube-repro lint x.yaml | head -1``): a predicted crash must not look like success to CI.
@@ -28,6 +29,7 @@ from pytest_botkube.text import one_line, safe
 
 class Command(Protocol):
     HELP: str
+    EXIT_CODES: Mapping[int, str]  # every status it returns besides EVERY_COMMAND's
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
@@ -48,10 +50,21 @@ class _Parser(argparse.ArgumentParser):
     """argparse exits with 2 on bad usage already; keep its one-line message."""
 
 
+#: Statuses every command can end with: argparse answers bad usage with 2 before a command
+#: runs, and :func:`main` answers Ctrl-C with 130 whatever the command was doing.
+EVERY_COMMAND = (ExitCode.BAD_INPUT, ExitCode.INTERRUPTED)
+
+
 def exit_codes_epilog(specific: Mapping[int, str] | None = None) -> str:
-    """The "exit status" block of ``--help``: the shared meanings, a command's own over them."""
-    meanings: dict[int, str] = {int(code): text for code, text in EXIT_CODES.items()}
-    meanings.update(specific or {})
+    """The "exit status" block of ``--help``. With ``specific`` (a command's ``EXIT_CODES``):
+    only the statuses that command can return, its statuses plus :data:`EVERY_COMMAND`, in its
+    own words where it has them; without: every shared status (the program's help)."""
+    shared: dict[int, str] = {int(code): text for code, text in EXIT_CODES.items()}
+    if specific is None:
+        meanings = shared
+    else:
+        meanings = {int(code): shared[int(code)] for code in EVERY_COMMAND}
+        meanings.update(specific)
     lines = [
         textwrap.fill(text, 78, initial_indent=f"  {code:<3} ", subsequent_indent=" " * 6)
         for code, text in sorted(meanings.items())
@@ -73,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=module.HELP,
             description=module.HELP,
-            epilog=exit_codes_epilog(getattr(module, "EXIT_CODES", None)),
+            epilog=exit_codes_epilog(module.EXIT_CODES),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(child)

@@ -22,6 +22,13 @@ from pytest_botkube.mirror.bundle import (
 
 HELP = "Download what an air-gapped run needs: images, the chart, the plugin index and plugins."
 
+EXIT_CODES = {
+    0: "the mirror was written (or, with --rebase, its index pointed at the new URL)",
+    1: "a download is not what the index or chart repository says (checksum), or docker save "
+    "failed",
+    3: "a download failed (no network, HTTP error other than 404) or Docker is unavailable",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", metavar="DIR", type=Path, help="where to put the mirror")

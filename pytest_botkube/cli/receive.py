@@ -28,6 +28,7 @@ EXIT_CODES = {
     0: "stopped by Ctrl-C or SIGTERM",
     2: "bad --bind, --port or --body-limit",
     3: "the address cannot be bound (in use, not on this machine, no permission)",
+    130: "interrupted before it was listening (once listening, Ctrl-C stops it with 0)",
 }
 
 

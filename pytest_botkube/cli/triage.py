@@ -28,6 +28,7 @@ EXIT_CODES = {
     0: "neither a crash nor an exit loop is predicted or seen",
     1: "a crash or exit loop is predicted (values) or seen (log)",
     2: "the report cannot be read or holds nothing usable (no values, no log)",
+    3: "--github: the GitHub API cannot be reached or answered with an error (rate limit, 5xx)",
 }
 
 _HEADLINE = {

@@ -1,10 +1,11 @@
 """What every botkube-repro command promises: its status survives a closed pipe, its --help
-states the statuses, no flag swallows a positional argument, options are checked before the
-environment is touched, and a pytest option is a usage error, not a skip."""
+states the statuses it can return, no flag swallows a positional argument, options are
+checked before the environment is touched, and a pytest option is a usage error, not a skip."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,15 +40,30 @@ def test_exit_status_survives_a_reader_that_closed_the_pipe():
     assert err == b""  # no "Exception ignored ... BrokenPipeError" at exit
 
 
-def test_every_command_help_lists_the_exit_statuses():
+def _listed_statuses(help_text: str) -> set[int]:
+    block = help_text.split("exit status:\n", 1)[1]
+    return {int(m) for m in re.findall(r"^  (\d+) ", block, flags=re.MULTILINE)}
+
+
+def test_every_command_help_lists_exactly_the_statuses_it_can_return():
     parsers = _subcommands()
-    assert set(parsers) == set(_commands())
+    commands = _commands()
+    assert set(parsers) == set(commands)
     for name, parser in parsers.items():
-        text = parser.format_help()
-        assert "exit status:" in text, name
-        for code in EXIT_CODES:
-            assert f"\n  {int(code):<3} " in text, (name, code)
-    assert "exit status:" in build_parser().format_help()
+        listed = _listed_statuses(parser.format_help())
+        assert listed == set(commands[name].EXIT_CODES) | {2, 130}, name
+        assert 0 in listed, name
+    assert _listed_statuses(build_parser().format_help()) == {int(c) for c in EXIT_CODES}
+
+
+@pytest.mark.parametrize(
+    ("command", "never"),
+    [("diagnose", {3}), ("lint", {3}), ("values", {1, 3}), ("receive", {1})],
+)
+def test_offline_commands_do_not_list_statuses_they_never_return(command, never):
+    """diagnose, lint and values touch no network, cluster or tool, so 3 (environment
+    unavailable) is not theirs; values prints and judges nothing, so 1 is not either."""
+    assert not _listed_statuses(_subcommands()[command].format_help()) & never
 
 
 def test_no_flag_can_swallow_a_positional_argument():
