@@ -1,7 +1,8 @@
 """``botkube-repro doctor``: check a BotKube already running in a cluster, read-only.
 
-Exit status: 0 healthy and predicted healthy, 1 a problem found, 2 bad input, 3 cluster
-unreachable, a permission missing, or BotKube not found.
+Exit status: 0 healthy and predicted healthy, 1 a problem found, 2 bad input (a --kubeconfig
+that is missing or unusable), 3 no kubeconfig to be found, cluster unreachable, a permission
+missing, or BotKube not found.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ HELP = (
 
 EXIT_CODES = {
     0: "healthy and predicted healthy",
-    1: "a problem found (predicted crash or exit loop, plugin deactivated or restarting)",
-    3: "cluster unreachable, not a Kubernetes API server, a permission missing, or no BotKube",
+    1: "a problem found (predicted crash or exit loop, plugin deactivated or restarting, pod "
+    "not ready, a version the model does not cover)",
+    2: "bad input: the --kubeconfig file is missing or not a kubeconfig, an unknown --context, "
+    "no current-context, several BotKubes (choose one), a running config it cannot read",
+    3: "no kubeconfig found ($KUBECONFIG, ~/.kube/config) outside a pod, cluster unreachable, "
+    "not a Kubernetes API server, a permission missing, or no BotKube",
 }
 
 

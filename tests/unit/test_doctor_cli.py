@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,26 @@ def test_missing_kubeconfig_file_is_bad_input(
     assert capsys.readouterr().err == (
         f"botkube-repro doctor: error: {missing}: no such kubeconfig file\n"
     )
+
+
+def test_no_kubeconfig_to_be_found_is_environment_unavailable(tmp_path: Path) -> None:
+    """Nothing the user typed is wrong (README doctor, --help: 3), unlike a --kubeconfig that
+    names a missing file (2, above)."""
+    env = {k: v for k, v in os.environ.items() if k != "KUBERNETES_SERVICE_HOST"}
+    env.update(HOME=str(tmp_path), KUBECONFIG="")
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_botkube.cli", "doctor"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 3
+    assert out.stderr == (
+        f"botkube-repro doctor: error: no kubeconfig at {tmp_path}/.kube/config "
+        "(pass --kubeconfig, or set KUBECONFIG)\n"
+    )
+    assert out.stdout == ""
 
 
 def test_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
