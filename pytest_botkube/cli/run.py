@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with t
     from pytest_botkube.live.environment import LiveEnvironment
     from pytest_botkube.live.receiver import WebhookReceiver
     from pytest_botkube.live.release import Release
+    from pytest_botkube.reproduce.live_plan import LivePlan
 
 HELP = "reproduce a scenario or a values file on a live kind cluster and print the verdict"
 
@@ -94,7 +95,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--report",
         type=Path,
         metavar="DIR",
-        help="write DIR/report.md (ready for a GitHub issue) and the redacted raw artifacts",
+        help="write DIR/report.md (ready for a GitHub issue) and the redacted raw artifacts; "
+        "when the run cannot happen, the prediction, the values and the environment problem",
+    )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="print what the run would do (every kind/docker/helm argv, chart sources and "
+        "sha256, images, values files, waits and budgets) and exit 0, touching nothing",
     )
     group = parser.add_argument_group(
         "live run", "the pytest suite's --botkube-* options, same defaults and env variables"
@@ -210,6 +218,12 @@ def _run(args: argparse.Namespace) -> int:
     scenario = resolve_target(args.target, versions[0] if versions else None)
     plans = plan_runs(scenario, [*versions[1:], *_versions(args.compare)], args.with_workaround)
     check_local_chart(settings, plans, environ)
+    from pytest_botkube.reproduce import live_plan
+
+    planned = live_plan.build(plans, settings, environ, collect_artifacts=args.report is not None)
+    if args.plan:
+        sys.stdout.write(run_spelling(planned.render(), LIVE_NAMES))
+        return int(ExitCode.OK)
     if args.report is not None:  # before the cluster: a run must not end unable to report
         try:
             args.report.mkdir(parents=True, exist_ok=True)
@@ -221,6 +235,7 @@ def _run(args: argparse.Namespace) -> int:
         environ=environ,
         report_dir=args.report,
         command_line=_command_line(args),
+        planned=planned,
     )
     return int(ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.PROBLEM)
 
@@ -264,8 +279,11 @@ class Runner:
         environ: Mapping[str, str],
         work_dir: Path,
         collect_artifacts: bool = False,
+        release_names: Sequence[str] = (),
     ) -> None:
         self.settings = settings
+        self.release_names = list(release_names)  # the plan's; empty: drawn per release
+        self.outcomes: list[RunOutcome] = []  # so far (kept when the environment gives out)
         self.progress = progress
         self.environ = dict(environ)
         self.work_dir = work_dir
@@ -280,7 +298,7 @@ class Runner:
         versions = [plan.scenario.botkube_version for plan in plans]
         env = live.start(config, self.environ, phases=self.progress, before_cluster=lambda: (
             pipeline.preflight(self.settings, versions, self.charts, self.progress)))  # fmt: skip
-        outcomes: list[RunOutcome] = []
+        outcomes = self.outcomes
         failed = True
         try:
             pipeline.load_image(self.settings, env, self.progress)
@@ -292,7 +310,8 @@ class Runner:
                     )
                     if plan.note:
                         self.progress.say(f"  {plan.note}")
-                    outcomes.append(self.run_one(plan, env, endpoint))
+                    name = self.release_names[index - 1] if self.release_names else None
+                    outcomes.append(self.run_one(plan, env, endpoint, name))
             failed = not all(o.ok for o in outcomes)
         finally:
             with self.progress.phase("cluster stop") as result:
@@ -300,7 +319,11 @@ class Runner:
         return outcomes
 
     def run_one(
-        self, plan: PlannedRun, env: LiveEnvironment, endpoint: pipeline.ReceiverEndpoint
+        self,
+        plan: PlannedRun,
+        env: LiveEnvironment,
+        endpoint: pipeline.ReceiverEndpoint,
+        release_name: str | None = None,
     ) -> RunOutcome:
         done = pipeline.reproduce(
             plan.scenario,
@@ -312,6 +335,7 @@ class Runner:
             progress=self.progress,
             by_model=plan.by_model,
             collect=self._artifacts if self.collect_artifacts else None,
+            release_name=release_name,
         )
         # The command's additions: every problem, the judge and the plan's note.
         extra = (
@@ -381,17 +405,32 @@ def execute(
     out: TextIO | None = None,
     live: bool | None = None,
     command_line: Sequence[str] = (),
+    planned: LivePlan | None = None,
 ) -> list[RunOutcome]:
-    """Run ``plans`` on one cluster, print the verdict, write the bundle; the outcomes."""
+    """Run ``plans`` on one cluster, print the verdict, write the bundle; the outcomes.
+    ``planned`` (``live_plan.build``): its work directory and release names are used, and its
+    rendering goes into the bundle as ``plan.txt``. When the environment cannot run them, the
+    bundle still gets the prediction and the values of every run not done, and the problem."""
+    from pytest_botkube.errors import EnvironmentUnavailable
+
     err = cast(TextIO, _Respelled(err if err is not None else sys.stderr))
     out = cast(TextIO, _Respelled(out if out is not None else sys.stdout))
     progress = StatusLine(err, live=live)
-    work_dir = Path(tempfile.mkdtemp(prefix="botkube-repro-"))
+    if planned is not None:
+        work_dir = planned.make_work_dir()
+    else:
+        work_dir = Path(tempfile.mkdtemp(prefix="botkube-repro-"))
     outcomes: list[RunOutcome] = []
     keep_work = False
+    shared: list[Path] = []
+    if planned is not None:
+        shared.append(work_dir / "plan.txt")
+        shared[0].write_text(run_spelling(planned.render(), LIVE_NAMES), encoding="utf-8")
     try:
+        names = [r.name for r in planned.releases] if planned is not None else []
         runner = Runner(settings, progress, environ=environ, work_dir=work_dir,
-                        collect_artifacts=report_dir is not None)  # fmt: skip
+                        collect_artifacts=report_dir is not None,
+                        release_names=names)  # fmt: skip
         if command_line:
             progress.say("botkube-repro run " + " ".join(command_line))
         try:
@@ -399,13 +438,22 @@ def execute(
         except KeyboardInterrupt:
             progress.say("interrupted: cleaned up (releases uninstalled, cluster per --keep)")
             raise
+        except EnvironmentUnavailable as exc:
+            if report_dir is not None and planned is not None:
+                report = _write_report(report_dir, work_dir, progress, shared, [
+                    *(o.record for o in runner.outcomes),
+                    *(r.not_run_record(run_spelling(str(exc), LIVE_NAMES),
+                                       planned.config.node_image)
+                      for r in planned.releases[len(runner.outcomes):]),
+                ])  # fmt: skip
+                progress.say(f"the run cannot happen; report of what it would do: {report}")
+            raise
         keep_work = "kept" in runner.cluster_message
         out.write(render_outcomes(outcomes))
         out.flush()
         if report_dir is not None:
-            transcript = work_dir / "run.log"
-            transcript.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
-            report = write_bundle(report_dir, [o.record for o in outcomes], [transcript])
+            records = [o.record for o in outcomes]
+            report = _write_report(report_dir, work_dir, progress, shared, records)
             out.write(f"report: {report}\n")
         if keep_work:
             out.write(f"kubeconfig of the kept cluster: {work_dir}\n")
@@ -414,3 +462,16 @@ def execute(
         if not keep_work:
             shutil.rmtree(work_dir, ignore_errors=True)
     return outcomes
+
+
+def _write_report(
+    report_dir: Path,
+    work_dir: Path,
+    progress: StatusLine,
+    shared: Sequence[Path],
+    records: Sequence[RunRecord],
+) -> Path:
+    """The bundle: the records, the progress transcript (``run.log``) and ``shared``."""
+    transcript = work_dir / "run.log"
+    transcript.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
+    return write_bundle(report_dir, records, [transcript, *shared])

@@ -261,6 +261,35 @@ class ChartFetcher:
         index says, or the chart is the user's own)."""
         return None if self.spec.local or self.spec.use_index else self.pins.get(version)
 
+    def planned(self, version: str) -> tuple[tuple[str, ...], str | None, str]:
+        """What :meth:`get` will do for ``version``, touching nothing: (the URLs tried in
+        order, the sha256 they must match or None when an index or nothing gives it, where
+        helm will read the chart). ``<sha256>`` stands in the path for a digest an index
+        gives."""
+        version = normalize(version)
+        if self.spec.kind == "directory" or (
+            self.spec.kind == "tarball" and not _is_url(self.spec.location)
+        ):
+            return (), None, self.spec.location
+        if self.spec.kind == "tarball":
+            return (self.spec.location,), None, str(self._url_destination(self.spec.location))
+        pinned = self.expected_sha256(version)
+        urls = tuple(
+            f"{base.rstrip('/')}/index.yaml -> its {CHART_NAME} {version} tarball"
+            if pinned is None
+            else url
+            for base, url in zip(self.spec.sources, self.spec.tarball_urls(version), strict=True)
+        )
+        return urls, pinned, str(self._destination(pinned or "<sha256>", version))
+
+    def _destination(self, sha256: str, version: str) -> Path:
+        return self.cache_dir / sha256 / f"{CHART_NAME}-{version}.tgz"
+
+    def _url_destination(self, url: str) -> Path:
+        name = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name
+        slot = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+        return self.cache_dir / f"url-{slot}" / name
+
     def get(self, version: str) -> LocalChart:
         """The chart for BotKube ``version``. Raises :class:`ChartUnavailable` (no source
         served it), :class:`ChartVersionMismatch` (the user's chart is another version) or
@@ -288,9 +317,8 @@ class ChartFetcher:
         return self._from_sources(version)
 
     def _user_tarball(self, url: str) -> LocalChart:
-        name = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name
-        slot = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-        destination = self.cache_dir / f"url-{slot}" / name
+        destination = self._url_destination(url)
+        name = destination.name
         try:
             digest = self.fetch(url, destination, timeout=self.timeout, schemes=SCHEMES)
         except (DownloadFailed, ValueError) as exc:
@@ -302,7 +330,7 @@ class ChartFetcher:
         upstream = self.pins.get(version)
         pinned = self.expected_sha256(version)
         if pinned is not None:
-            cached = self.cache_dir / pinned / f"{CHART_NAME}-{version}.tgz"
+            cached = self._destination(pinned, version)
             if cached.is_file() and file_sha256(cached) == pinned:
                 chart_version, app_version = read_chart_metadata(cached)
                 return LocalChart(cached, chart_version, app_version, f"cache {cached}",
@@ -318,7 +346,7 @@ class ChartFetcher:
                     continue
                 if self.spec.use_index:  # upstream's index names charts.botkube.io only
                     url = index_url
-            destination = self.cache_dir / expected / f"{CHART_NAME}-{version}.tgz"
+            destination = self._destination(expected, version)
             try:
                 if not (destination.is_file() and file_sha256(destination) == expected):
                     self.fetch(url, destination, timeout=self.timeout,

@@ -27,6 +27,7 @@ from pytest_botkube.live.kind import (
     ClusterSpec,
     KeepPolicy,
     kind_cluster_names,
+    kind_context,
     make_kind_cluster,
     not_answering,
     pull_node_image,
@@ -37,8 +38,10 @@ from pytest_botkube.live.kube import Kube, KubeError, default_kubeconfig
 from pytest_botkube.live.phases import QUIET, Phases
 from pytest_botkube.live.tools import (
     Toolbox,
+    ToolLocation,
     check_docker,
-    find_tool,
+    fetch_tool,
+    locate_tool,
     read_helm_version,
     read_kind_version,
     version_findings,
@@ -139,30 +142,38 @@ def user_cache_dir(env: Mapping[str, str]) -> Path:
     return user_cache_root(env) / "bin"
 
 
-def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
-    """Resolve every executable the mode needs; EnvironmentUnavailable names the missing one."""
+def locate_tools(config: LiveConfig, env: Mapping[str, str]) -> dict[str, ToolLocation]:
+    """Where each executable the mode needs is, or will be downloaded to, touching nothing
+    (``run --plan`` prints it; :func:`find_tools` acts on it)."""
     cache = config.cache_dir or user_cache_dir(env)
-    uses_kind = config.mode is not ClusterMode.EXISTING
-    docker: Path | None = None
-    if uses_kind:
-        docker = find_tool("docker", env, config.docker_path)
-        check_docker(docker, env)
-    kind = (
-        find_tool(
-            "kind",
-            env,
-            config.kind_path,
-            cache_dir=cache,
-            allow_download=config.allow_download,
-        )
-        if uses_kind
-        else None
-    )
-    helm = find_tool(
-        "helm", env, config.helm_path, cache_dir=cache, allow_download=config.allow_download
-    )
+    found: dict[str, ToolLocation] = {}
+    if config.mode is not ClusterMode.EXISTING:
+        found["docker"] = locate_tool("docker", env, config.docker_path)
+        found["kind"] = locate_tool("kind", env, config.kind_path, cache_dir=cache,
+                                    allow_download=config.allow_download)  # fmt: skip
+    found["helm"] = locate_tool("helm", env, config.helm_path, cache_dir=cache,
+                                allow_download=config.allow_download)  # fmt: skip
+    return found
+
+
+def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
+    """Resolve every executable the mode needs; one EnvironmentUnavailable names every missing
+    one (and a Docker daemon that does not answer), so one fix is not followed by the next."""
+    cache = config.cache_dir or user_cache_dir(env)
+    located = locate_tools(config, env)
+    problems = [loc.problem for loc in located.values() if loc.problem]
+    docker_loc = located.get("docker")
+    if docker_loc is not None and docker_loc.path is not None:
+        try:
+            check_docker(docker_loc.path, env)
+        except EnvironmentUnavailable as exc:
+            problems.insert(0, str(exc))
+    if problems:
+        raise EnvironmentUnavailable("; ".join(problems))
+    kind = fetch_tool(located["kind"], cache) if "kind" in located else None
+    helm = fetch_tool(located["helm"], cache)
     return Toolbox(
-        docker=docker if docker is not None else Path("docker"),
+        docker=docker_loc.path if docker_loc is not None and docker_loc.path else Path("docker"),
         kind=kind,
         helm=helm,
         kubectl=which("kubectl", env),
@@ -179,6 +190,19 @@ def check_versions(tools: Toolbox, config: LiveConfig) -> list[str]:
     if problems and config.require_pinned:
         raise EnvironmentUnavailable("; ".join(problems))
     return [*warnings, *problems]
+
+
+def kind_config_file(config: LiveConfig) -> Path:
+    """The kind cluster configuration ``kind create cluster --config`` gets."""
+    return config.kind_config or manifests_dir() / KIND_CONFIG_FILE
+
+
+def cluster_context(config: LiveConfig) -> str | None:
+    """The kubeconfig context the run uses: the given one, else kind's ``kind-NAME`` for a
+    kind cluster, else (existing mode) the kubeconfig's current context (None)."""
+    if config.context or config.mode is ClusterMode.EXISTING:
+        return config.context
+    return kind_context(config.cluster_name)
 
 
 def planned_kubeconfig(config: LiveConfig, env: Mapping[str, str]) -> Path:
@@ -213,7 +237,7 @@ def start(
         mode=config.mode,
         name=config.cluster_name,
         node_image=config.node_image,
-        config_file=config.kind_config or manifests_dir() / KIND_CONFIG_FILE,
+        config_file=kind_config_file(config),
         kubeconfig=planned_kubeconfig(config, environ),
         context=config.context,
         create_timeout=config.cluster_timeout,

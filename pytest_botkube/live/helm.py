@@ -25,6 +25,10 @@ from pathlib import Path
 from pytest_botkube.live.tools import run
 from pytest_botkube.settings import DEFAULTS
 
+#: How long the helm process may run past its own ``--timeout`` (start-up, the last writes).
+INSTALL_MARGIN = 60.0
+UNINSTALL_MARGIN = 30.0
+
 
 @dataclass(frozen=True)
 class Helm:
@@ -52,7 +56,7 @@ class Helm:
         """``helm upgrade --install --wait``: returns helm's stdout; raises CommandFailed."""
         argv = self.install_argv(release, namespace, chart, values_file, timeout=timeout)
         # helm's --timeout bounds the wait; the process gets a minute more to start and finish.
-        return run(argv, timeout=timeout + 60.0, env=self.env).stdout
+        return run(argv, timeout=timeout + INSTALL_MARGIN, env=self.env).stdout
 
     def install_argv(
         self, release: str, namespace: str, chart: Path, values_file: Path, *, timeout: float
@@ -83,13 +87,20 @@ class Helm:
         self, release: str, namespace: str, *, timeout: float = DEFAULTS.teardown_timeout
     ) -> str:
         argv = self.uninstall_argv(release, namespace, timeout=timeout)
-        return run(argv, timeout=timeout + 30.0, env=self.env).stdout
+        return run(argv, timeout=timeout + UNINSTALL_MARGIN, env=self.env).stdout
+
+    def status_argv(self, release: str, namespace: str) -> list[str]:
+        return [str(self.path), "status", release, "--namespace", namespace, "--output", "json",
+                *self._connection()]  # fmt: skip
+
+    def get_values_argv(self, release: str, namespace: str) -> list[str]:
+        return [str(self.path), "get", "values", release, "--namespace", namespace, "--all",
+                "--output", "yaml", *self._connection()]  # fmt: skip
 
     def status(self, release: str, namespace: str) -> str:
-        argv = [str(self.path), "status", release, "--namespace", namespace, "--output", "json"]
-        return run([*argv, *self._connection()], timeout=self.command_timeout, env=self.env).stdout
+        argv = self.status_argv(release, namespace)
+        return run(argv, timeout=self.command_timeout, env=self.env).stdout
 
     def get_values(self, release: str, namespace: str) -> str:
-        argv = [str(self.path), "get", "values", release, "--namespace", namespace]
-        argv += ["--all", "--output", "yaml", *self._connection()]
+        argv = self.get_values_argv(release, namespace)
         return run(argv, timeout=self.command_timeout, env=self.env).stdout

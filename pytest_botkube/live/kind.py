@@ -49,6 +49,7 @@ NODE_IMAGE = (
     "kindest/node:v1.31.9@sha256:b94a3a6c06198d17f59cca8c6f486236fa05e2fb359cbd75dabbfc348a10b211"
 )
 KUBERNETES_VERSION = "1.31.9"
+DELETE_TIMEOUT = 180.0  # `kind delete cluster`
 
 
 class ClusterMode(enum.StrEnum):
@@ -173,7 +174,7 @@ def make_kind_cluster(
             argv = commands.kind_load_image(Path(self.kind_path), self.name, docker_image)
             run(argv, timeout=timeout, env=env)
 
-        def delete(self, timeout: float = 180.0) -> None:
+        def delete(self, timeout: float = DELETE_TIMEOUT) -> None:
             argv = commands.kind_delete(Path(self.kind_path), self.name, Path(self.kubeconfig_path))
             run(argv, timeout=timeout, env=env)
 

@@ -64,6 +64,7 @@ from pytest_botkube.settings import flag_names
 DESKTOP_HOST = "host.docker.internal"
 ROOTLESS_HOST = "10.0.2.2"  # slirp4netns's gateway: the host, when host loopback is allowed
 PODMAN_HOST = "host.containers.internal"
+DOCKER_TIMEOUT = 30.0  # each docker command here (info, version, network inspect, exec curl)
 _HOST = flag_names("receiver_host")
 _BIND = flag_names("receiver_bind")
 
@@ -101,7 +102,7 @@ def _vm_advice(name: str, extra: str = "") -> str:
 
 
 def detect_runtime(
-    docker: Path, env: Mapping[str, str], timeout: float = 30.0, system: str | None = None
+    docker: Path, env: Mapping[str, str], timeout: float = DOCKER_TIMEOUT, system: str | None = None
 ) -> Runtime:
     """The container runtime behind ``docker``, from ``docker info`` (see the module doc)."""
     system = (system or platform.system()).lower()
@@ -183,7 +184,9 @@ def _bridge_advice(name: str) -> str:
     )
 
 
-def kind_bridge(docker: Path, env: Mapping[str, str], timeout: float = 30.0) -> str | None:
+def kind_bridge(
+    docker: Path, env: Mapping[str, str], timeout: float = DOCKER_TIMEOUT
+) -> str | None:
     """The Linux bridge interface of the ``kind`` network (None when docker does not say)."""
     network = env.get("KIND_EXPERIMENTAL_DOCKER_NETWORK") or KIND_NETWORK
     done = run(commands.docker_network(docker, network), timeout=timeout, env=env, check=False)
@@ -207,7 +210,7 @@ def firewall_advice(bridge: str | None, port: int) -> str:
     )
 
 
-def kind_gateway(docker: Path, env: Mapping[str, str], timeout: float = 30.0) -> str:
+def kind_gateway(docker: Path, env: Mapping[str, str], timeout: float = DOCKER_TIMEOUT) -> str:
     """The IPv4 gateway of the ``kind`` docker network (the host's address on it)."""
     network = env.get("KIND_EXPERIMENTAL_DOCKER_NETWORK") or KIND_NETWORK
     done = run(commands.docker_network_ipam(docker, network), timeout=timeout, env=env)
@@ -237,7 +240,7 @@ def choose_address(
     kind_cluster: bool,
     host_override: str | None,
     bind_override: str | None,
-    timeout: float = 30.0,
+    timeout: float = DOCKER_TIMEOUT,
 ) -> ReceiverAddress:
     """Pick where the receiver binds and what URL host the agent uses (see module doc)."""
     if host_override:
@@ -288,7 +291,7 @@ def probe_from_node(
     url: str,
     identity: str,
     address: ReceiverAddress | None = None,
-    timeout: float = 30.0,
+    timeout: float = DOCKER_TIMEOUT,
 ) -> int:
     """Open ``url`` from the kind control-plane node and check that the answer carries this
     receiver's ``identity``; return the HTTP status. EnvironmentUnavailable with the

@@ -39,6 +39,11 @@ def release_name(scenario: str, limit: int = 53) -> str:
     return f"{stem}-{suffix}"
 
 
+def values_file(workdir: Path, release: str) -> Path:
+    """Where the values a release installs are written (``helm upgrade --values``)."""
+    return workdir / f"{release}-values.yaml"
+
+
 @dataclass
 class Release:
     scenario: Scenario
@@ -56,7 +61,7 @@ class Release:
 
     @property
     def values_file(self) -> Path:
-        return self.workdir / f"{self.name}-values.yaml"
+        return values_file(self.workdir, self.name)
 
     @property
     def version(self) -> str:
@@ -208,11 +213,12 @@ def plan_release(
     cluster_name: str,
     workdir: Path,
     settings: Settings,
+    name: str | None = None,
 ) -> Release:
     """A release of ``chart`` with fresh names and the exact values the suite installs (image,
     health values and plugin index from ``settings``); ValueError for an image the chart
-    cannot take."""
-    namespace = release_name(scenario.name)  # also the release name: Helm allows 53
+    cannot take. ``name``: the release (and namespace) name drawn beforehand (``run``'s plan)."""
+    namespace = name or release_name(scenario.name)  # also the release name: Helm allows 53
     values = release_values(
         scenario,
         settings,

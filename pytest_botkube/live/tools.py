@@ -73,6 +73,8 @@ HOW_TO_GET = {
 }
 
 DOWNLOAD_TIMEOUT = 120.0
+DOCKER_CHECK_TIMEOUT = 20.0  # `docker version`: the daemon answers
+VERSION_TIMEOUT = 30.0  # `kind version`, `helm version`
 _STDERR_TAIL = 800
 
 
@@ -216,17 +218,29 @@ def download_url(tool: str, os_name: str, arch: str) -> str:
     raise ValueError(f"no pinned download for {tool}")
 
 
+def download_target(tool: str, cache_dir: Path) -> Path:
+    """Where the pinned ``tool`` for this machine is (or will be) kept in ``cache_dir``."""
+    os_name, arch = host_platform()
+    version = {"kind": KIND_VERSION, "helm": HELM_VERSION}[tool]
+    return cache_dir / f"{tool}-{version}-{os_name}-{arch}"
+
+
+def pinned_sha256(tool: str) -> str | None:
+    """The sha256 of the pinned ``tool``'s release asset for this machine (None: no pin)."""
+    pins = {"kind": KIND_SHA256, "helm": HELM_SHA256}[tool]
+    return pins.get(host_platform())
+
+
 def download(tool: str, cache_dir: Path) -> Path:
     """Download the pinned ``tool`` into ``cache_dir`` (once), verifying its SHA-256."""
     os_name, arch = host_platform()
-    pins = {"kind": KIND_SHA256, "helm": HELM_SHA256}[tool]
     version = {"kind": KIND_VERSION, "helm": HELM_VERSION}[tool]
-    expected = pins.get((os_name, arch))
+    expected = pinned_sha256(tool)
     if expected is None:
         raise EnvironmentUnavailable(
             f"no pinned {tool} {version} download for {os_name}/{arch}: {HOW_TO_GET[tool]}"
         )
-    target = cache_dir / f"{tool}-{version}-{os_name}-{arch}"
+    target = download_target(tool, cache_dir)
     if target.is_file() and os.access(target, os.X_OK):
         return target
     url = download_url(tool, os_name, arch)
@@ -293,7 +307,7 @@ _KIND_VERSION = re.compile(r"\bkind (v\d+\.\d+\.\d+\S*)")
 _HELM_VERSION = re.compile(r"\b(v\d+\.\d+\.\d+[^+\s]*)")
 
 
-def read_kind_version(kind: Path, env: Mapping[str, str], timeout: float = 30.0) -> str:
+def read_kind_version(kind: Path, env: Mapping[str, str], timeout: float = VERSION_TIMEOUT) -> str:
     """``kind version`` prints ``kind v0.29.0 go1.24.2 linux/amd64`` (pkg/cmd/kind/version);
     the ``v0.29.0``, or "?" when it says something else or cannot run."""
     try:
@@ -304,7 +318,7 @@ def read_kind_version(kind: Path, env: Mapping[str, str], timeout: float = 30.0)
     return found.group(1) if found else "?"
 
 
-def read_helm_version(helm: Path, env: Mapping[str, str], timeout: float = 30.0) -> str:
+def read_helm_version(helm: Path, env: Mapping[str, str], timeout: float = VERSION_TIMEOUT) -> str:
     """``helm version --short`` prints ``v3.17.2+gcc0bbbd``; the ``v3.17.2``, or "?"."""
     try:
         out = run(commands.helm_version(helm), timeout=timeout, env=env).stdout
@@ -342,6 +356,57 @@ def version_findings(tools: Toolbox, node_image: str) -> tuple[list[str], list[s
     return warnings, problems
 
 
+@dataclass(frozen=True)
+class ToolLocation:
+    """Where a tool is, or will be, found, without running or fetching anything."""
+
+    name: str
+    path: Path | None  # None: it cannot be had (``problem`` says why)
+    how: str  # "PATH", "--botkube-kind", "cache", "download"
+    problem: str = ""  # the EnvironmentUnavailable line when it cannot be had
+    download_url: str = ""  # fetched (checked by sha256) into ``path`` first
+
+    def argv0(self) -> str:
+        return str(self.path) if self.path is not None else self.name
+
+
+def locate_tool(
+    name: str,
+    env: Mapping[str, str],
+    explicit: str | None = None,
+    *,
+    cache_dir: Path | None = None,
+    allow_download: bool = False,
+) -> ToolLocation:
+    """The order :func:`find_tool` follows: an explicit path, else ``name`` on PATH, else the
+    pinned download (kind, helm only; its cache file when it is already there). Pure: looks
+    at files only, so ``run --plan`` can say where each tool comes from."""
+    if explicit:
+        path = Path(explicit)
+        if path.is_file() and os.access(path, os.X_OK):
+            return ToolLocation(name, path, "explicit")
+        resolved = which(explicit, env)
+        if resolved is not None:
+            return ToolLocation(name, resolved, "explicit")
+        missing = f"{name} executable {explicit!r} does not exist"
+        return ToolLocation(name, None, "explicit", missing)
+    found = which(name, env)
+    if found is not None:
+        return ToolLocation(name, found, "PATH")
+    if allow_download and cache_dir is not None and name in ("kind", "helm"):
+        target = download_target(name, cache_dir)
+        if target.is_file() and os.access(target, os.X_OK):
+            return ToolLocation(name, target, "cache")
+        if pinned_sha256(name) is None:
+            os_name, arch = host_platform()
+            return ToolLocation(name, None, "download", f"no pinned {name} download for "
+                                f"{os_name}/{arch}: {HOW_TO_GET[name]}")  # fmt: skip
+        url = download_url(name, *host_platform())
+        return ToolLocation(name, target, "download", download_url=url)
+    hint = HOW_TO_GET.get(name, f"install {name}")
+    return ToolLocation(name, None, "PATH", f"{name} not found on PATH: {hint}")
+
+
 def find_tool(
     name: str,
     env: Mapping[str, str],
@@ -354,24 +419,25 @@ def find_tool(
 
     Raises :class:`EnvironmentUnavailable` naming the tool and how to get it.
     """
-    if explicit:
-        path = Path(explicit)
-        if path.is_file() and os.access(path, os.X_OK):
-            return path
-        resolved = which(explicit, env)
-        if resolved is not None:
-            return resolved
-        raise EnvironmentUnavailable(f"{name} executable {explicit!r} does not exist")
-    found = which(name, env)
-    if found is not None:
-        return found
-    if allow_download and cache_dir is not None and name in ("kind", "helm"):
-        return download(name, cache_dir)
-    hint = HOW_TO_GET.get(name, f"install {name}")
-    raise EnvironmentUnavailable(f"{name} not found on PATH: {hint}")
+    return fetch_tool(
+        locate_tool(name, env, explicit, cache_dir=cache_dir, allow_download=allow_download),
+        cache_dir,
+    )
 
 
-def check_docker(docker: Path, env: Mapping[str, str], timeout: float = 20.0) -> str:
+def fetch_tool(location: ToolLocation, cache_dir: Path | None) -> Path:
+    """The executable at ``location``, downloaded first when it must be; EnvironmentUnavailable
+    with the location's problem."""
+    if location.path is None:
+        raise EnvironmentUnavailable(location.problem)
+    if location.download_url and cache_dir is not None:
+        return download(location.name, cache_dir)
+    return location.path
+
+
+def check_docker(
+    docker: Path, env: Mapping[str, str], timeout: float = DOCKER_CHECK_TIMEOUT
+) -> str:
     """The server version when a Docker daemon answers; else EnvironmentUnavailable.
 
     argv: ``docker version --format {{.Server.Version}}``

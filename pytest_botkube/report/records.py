@@ -159,9 +159,16 @@ def record_properties(record: RunRecord) -> list[tuple[str, str]]:
     return [(name, redact_text(value)) for name, value in pairs]
 
 
+#: ``observed_status`` of a run that never happened (the environment could not run it).
+NOT_RUN = "not run"
+
+
 def disagreements(record: RunRecord) -> list[str]:
-    """Each way the observed run contradicts the model's prediction, one sentence each."""
+    """Each way the observed run contradicts the model's prediction, one sentence each (none
+    for a run that never happened)."""
     out: list[str] = []
+    if record.observed_status == NOT_RUN:
+        return out
     pred = record.predicted
     if pred is not None:
         observed = record.observed_status

@@ -16,6 +16,7 @@ import yaml
 from pytest_botkube import __version__
 from pytest_botkube.redact import redact_text, redact_values
 from pytest_botkube.report.records import (
+    NOT_RUN,
     RunRecord,
     delivered_count,
     disagreements,
@@ -53,8 +54,14 @@ def _row(record: RunRecord) -> list[str]:
         happened_count(record),
         delivered_count(record),
         predicted_text(record),
-        LOUD if disagreements(record) else ("agrees" if record.predicted else "-"),
+        _model_cell(record),
     ]
+
+
+def _model_cell(record: RunRecord) -> str:
+    if record.observed_status == NOT_RUN:
+        return "-"  # nothing observed to agree or disagree with
+    return LOUD if disagreements(record) else ("agrees" if record.predicted else "-")
 
 
 def verdict_table_text(records: Sequence[RunRecord]) -> str:
@@ -207,15 +214,18 @@ def _run_section(record: RunRecord, values_file: str | None, artifact_files: Seq
         happened = "\n".join(f"- {h}" for h in record.happenings) or "- (nothing recorded)"
         delivered = "\n".join(f"- {d}" for d in record.delivered) or "- (nothing)"
         parts.append(f"### Happened\n\n{happened}\n\n### Delivered\n\n{delivered}")
+    not_run = record.observed_status == NOT_RUN
     if record.diagnosis:
-        parts.append("### Agent log diagnosis\n\n" + _fence("\n".join(record.diagnosis), "text"))
+        title = "Why it did not run" if not_run else "Agent log diagnosis"
+        parts.append(f"### {title}\n\n" + _fence("\n".join(record.diagnosis), "text"))
     if record.known_issue:
         parts.append(f"### Upstream issue\n\n{_issue_link(record)}")
     if record.values:
         dumped = yaml.safe_dump(redact_values(record.values), sort_keys=False)
         also = f"; also <code>{values_file}</code>" if values_file else ""
         parts.append(
-            f"<details><summary>Helm values used (redacted{also})</summary>\n\n"
+            f"<details><summary>Helm values {'it would install' if not_run else 'used'} "
+            f"(redacted{also})</summary>\n\n"
             f"{_fence(dumped, 'yaml')}\n\n</details>"
         )
     if artifact_files:

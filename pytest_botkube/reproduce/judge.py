@@ -262,6 +262,12 @@ _PREDICTED = {
 }
 
 
+def prediction(analysis: Analysis) -> Prediction:
+    """The model's prediction of a run, as the report shows it beside what was observed."""
+    status, exits = _PREDICTED.get(analysis.verdict, ("?", ()))
+    return Prediction(status, exits, f"lint verdict: {analysis.verdict}")
+
+
 def run_record(
     release: Release,
     *,
@@ -276,7 +282,6 @@ def run_record(
     tool_versions: tuple[str, str] = ("", ""),
 ) -> RunRecord:
     """The report's record of one live run (what ``record_property`` and the bundle carry)."""
-    status, exits = _PREDICTED.get(analysis.verdict, ("?", ()))
     worst = None
     if healthz is not None:
         entries = [
@@ -294,7 +299,7 @@ def run_record(
         kind_version=tool_versions[0],
         helm_version=tool_versions[1],
         node_image=node_image,
-        predicted=Prediction(status, exits, f"lint verdict: {analysis.verdict}"),
+        predicted=prediction(analysis),
         observed_status=worst.status if worst is not None else "",
         restarts=worst.restarts if worst is not None else observed["restarts"],
         threshold=worst.threshold if worst is not None else observed["threshold"],

@@ -115,6 +115,7 @@ def plan_live_release(
     receiver_url: str,
     workdir: Path,
     charts: ChartFetcher | None = None,
+    name: str | None = None,
 ) -> Release:
     """The release of ``scenario`` on ``env`` (not installed yet), its chart fetched and checked:
     ChartUnavailable (exit 3), ChartVersionMismatch; ValueError for values the chart cannot
@@ -131,6 +132,7 @@ def plan_live_release(
         cluster_name=env.cluster.name,
         workdir=workdir,
         settings=s,
+        name=name,
     )
 
 
@@ -286,6 +288,7 @@ def reproduce(
     progress: Progress | None = None,
     by_model: bool = False,
     collect: Collect | None = None,
+    release_name: str | None = None,
 ) -> Reproduction:
     """Install ``scenario`` on ``env``, observe it against its expectations (or, ``by_model``,
     the model's prediction), judge it, collect what ``collect`` saves, tear it down. BadInput
@@ -297,7 +300,8 @@ def reproduce(
     receiver = endpoint.receiver
     receiver.reset()
     try:
-        release = plan_live_release(settings, scenario, env, endpoint.url, workdir, charts)
+        release = plan_live_release(settings, scenario, env, endpoint.url, workdir, charts,
+                                    release_name)  # fmt: skip
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     predicted = analyze(release.values, scenario.botkube_version, env.kubernetes_version)
@@ -445,7 +449,7 @@ def _observe(
         with progress.phase("rescale", "waiting for SuccessfulRescale") as result:
             rescale = workload.wait_for_rescale(s.event_timeout, on_poll=health_probe)
             result.text = f"{rescale.reason}: {rescale.message}"
-        want_down = expect.plugin.status == "Deactivated" if expect else predicted_down
+        want_down = waits_for_deactivation(scenario, predicted_down)
         with progress.phase("watching health") as result:
             if want_down:
                 wait_for_plugin_status(release, "Deactivated", s.health_timeout, health_probe)
@@ -495,6 +499,13 @@ def _observe(
     )
     problems += judged.problems
     return Reproduction(scenario, judged.record, problems, judged.diff, judged.verdict, by_model)
+
+
+def waits_for_deactivation(scenario: Scenario, predicted_down: bool) -> bool:
+    """Whether the run waits for the plugin to be Deactivated: the scenario says so, or (no
+    expectations) the model predicts the plugin goes down."""
+    expect = scenario.expect
+    return expect.plugin.status == "Deactivated" if expect else predicted_down
 
 
 def _await_predicted(

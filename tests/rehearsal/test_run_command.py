@@ -238,18 +238,26 @@ def test_bad_input_exits_2_before_any_tool_runs(
 @pytest.mark.parametrize(
     ("tools", "extra", "reason"),
     [
-        (("kind", "helm"), {}, "docker not found on PATH"),
-        (("docker", "kind", "helm"), {"BOTKUBE_STANDIN_DOCKER": "down"}, "no Docker daemon"),
-        (("docker", "helm"), {}, "kind not found on PATH"),
+        (("kind", "helm"), {}, ("docker not found on PATH",)),
+        (("docker", "kind", "helm"), {"BOTKUBE_STANDIN_DOCKER": "down"}, ("no Docker daemon",)),
+        (("docker", "helm"), {}, ("kind not found on PATH",)),
+        # every missing tool at once, not Docker first and the others after it is fixed
+        ((), {}, ("docker not found", "kind not found", "helm not found")),
+        (("kind",), {}, ("docker not found", "helm not found")),
+        (
+            ("docker",),
+            {"BOTKUBE_STANDIN_DOCKER": "down"},
+            ("no Docker daemon", "kind not", "helm not"),
+        ),
     ],
-    ids=["no-docker", "daemon-down", "no-kind"],
+    ids=["no-docker", "daemon-down", "no-kind", "none", "kind-only", "daemon-down-no-tools"],
 )
 def test_environment_unavailable_exits_3_naming_what_is_missing(
     tmp_path: Path,
     e2e_double: KubeApiDouble,
     tools: tuple[str, ...],
     extra: dict[str, str],
-    reason: str,
+    reason: tuple[str, ...],
 ):
     sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, tools, extra)
     run = RunCommand(e2e_double, sandbox, tmp_path)
@@ -258,7 +266,10 @@ def test_environment_unavailable_exits_3_naming_what_is_missing(
     assert re.search(r"tools\s+FAILED", done.stderr)
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("botkube-repro run: error: ")
-    assert reason in last
+    for said in reason:
+        assert said in last, last
+    missing = {"docker", "kind", "helm"} - set(tools)
+    assert last.count("not found on PATH") == len(missing)
     assert [c for c in run.calls() if c.tool != "docker"] == []
     assert e2e_double.requests == []
     assert done.stdout == ""
@@ -597,3 +608,55 @@ def test_a_failed_preflight_is_3_before_any_cluster(
     assert [c.argv[:2] for c in run.calls("kind")] == [("version",)]  # tools read, nothing made
     assert not run.helm("upgrade")
     assert e2e_double.requests == []
+
+
+# -- --report when the run cannot happen ------------------------------------------------------
+
+
+def _not_run_report(report: Path, problem: str) -> str:
+    """report.md of runs that never happened: each run's prediction and values, the problem,
+    the plan; checked from the files, as a maintainer attaching them would read them."""
+    text = (report / "report.md").read_text(encoding="utf-8")
+    assert "## crash-v1.13.0 (BotKube v1.13.0)" in text
+    assert re.search(r"\| plugin status \| Deactivated \| not run \|", text), text
+    assert re.search(r"\| plugin exit statuses \| 2 \| none \|", text), text
+    assert "| not run | ? | none | - | 0 | 0 | Deactivated, exit 2 | - |" in text
+    assert "Why it did not run" in text
+    assert "Helm values it would install" in text
+    assert f"not run: {problem}" in text
+    assert "lint verdict: crash" in text
+    assert "MODEL DISAGREES" not in text.upper()  # a run that did not happen disagrees with nothing
+    values = yaml.safe_load((report / "values" / "crash-v1.13.0.yaml").read_text())
+    source = values["sources"]["k8s-hpa-events"]["botkube/kubernetes"]
+    assert source["config"]["resources"], "the values it would install"
+    assert "event" not in source["config"]
+    plan = (report / "artifacts" / "shared" / "plan.txt").read_text(encoding="utf-8")
+    assert "$ " in plan
+    assert "helm" in plan
+    assert "upgrade" in plan
+    return text
+
+
+def test_report_without_docker_still_has_prediction_values_and_problem(
+    tmp_path: Path, e2e_double: KubeApiDouble
+):
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, ("kind", "helm"))
+    run = RunCommand(e2e_double, sandbox, tmp_path)
+    done = run("crash-v1.13.0", "--report", str(tmp_path / "report"))
+    assert done.returncode == 3, done.stderr + done.stdout
+    _not_run_report(tmp_path / "report", "docker not found on PATH")
+    assert "the run cannot happen; report of what it would do: " in done.stderr
+    assert e2e_double.requests == []
+
+
+def test_report_after_a_failed_preflight(tmp_path: Path, e2e_double: KubeApiDouble):
+    extra = {**PREFLIGHT_ON, "BOTKUBE_CHART": closed_port_url()}
+    sandbox = make_sandbox(tmp_path / "sandbox", e2e_double.url, extra=extra)
+    run = RunCommand(e2e_double, sandbox, tmp_path)
+    image = "ghcr.io/kubeshop/botkube:candidate"
+    done = run("crash-v1.13.0", "--report", str(tmp_path / "report"), "--image", image,
+               "--plugin-index", closed_port_url())  # fmt: skip
+    assert done.returncode == 3, done.stderr + done.stdout
+    text = _not_run_report(tmp_path / "report", "preflight: chart botkube v1.13.0")
+    assert "plugin index" in text
+    assert not run.helm("upgrade")
