@@ -112,6 +112,10 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = config.stash[SETTINGS_KEY] = settings_from_config(config)
     except SettingError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if settings.scenario or settings.values is not None:  # else nothing to load (--help)
+        from pytest_botkube.plugin.matrix import check_selection
+
+        check_selection(config, settings)
     session = ClusterSession(config, settings)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "botkube-cluster-session")
@@ -121,8 +125,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """The scenario matrix (``--botkube-scenario``, ``--botkube-values``) for any test that uses
-    ``botkube_scenario`` without naming one: this repository's tests/e2e and a user's own."""
-    if "botkube_scenario_name" in metafunc.fixturenames:
+    ``botkube_scenario`` without naming one: this repository's tests/e2e and a user's own; and
+    the ``botkube_scenario`` marker's scenario loaded at collection (an error, not a skip)."""
+    if "botkube_scenario_name" in metafunc.fixturenames or metafunc.definition.get_closest_marker(
+        "botkube_scenario"
+    ):
         from pytest_botkube.plugin.matrix import parametrize
 
         parametrize(metafunc, metafunc.config.stash[SETTINGS_KEY])
@@ -309,13 +316,15 @@ def botkube_receiver(botkube_receiver_endpoint: ReceiverEndpoint) -> Iterator[We
 @pytest.fixture
 def botkube_scenario_name(request: pytest.FixtureRequest) -> str:
     marker = request.node.get_closest_marker("botkube_scenario")
-    if marker is None or not marker.args:
+    if marker is None:
         pytest.fail(
             "botkube_scenario needs @pytest.mark.botkube_scenario('name') or a parametrized "
             "botkube_scenario_name",
             pytrace=False,
         )
-    return str(marker.args[0])
+    from pytest_botkube.plugin.matrix import scenario_of_marker
+
+    return scenario_of_marker(marker)  # checked at collection already (matrix.check_marker)
 
 
 @pytest.fixture

@@ -97,12 +97,12 @@ def test_repeated_and_comma_separated_scenarios(pytester: pytest.Pytester):
     got = settings_of(
         pytester,
         "--botkube-scenario",
-        "a,b",
+        "crash-v1.13.0,fixed-v1.14.0",
         "--botkube-scenario",
-        "c",
+        "control-healthy-v1.13.0",
         names=("scenario",),
     )
-    assert got == {"scenario": "('a', 'b', 'c')"}
+    assert got == {"scenario": "('crash-v1.13.0', 'fixed-v1.14.0', 'control-healthy-v1.13.0')"}
 
 
 def test_require_cluster_from_flag_and_env(
@@ -182,26 +182,135 @@ def test_user_test_with_markers_is_clean_under_strict_markers_and_warnings_as_er
     result.assert_outcomes(passed=1)
 
 
-def test_scenario_fixture_without_marker_or_with_unknown_name_fails_clearly(
-    pytester: pytest.Pytester,
-):
+def test_scenario_fixture_without_marker_fails_clearly(pytester: pytest.Pytester):
     pytester.makepyfile(
         test_mine="""
-        import pytest
-
         def test_unmarked(request):
             request.getfixturevalue("botkube_scenario")  # too late for the matrix
-
-        @pytest.mark.botkube_scenario("no-such-scenario")
-        def test_unknown(botkube_scenario):
-            pass
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(failed=1, errors=1)
-    text = result.stdout.str()
-    assert "botkube_scenario needs @pytest.mark.botkube_scenario('name')" in text
-    assert "no scenario named 'no-such-scenario'" in text
+    result.assert_outcomes(failed=1)
+    assert "botkube_scenario needs @pytest.mark.botkube_scenario('name')" in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("marker", "fixtures", "message"),
+    [
+        (
+            '("no-such-scenario")',
+            "botkube_reproduce, botkube_scenario",
+            "@pytest.mark.botkube_scenario('no-such-scenario'): no scenario named "
+            "'no-such-scenario' in ",
+        ),
+        (
+            "()",
+            "botkube_reproduce, botkube_scenario",
+            "@pytest.mark.botkube_scenario(): needs exactly one scenario name",
+        ),
+        (
+            '("crash-v1.13.0", "fixed-v1.14.0")',
+            "botkube_release",
+            "@pytest.mark.botkube_scenario('crash-v1.13.0', 'fixed-v1.14.0'): needs exactly one",
+        ),
+        (  # a test that takes no scenario fixture: the marker's name is still checked
+            '("no-such-scenario")',
+            "botkube_environment",
+            "@pytest.mark.botkube_scenario('no-such-scenario'): no scenario named",
+        ),
+        (
+            '("reports/broken.yaml")',
+            "botkube_reproduce, botkube_scenario",
+            "@pytest.mark.botkube_scenario('reports/broken.yaml'): reports/broken.yaml: "
+            "<root>: missing required key",
+        ),
+    ],
+    ids=["unknown-name", "no-name", "two-names", "no-scenario-fixture", "broken-file"],
+)
+def test_a_bad_scenario_marker_is_a_collection_error_naming_test_and_marker(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    marker: str,
+    fixtures: str,
+    message: str,
+):
+    """Before, the marker was read in a function fixture, after the session's environment had
+    skipped: "SKIPPED ... no Docker daemon answers", exit 0, on a machine without Docker."""
+    (pytester.path / "reports").mkdir()
+    (pytester.path / "reports" / "broken.yaml").write_text("name: broken\n", encoding="utf-8")
+    pytester.makepyfile(
+        test_mine=f"""
+        import pytest
+
+        @pytest.mark.botkube_scenario{marker}
+        def test_mine({fixtures}):
+            pass
+
+        def test_other():
+            pass
+        """
+    )
+    empty_bin = pytester.path / "empty-bin"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))  # no docker: nothing live can run
+    for option in OPTIONS:
+        if option.env:
+            monkeypatch.delenv(option.env, raising=False)
+    for args in ((), ("--collect-only",)):
+        result = pytester.runpytest("-p", "no:cacheprovider", "-rs", *args)
+        assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout.str()
+        result.assert_outcomes(errors=1)
+        text = result.stdout.str()
+        assert "ERROR collecting test_mine.py" in text
+        assert f"test_mine.py::test_mine: {message}" in text
+        assert "Traceback" not in text
+        assert "SKIPPED" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--botkube-scenario", "nosuch"), "--botkube-scenario: unknown nosuch (known: "),
+        (
+            ("--botkube-scenario", "crash-v1.13.0,./broken.yaml"),
+            "--botkube-scenario: {dir}/broken.yaml: <root>: missing required key",
+        ),
+        (
+            ("--botkube-scenario", "./typo.yaml"),
+            "--botkube-scenario: {dir}/typo.yaml: no such file",
+        ),
+        (
+            ("--botkube-values", "./nonexist.yaml", "--botkube-version", "1.13.0"),
+            "--botkube-values: {dir}/nonexist.yaml: no such file",
+        ),
+        (
+            ("--botkube-values", "./bad.yaml", "--botkube-version", "1.13.0"),
+            "--botkube-values: {dir}/bad.yaml:2:1: invalid YAML",
+        ),
+    ],
+    ids=["unknown-name", "broken-scenario", "missing-scenario", "missing-values", "bad-values"],
+)
+def test_scenario_options_are_checked_where_parsed_even_if_no_test_uses_them(
+    pytester: pytest.Pytester, args: tuple[str, ...], message: str
+):
+    """A user's project whose tests take no scenario: before, each of these ran "1 passed",
+    exit 0 (only a test parametrized by the plugin ever loaded them)."""
+    pytester.path.joinpath("broken.yaml").write_text("name: x\n", encoding="utf-8")
+    pytester.path.joinpath("bad.yaml").write_text("sources: [\n", encoding="utf-8")
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    assert message.format(dir=pytester.path) in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+    assert "passed" not in result.stdout.str()
+
+
+def test_scenario_options_from_the_ini_file_are_checked_too(pytester: pytest.Pytester):
+    pytester.makeini("[pytest]\nbotkube_scenario =\n    crash-v1.13.0\n    nosuch\n")
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--botkube-scenario: unknown nosuch (known: " in result.stderr.str()
 
 
 USER_TESTS = """
