@@ -19,6 +19,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import threading
 import time
 import urllib.error
@@ -380,8 +381,16 @@ class _Server(ThreadingHTTPServer):
 class KubeApiDouble:
     """The API server double. Use as a context manager; ``url`` is its base URL."""
 
-    def __init__(self, *, hpa_sync_delay: float = 0.05, namespace_grace: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        hpa_sync_delay: float = 0.05,
+        namespace_grace: float = 0.0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """``tls``: serve HTTPS with this server context (a real API server's scheme)."""
         self.hpa_sync_delay = hpa_sync_delay
+        self.tls = tls
         self.namespace_grace = namespace_grace
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -406,6 +415,8 @@ class KubeApiDouble:
 
     def start(self) -> KubeApiDouble:
         server = _Server(("127.0.0.1", 0), _handler_for(self))
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
@@ -431,7 +442,7 @@ class KubeApiDouble:
     def url(self) -> str:
         assert self._server is not None, "start() the double first"
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
 
     def kubeconfig(self, cluster: str = "kind-botkube") -> dict[str, Any]:
         """A kubeconfig document (as kind writes it, minus TLS) pointing at this double."""

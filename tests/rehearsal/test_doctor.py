@@ -9,8 +9,13 @@ observation tests' data (tests/data/logs).
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import socket
+import ssl
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -382,3 +387,58 @@ def test_every_call_is_a_get_the_shipped_role_allows(
         re.fullmatch(r"/api/v1/namespaces/botkube/pods/botkube-[\w-]+:2114/proxy/healthz", p)
         for p in paths
     )
+
+
+def _self_signed(tmp_path: Path) -> ssl.SSLContext:
+    """A throwaway server certificate, made by openssl (the test skips without it)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl not on PATH: cannot make a certificate for the HTTPS API double")
+    key, cert = tmp_path / "tls.key", tmp_path / "tls.crt"
+    ec_key = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    files = ("-keyout", str(key), "-out", str(cert))
+    subprocess.run(
+        [openssl, "req", "-x509", *ec_key, *files, "-days", "1", "-subj", "/CN=x"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def test_insecure_skip_tls_verify_adds_no_warning_to_the_output(tmp_path: Path) -> None:
+    """A kubeconfig with insecure-skip-tls-verify (kind's, many dev clusters') makes urllib3
+    warn on every unverified HTTPS request; the doctor's output stays its own report. Run as
+    a user runs it: a separate process with Python's default warning filters."""
+    import urllib3
+
+    with KubeApiDouble(tls=_self_signed(tmp_path)) as double:
+        values = values_of("fixed-v1.14.0")
+        profile = BotkubeProfile(
+            log=healthy_log("v1.14.0"),
+            healthz=healthz({a: ("Running", "0/10") for a in kubernetes_source_aliases(values)}),
+        )
+        install_botkube(double, values, version="v1.14.0", profile=profile)
+        # The control: this server does make urllib3 warn when nothing filters it.
+        with pytest.warns(urllib3.exceptions.InsecureRequestWarning):
+            urllib3.PoolManager(cert_reqs="CERT_NONE").request("GET", f"{double.url}/version")
+
+        config = double.kubeconfig()
+        config["clusters"][0]["cluster"]["insecure-skip-tls-verify"] = True
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump(config), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest_botkube.cli", "doctor", "--kubeconfig", str(kubeconfig)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "InsecureRequestWarning" not in done.stdout
+    assert "Unverified HTTPS request" not in done.stdout
+    assert "Result: healthy, and predicted healthy (exit 0)" in done.stdout
