@@ -32,13 +32,18 @@ EXIT_CODES = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", metavar="DIR", type=Path, help="where to put the mirror")
-    parser.add_argument(
-        "--botkube-version", metavar="V", help="BotKube version, e.g. v1.13.0 (required)"
+    # Exactly one of the two: a new mirror of a version, or an existing mirror re-pointed.
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--botkube-version",
+        metavar="V",
+        help="BotKube version to mirror, e.g. v1.13.0 (one of --botkube-version or --rebase)",
     )
-    parser.add_argument(
+    what.add_argument(
         "--rebase",
         metavar="URL",
-        help="only point an existing mirror's index at URL (on the offline machine); no downloads",
+        help="instead, only point an existing mirror's index at URL (on the offline machine); "
+        "no downloads, the download options are ignored",
     )
     parser.add_argument(
         "--kind-node-image",
@@ -99,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         index_url = rebase(args.directory, args.rebase)
         print(f"plugin index for the agent: {index_url} (--botkube-plugin-index)")
         return 0
-    if not args.botkube_version:
+    if not args.botkube_version:  # argparse requires one of the two; a namespace built otherwise
         raise BadInput("--botkube-version is required (e.g. v1.13.0), unless --rebase is given")
     images = tuple(args.image) + ((args.kind_node_image,) if args.kind_node_image else ())
     request = MirrorRequest(

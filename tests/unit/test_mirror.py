@@ -624,7 +624,14 @@ def test_cli_rebase_and_missing_version(tools: tuple[dict[str, str], Path], tmp_
     env, _ = tools
     out = _cli([str(tmp_path / "m")], env)
     assert out.returncode == 2
-    assert "--botkube-version is required" in out.stderr
+    assert "one of the arguments --botkube-version --rebase is required" in out.stderr
+    out = _cli([str(tmp_path / "m"), "--botkube-version", "v1.13.0", "--rebase", "http://x"], env)
+    assert out.returncode == 2
+    assert "not allowed with argument" in out.stderr
+    assert not (tmp_path / "m").exists()
+    usage = _cli(["--help"], env).stdout
+    assert "(--botkube-version V | --rebase URL)" in " ".join(usage.split())
+    assert "(required)" not in usage
     out = _cli([str(tmp_path), "--rebase", "http://10.0.0.1:8080"], env)
     assert out.returncode == 2
     assert "not a mirror" in out.stderr
