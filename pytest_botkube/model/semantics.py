@@ -68,12 +68,14 @@ from pytest_botkube.model.versions import (
     FIRST_FIXED_VERSION,
     KNOWN_BOTKUBE_VERSIONS,
     empty_rbac_means_no_kubeconfig,
+    first_route_decides,
     format_kubernetes_version,
     has_health_monitor,
     has_nil_event_panic,
     has_nil_namespaces_panic,
     health_monitor_path,
     nil_event_panic_site,
+    nil_namespaces_panic_site,
     normalize_botkube_version,
     parse_kubernetes_version,
     plugin_checks_kubeconfig,
@@ -193,6 +195,48 @@ class _Route:
     update_fields: tuple[str, ...] = ()
 
 
+#: Resource types with objects in every cluster from the start (the control plane's own in
+#: kube-system, kube-node-lease and default): a create informer on one of them gets every
+#: existing object from its first list, so a panic in the create path comes right after start.
+ALWAYS_PRESENT: frozenset[str] = frozenset(
+    {
+        "v1/pods",
+        "v1/namespaces",
+        "v1/nodes",
+        "v1/services",
+        "v1/endpoints",
+        "v1/configmaps",
+        "v1/serviceaccounts",
+        "v1/secrets",
+        "apps/v1/deployments",
+        "apps/v1/replicasets",
+        "apps/v1/daemonsets",
+        "coordination.k8s.io/v1/leases",
+        "discovery.k8s.io/v1/endpointslices",
+        "scheduling.k8s.io/v1/priorityclasses",
+        "rbac.authorization.k8s.io/v1/clusterroles",
+        "rbac.authorization.k8s.io/v1/clusterrolebindings",
+        "rbac.authorization.k8s.io/v1/roles",
+        "rbac.authorization.k8s.io/v1/rolebindings",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PanicCause:
+    """Which nil read panics the plugin because of one source, and when, as the source at the tag
+    says. ``mergeResourceEvents`` (no source-level ``event``) runs while the routing table is
+    built, before any informer exists; ``matchEvent``'s nil namespaces (v1.0.0-v1.2.0) waits
+    for an event that reaches a route without namespaces, and until then the process delivers
+    what its other routes match."""
+
+    function: str  # the Go function the trace ends in
+    site: str  # file:line at the tag
+    at_start: bool  # nothing can be delivered before it
+    when: str  # clause for messages: "before any informer starts", "on the first ..."
+    routes: tuple[_Route, ...] = ()  # matchEvent: the routes without namespaces an event reaches
+
+
 @dataclass
 class Analysis:
     """The model's prediction for one values file on one BotKube and Kubernetes version."""
@@ -208,6 +252,7 @@ class Analysis:
     _tables: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     _configs: dict[str, KubernetesConfig] = field(default_factory=dict, repr=False)
     crds: CrdAssumption = NO_CRDS
+    _panics: dict[str, PanicCause] = field(default_factory=dict, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -331,6 +376,7 @@ class _Analyzer:
         self.checks_kubeconfig = plugin_checks_kubeconfig(version)
         self.chart_sources = frozenset(chart_default_source_names(version))
         self.rejected: set[str] = set()
+        self.panic_causes: dict[str, PanicCause] = {}
         self.findings: dict[str, list[Finding]] = {}
         self.doc_findings: list[Finding] = []
         self._seen: set[tuple[str, str, KeyPath]] = set()
@@ -616,6 +662,7 @@ class _Analyzer:
             _tables=tables,
             _configs=configs,
             crds=self.crds,
+            _panics={n: c for n, c in self.panic_causes.items() if n in crash_causes},
         )
 
     @staticmethod
@@ -904,6 +951,12 @@ class _Analyzer:
                 continue
             if cfg.event is None and cfg.resources and site is not None:
                 causes.add(spec.name)
+                self.panic_causes[spec.name] = PanicCause(
+                    "mergeResourceEvents",
+                    site.rsplit("/", 1)[-1],
+                    True,
+                    "while it builds the routing table, before any informer starts",
+                )
                 self.add(
                     spec.name,
                     "BK001",
@@ -922,33 +975,108 @@ class _Analyzer:
                 continue
             if not has_nil_namespaces_panic(self.version) or cfg.namespaces is not None:
                 continue
-            table = tables.get(spec.name, {})
-            bare = [
-                r
-                for r in per_source[spec.name]
-                if r.namespaces is None and any(self.reaches(r, t, table) for t in INFORMER_TYPES)
-            ]
-            if bare:
-                causes.add(spec.name)
-                first = bare[0]
-                path = first.entry.path if first.entry is not None else first.type_path
-                self.add(
-                    spec.name,
-                    "BK031",
-                    "nil-namespaces-panic",
-                    "error",
-                    path,
-                    f"neither the source nor {first.resource!r} sets namespaces: BotKube "
-                    f"{self.version} reads the route's missing namespace constraints in "
-                    "matchEvent (registration.go:194) and the plugin panics (SIGSEGV, exit "
-                    "status 2) on the first event that passes its reason, message and name "
-                    "checks; objects that already exist replay as creates right after start. "
-                    f"{self.aftermath()}",
-                    "add config.namespaces.include: ['.*'] (or the namespaces you watch), or "
-                    "upgrade to v1.3.0 or later",
-                    self.url("internal/source/kubernetes/registration.go", 194),
-                )
+            cause = self.nil_namespaces_cause(per_source[spec.name], tables.get(spec.name, {}))
+            if cause is None:
+                continue
+            causes.add(spec.name)
+            self.panic_causes[spec.name] = cause
+            first = cause.routes[0]
+            path = first.entry.path if first.entry is not None else first.type_path
+            before = (
+                "nothing is delivered before it"
+                if cause.at_start
+                else "until then the plugin delivers what its routes match; after it, nothing"
+            )
+            self.add(
+                spec.name,
+                "BK031",
+                "nil-namespaces-panic",
+                "error",
+                path,
+                f"neither the source nor {first.resource!r} sets namespaces: BotKube "
+                f"{self.version} reads the route's missing namespace constraints in "
+                f"matchEvent ({cause.site}) and the plugin panics (SIGSEGV, exit status 2) "
+                f"{cause.when}; {before}. {self.aftermath()}",
+                "add config.namespaces.include: ['.*'] (or the namespaces you watch), or "
+                "upgrade to v1.3.0 or later",
+                self.url("internal/source/kubernetes/registration.go", 194),
+            )
         return causes
+
+    def nil_namespaces_cause(
+        self, routes: list[_Route], table: Mapping[str, set[str]]
+    ) -> PanicCause | None:
+        """When v1.0.0-v1.2.0's ``matchEvent`` reaches a route without namespaces, if ever.
+
+        Per resource and informer type the routes are walked in table order (the resource
+        entries' order). An event reaches route k only past routes that neither rejected it
+        (reason, message, name or namespace: ``return false`` ends the walk) nor passed it (no
+        labels or annotations to miss: ``return true``), so a route without namespaces is
+        reachable when every route before it filters on labels or annotations. Object changes
+        carry an empty reason and no message, so a reason or message filter that refuses the
+        empty string keeps them from it. The create handler runs the check before it skips
+        objects older than the start, so existing objects (replayed by the informer's first
+        list) reach it at once; an update route gets every object again at each resync
+        (``informerResyncPeriod``, 30 min by default)."""
+        site = nil_namespaces_panic_site(self.version)
+        if site is None:
+            return None
+        bare: list[tuple[_Route, str, bool]] = []
+        for resource in dict.fromkeys(r.resource for r in routes):
+            for wanted in INFORMER_TYPES:
+                walk = [
+                    r for r in routes if r.resource == resource and self.reaches(r, wanted, table)
+                ]
+                for k, route in enumerate(walk):
+                    if route.namespaces is not None:
+                        if route.labels or route.annotations:
+                            continue  # an event can miss its labels and go on
+                        break  # every event ends here: later routes are never reached
+                    empty_ok = route.event is None or (
+                        (not route.event.reason.defined or allows(route.event.reason, ""))
+                        and (not route.event.message.defined or allows(route.event.message, ""))
+                    )
+                    if wanted != "error" and not empty_ok:
+                        break  # object changes never pass this route's reason/message filter
+                    at_start = (
+                        wanted == "create"
+                        and k == 0
+                        and resource in ALWAYS_PRESENT
+                        and not route.name.defined
+                    )
+                    bare.append((route, wanted, at_start))
+                    break
+        if not bare:
+            return None
+        early = [b for b in bare if b[2]]
+        if early:
+            route = early[0][0]
+            when = (
+                f"right after start: {route.resource} objects exist in every cluster, and the "
+                "informer's first list hands each one to the create handler, which runs this "
+                "check before it skips objects older than the start"
+            )
+            return PanicCause("matchEvent", site.rsplit("/", 1)[-1], True, when, (route,))
+        kinds: dict[str, list[str]] = {}
+        for route, wanted, _ in bare:
+            kinds.setdefault(route.resource, []).append(wanted)
+        triggers = [f"{' or '.join(w)} event of {res}" for res, w in kinds.items()]
+        extra = []
+        if any(wanted == "create" for _, wanted, _ in bare):
+            extra.append("existing objects replay as creates as soon as the informer lists them")
+        if any(wanted == "update" for _, wanted, _ in bare):
+            extra.append("every resync (30 min by default) replays each object as an update")
+        if any(wanted == "error" for _, wanted, _ in bare):
+            extra.append("existing Warning Events replay as soon as the informer lists them")
+        when = (
+            f"on the first {' or '.join(triggers)} that passes that route's reason, message "
+            "and name checks" + (f" ({'; '.join(extra)})" if extra else "")
+        )
+        routes_hit: list[_Route] = []
+        for route, _, _ in bare:
+            if not any(route is seen for seen in routes_hit):
+                routes_hit.append(route)
+        return PanicCause("matchEvent", site.rsplit("/", 1)[-1], False, when, tuple(routes_hit))
 
     def exit_causes(
         self,
@@ -960,11 +1088,25 @@ class _Analyzer:
         for spec in started:
             table = tables.get(spec.name, {})
             informed = {r for r, types in table.items() if types & set(OBJECT_ACTIONS)}
+            # one finding per resource entry, naming every informer type it gets
+            # (``types: "create,delete"`` is two routes of one entry)
+            types_at: dict[KeyPath, list[str]] = {}
+            for route in per_source[spec.name]:
+                if route.resource in informed and route.raw_type in OBJECT_ACTIONS:
+                    at = (*route.entry.path, "type") if route.entry else route.type_path
+                    types_at.setdefault(at, [])
+                    if route.raw_type not in types_at[at]:
+                        types_at[at].append(route.raw_type)
             for route in per_source[spec.name]:
                 if route.resource not in informed or route.raw_type not in OBJECT_ACTIONS:
                     continue
                 check = check_type(route.resource, self.kube, self.crds)
                 path = (*route.entry.path, "type") if route.entry else route.type_path
+                types = types_at[path]
+                kinds = ", ".join(types)
+                these = (
+                    f"this informer ({kinds})" if len(types) == 1 else f"these informers ({kinds})"
+                )
                 if check.status in {"malformed", "not-served"}:
                     causes.add(spec.name)
                     better = f"; use {check.replacement}" if check.replacement else ""
@@ -986,7 +1128,8 @@ class _Analyzer:
                         name,
                         "error",
                         path,
-                        f"type {route.resource!r} gets an informer ({route.raw_type}) but "
+                        f"type {route.resource!r} gets "
+                        f"{'an informer' if len(types) == 1 else 'informers'} ({kinds}) but "
                         f"{check.detail}: the plugin logs 'Unable to parse resource' and "
                         "exits with status 1 about 2 s after start, taking every kubernetes "
                         f"source with it; {self.aftermath()}",
@@ -1002,7 +1145,7 @@ class _Analyzer:
                         "warning",
                         path,
                         f"type {route.resource!r}: {check.detail}. The process stays up and "
-                        f"this informer ({route.raw_type}) delivers nothing",
+                        f"{these} deliver{'s' if len(types) == 1 else ''} nothing",
                         f"write the exact group/version/plural: {check.replacement}"
                         if check.replacement
                         else "write the exact group/version/plural resource name",
@@ -1442,15 +1585,11 @@ def analyze(
 # --------------------------------------------------------------------------- forwarding
 
 
-def _route_passes(
-    route: _Route, reason: str, messages: list[str], name: str, namespace: str, core_event: bool
-) -> str:
-    """Upstream ``matchEvent`` for one route: '' when it passes, else why not.
+Walk = Literal["pass", "reject", "panic"]
 
-    Labels are checked for core Events only: those are matched against the Event object's own
-    labels, which controllers never set. An object change carries the object's labels, which a
-    ``Happening`` does not record, so a labels or annotations filter is not judged for it.
-    """
+
+def _constraints_miss(route: _Route, reason: str, messages: list[str], name: str) -> str:
+    """The reason, message and name checks of upstream ``matchEvent``: '' when they pass."""
     event = route.event
     if event is not None and event.reason.defined and not allows(event.reason, reason):
         shown = repr(reason) if reason else "an empty reason"
@@ -1461,6 +1600,10 @@ def _route_passes(
             return f"the message does not pass the filter at {format_key_path(event.message.path)}"
     if route.name.defined and not allows(route.name, name):
         return f"name {name!r} does not pass the name filter at {format_key_path(route.name.path)}"
+    return ""
+
+
+def _namespace_miss(route: _Route, namespace: str) -> str:
     if (
         route.namespaces is not None
         and route.namespaces.defined
@@ -1470,23 +1613,65 @@ def _route_passes(
             f"namespace {namespace!r} does not pass the namespace filter at "
             f"{format_key_path(route.namespaces.path)}"
         )
-    if core_event and route.labels:
-        return (
-            "the route's labels filter is matched against the core Event's own labels, and "
-            "Events carry none"
-        )
     return ""
+
+
+def _match_walk(
+    routes: list[_Route], version: str, happening: Happening
+) -> tuple[Walk, _Route | None, str]:
+    """Upstream ``matchEvent`` over one resource's routes for one informer type, in table order.
+
+    Returns ("pass", route, ""), ("reject", None, why) or ("panic", route, "") where the walk
+    reads a route's nil namespaces (v1.0.0-v1.2.0). Up to v1.9.1 a reason, message, name or
+    namespace rejection ends the walk (``first_route_decides``); labels and annotations always
+    move on. Labels are checked for core Events only: those are matched against the Event
+    object's own labels, which controllers never set. An object change carries the object's
+    labels, which a ``Happening`` does not record, so its labels or annotations filter is not
+    judged.
+    """
+    stop_at_first = first_route_decides(version)
+    nil_panics = has_nil_namespaces_panic(version)
+    core = happening.is_core_event
+    reason = happening.reason if core else ""
+    messages = [happening.message] if core else []
+    why = ""
+    for route in routes:
+        why = _constraints_miss(route, reason, messages, happening.name)
+        if not why:
+            if route.namespaces is None and nil_panics:
+                return "panic", route, ""
+            why = _namespace_miss(route, happening.namespace)
+        if why:
+            if stop_at_first:
+                return "reject", None, why
+            continue
+        if core and route.labels:
+            why = (
+                "the route's labels filter is matched against the core Event's own labels, and "
+                "Events carry none"
+            )
+            continue
+        return "pass", route, ""
+    return "reject", None, why
+
+
+def _reaching(
+    analysis: Analysis, analyzer: _Analyzer, source: str, happening: Happening
+) -> tuple[list[_Route], list[_Route]]:
+    """(the source's routes for the happening's resource, those whose informer gets it)."""
+    mine = [r for r in analysis._routes if r.source == source and r.resource == happening.resource]
+    wanted = "error" if happening.is_core_event else str(happening.action)
+    table = analysis._tables.get(source, {})
+    return mine, [r for r in mine if analyzer.reaches(r, wanted, table)]
 
 
 def _decide(analysis: Analysis, analyzer: _Analyzer, source: str, happening: Happening) -> str:
     """'' when ``source`` forwards the happening, else one clause saying why not."""
     cfg = analysis._configs[source]
-    mine = [r for r in analysis._routes if r.source == source and r.resource == happening.resource]
+    mine, reaching = _reaching(analysis, analyzer, source, happening)
     if not mine:
         return f"{source} does not watch {happening.resource}"
     wanted = "error" if happening.is_core_event else str(happening.action)
-    table = analysis._tables.get(source, {})
-    reaching = [r for r in mine if analyzer.reaches(r, wanted, table)]
     if not reaching:
         spelled = sorted({r.raw_type for r in mine})
         if wanted == "error" or not any(analyzer.matches(r.raw_type, wanted) for r in mine):
@@ -1498,6 +1683,10 @@ def _decide(analysis: Analysis, analyzer: _Analyzer, source: str, happening: Hap
             f"{source} asks for {wanted!r} on {happening.resource} but no source registers that "
             "informer with an exact lower-case type"
         )
+    outcome, _, why = _match_walk(reaching, analysis.botkube_version, happening)
+    if outcome == "reject":
+        return f"{source}: {why}"
+    # the filters below run after matchEvent (handleEvent, the filter engine)
     if not happening.is_core_event:
         if happening.resource == "v1/nodes" and cfg.node_events_checker:
             return f"{source}'s nodeEventsChecker filter drops Node object changes"
@@ -1506,16 +1695,46 @@ def _decide(analysis: Analysis, analyzer: _Analyzer, source: str, happening: Hap
                 f"{source} has recommendations on for {happening.resource}, so its creates are "
                 "forwarded only when a recommendation fires"
             )
-    reason = happening.reason if happening.is_core_event else ""
-    messages = [happening.message] if happening.is_core_event else []
-    why = ""
-    for route in reaching:
-        why = _route_passes(
-            route, reason, messages, happening.name, happening.namespace, happening.is_core_event
+    return ""
+
+
+def _plugin_down(analysis: Analysis, happening: Happening, what: str) -> Forwarding | None:
+    """The answer when the plugin process dies; None when this happening may come before a
+    panic that waits for an event (``matchEvent``'s nil namespaces, v1.0.0-v1.2.0)."""
+    culprits = sorted(s.name for s in analysis.sources if s.cause is not None)
+    caused = f"caused by {', '.join(culprits)}"
+    if analysis.verdict == "exit":
+        return Forwarding(
+            False,
+            (),
+            f"{what}: not delivered, the botkube/kubernetes plugin process exits with status 1 "
+            f"at informer registration ({caused}), so no kubernetes source delivers anything",
         )
-        if not why:
-            return ""
-    return f"{source}: {why}"
+    causes = [analysis._panics[name] for name in culprits if name in analysis._panics]
+    early = [c for c in causes if c.at_start]
+    if early or not causes:
+        how = (
+            f"panics in {early[0].function} ({early[0].site}) {early[0].when}"
+            if early
+            else "panics"
+        )
+        return Forwarding(
+            False,
+            (),
+            f"{what}: not delivered, the botkube/kubernetes plugin process {how} ({caused}), "
+            "so no kubernetes source delivers anything",
+        )
+    return None
+
+
+def _panic_trigger(analysis: Analysis, analyzer: _Analyzer, happening: Happening) -> str:
+    """The culprit whose route without namespaces this happening reaches ('' when none)."""
+    for name in sorted(analysis._panics):
+        _, reaching = _reaching(analysis, analyzer, name, happening)
+        outcome, route, _ = _match_walk(reaching, analysis.botkube_version, happening)
+        if outcome == "panic" and route is not None:
+            return f"{name}'s route for {route.resource}"
+    return ""
 
 
 def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
@@ -1528,19 +1747,12 @@ def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
             f"{what}: not delivered, the agent refuses the whole configuration at start "
             "(see the error findings), so BotKube does not run",
         )
+    waiting: list[PanicCause] = []
     if analysis.verdict in PLUGIN_DOWN:
-        culprits = sorted(s.name for s in analysis.sources if s.cause is not None)
-        how = (
-            "panics in mergeResourceEvents"
-            if analysis.verdict == "crash"
-            else "exits with status 1 at informer registration"
-        )
-        return Forwarding(
-            False,
-            (),
-            f"{what}: not delivered, the botkube/kubernetes plugin process {how} "
-            f"(caused by {', '.join(culprits)}), so no kubernetes source delivers anything",
-        )
+        down = _plugin_down(analysis, happening, what)
+        if down is not None:
+            return down
+        waiting = list(analysis._panics.values())
     if happening.is_core_event and happening.event_type != "Warning":
         return Forwarding(
             False,
@@ -1559,6 +1771,17 @@ def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
         parse_kubernetes_version(analysis.kubernetes_version),
         analysis.crds,
     )
+    if waiting:
+        trigger = _panic_trigger(analysis, analyzer, happening)
+        if trigger:
+            return Forwarding(
+                False,
+                (),
+                f"{what}: not delivered, it makes the botkube/kubernetes plugin process panic: it "
+                f"reaches {trigger}, which has no namespaces, and matchEvent "
+                f"({waiting[0].site}) reads them before anything is sent; after that no "
+                "kubernetes source delivers anything (nothing restarts the plugin before v1.4.0)",
+            )
     delivered: list[str] = []
     reasons: list[str] = []
     for name in started:
@@ -1569,6 +1792,14 @@ def forwarding(analysis: Analysis, happening: Happening) -> Forwarding:
             delivered.append(name)
     if delivered:
         names = ", ".join(sorted(delivered))
+        if waiting:
+            return Forwarding(
+                True,
+                tuple(sorted(delivered)),
+                f"{what}: delivered by {names} if it comes before the event that makes the "
+                f"plugin panic in matchEvent ({waiting[0].site}) {waiting[0].when}; after that "
+                "no kubernetes source delivers anything",
+            )
         return Forwarding(True, tuple(sorted(delivered)), f"{what}: delivered by {names}")
     watching = [r for r in reasons if "does not watch" not in r]
     shown = watching or reasons

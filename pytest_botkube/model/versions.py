@@ -17,8 +17,12 @@ in the issue-14 note; the functions below say which row each one is):
   v1.14.0 (PR #1481) checks it. It runs when the table is built, before any informer exists.
 * **The nil-namespaces read.** Up to v1.2.0 ``matchEvent`` reads a route's namespace constraints
   through a pointer that is nil when neither the source nor the resource sets ``namespaces``
-  (registration.go line 194); it panics on the first event that passes the reason, message and
-  name checks. v1.3.0 (PR #1157) checks it.
+  (registration.go line 194); it panics on the first event that reaches that check (passes the
+  reason, message and name checks of a route without namespaces that no earlier route ended):
+  right after start when the informer's first list replays existing objects to a ``create``
+  route. v1.3.0 (PR #1157) checks it.
+* **Route order.** Up to v1.9.1 ``matchEvent`` stops at the first route that rejects an event;
+  from v1.10.0 it tries every route (``first_route_decides``).
 * **The kubeconfig.** The agent builds a plugin's kubeconfig from ``context.rbac`` only: none
   without ``rbac`` (every version), and from v1.4.0 none when ``rbac`` names neither a user nor a
   group type (``kubeconfig.go``). v1.0.0's ``Stream`` does not check it, and the goroutine's
@@ -150,6 +154,15 @@ def nil_event_panic_site(version: str) -> str | None:
 def has_nil_namespaces_panic(version: str) -> bool:
     """Up to v1.2.0 ``matchEvent`` dereferences a route's nil namespace constraints."""
     return not _at_least(version, "v1.3.0")
+
+
+def first_route_decides(version: str) -> bool:
+    """Up to v1.9.1 ``matchEvent`` (registration.go) walks a resource's routes in table order
+    and returns ``false`` at the first route whose reason, message, name or namespace
+    constraints reject the event: a later route never sees it. Only a labels or annotations
+    mismatch moves on to the next route. From v1.10.0 (PR #1425, commit 2cb5eacc) every
+    rejection moves on (``continue``), so any route can pass the event."""
+    return not _at_least(version, "v1.10.0")
 
 
 def nil_namespaces_panic_site(version: str) -> str | None:

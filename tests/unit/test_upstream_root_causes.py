@@ -444,3 +444,23 @@ def test_platforms_bind_only_where_the_scheduler_knows_them(
     for version in ALL:
         expected = ALL.index(first) <= ALL.index(version) <= ALL.index(last)
         assert lint(tmp_path, text, version).source("s").started is expected, version
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"), [("apps/v1/Deployments", "BK033"), ("apps/v1/deploymentz", "BK002")]
+)
+def test_one_finding_per_entry_names_every_informer_type(tmp_path: Path, kind: str, code: str):
+    """``types: "create,delete"`` (weakly decoded into two types) gives the entry two informer
+    routes; the finding on the entry's type names both, as ``informers`` does."""
+    config = (
+        "namespaces: {include: ['.*']}\nevent: {types: 'create,delete'}\n"
+        f"resources: [{{type: {kind}}}]"
+    )
+    report = lint(tmp_path, values(source("s", config)), "v1.13.0").source("s")
+    assert report.informers == {kind: ["create", "delete"]}
+    (found,) = [f for f in report.findings if f.code == code]
+    assert "(create, delete)" in found.message
+    if code == "BK033":
+        assert "these informers (create, delete) deliver nothing" in found.message
+    else:
+        assert "gets informers (create, delete) but" in found.message
