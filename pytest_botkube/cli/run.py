@@ -24,7 +24,7 @@ from pytest_botkube.cli._progress import StatusLine
 from pytest_botkube.cli.values import add_target_argument, resolve_target
 from pytest_botkube.errors import BadInput, BotkubeReproError, ExitCode
 from pytest_botkube.report.bundle import write_bundle
-from pytest_botkube.report.records import RunRecord, disagreements
+from pytest_botkube.report.records import RunRecord
 from pytest_botkube.report.render import verdict_table_text
 from pytest_botkube.reproduce import pipeline
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff
@@ -375,8 +375,7 @@ def render_outcomes(outcomes: Sequence[RunOutcome]) -> str:
             f"{outcome.plan.judged_by}"
         )
         parts += [f"   problem: {p}" for p in outcome.problems]
-        if outcome.plan.by_model:
-            parts += [f"   model disagrees: {p}" for p in disagreements(record)]
+        parts += [f"   model disagrees: {d}" for d in outcome.reproduction.model_disagreements()]
         if outcome.diff is not None and record.diagnosis:  # the agent log's health sentence
             parts.append(f"   diagnosis: {record.diagnosis[0]}")
         if record.known_issue:

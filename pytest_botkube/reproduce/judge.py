@@ -385,6 +385,8 @@ def judge_run(
         expectations_met=met,
         tool_versions=tool_versions,
     )
+    # The one home of "a model-judged run fails when the model disagrees": both front-ends'
+    # verdict (Reproduction.ok: pytest's assertion, run's exit status) reads the record.
     if by_model and disagreements(record):
         record = replace(record, expectations_met=False)
     return Judgement(tuple(problems), record, diff, verdict)

@@ -247,15 +247,19 @@ class Reproduction:
     problems: list[str] = field(default_factory=list)
     diff: DeliveryDiff | None = None  # None: never observed (install or start failed)
     verdict: HealthVerdict | None = None
-    by_model: bool = False  # no scenario expectations: a model disagreement is a mismatch
+    by_model: bool = False  # judged by the model (judge_run failed the record on a disagreement)
 
     @property
     def ok(self) -> bool:
-        if self.problems:
-            return False
-        if self.by_model and disagreements(self.record):
-            return False
-        return self.record.expectations_met is not False
+        """No problem, and the judge did not fail the record. The judge's rules (the scenario's
+        checks; for a model-judged run, "the model disagrees" fails it) live in
+        :func:`~pytest_botkube.reproduce.judge.judge_run` only."""
+        return not self.problems and self.record.expectations_met is not False
+
+    def model_disagreements(self) -> list[str]:
+        """For a model-judged run, each way the run contradicted the model (what made the
+        judge fail it), for the front-ends' text; otherwise none."""
+        return disagreements(self.record) if self.by_model else []
 
     def __repr__(self) -> str:
         return f"<Reproduction {self.scenario.name}: {len(self.problems)} problem(s)>"
@@ -265,8 +269,7 @@ class Reproduction:
         the scenario says it expects."""
         sentence = self.verdict.sentence if self.verdict is not None else "not observed"
         lines = [f"{self.scenario.name}: {sentence}", *(f"  {p}" for p in self.problems)]
-        if self.by_model:
-            lines += [f"  model disagrees: {d}" for d in disagreements(self.record)]
+        lines += [f"  model disagrees: {d}" for d in self.model_disagreements()]
         expect = self.scenario.expect
         if expect is not None:
             lines.append(f"why the scenario expects otherwise: {expect.plugin.why.strip()}")
