@@ -316,7 +316,7 @@ def test_readme_example_is_what_the_command_prints(
     out = capsys.readouterr().out.splitlines()
     own = ("  blocks:", "     ", "  BotKube:", "  Kubernetes:", "  values:", "  log vs prediction:",
            "  known issue:", "    values change:", "      sources.", "  scenario:", "  next:",
-           "  verdict:")  # fmt: skip
+           "  verdict:", "    by version:")  # fmt: skip
     checked = [line for line in capture if line.startswith(own)]
     assert len(checked) >= 12
     for line in checked:
