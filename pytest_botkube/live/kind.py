@@ -204,6 +204,14 @@ def kind_cluster_names(kind: Path, env: Mapping[str, str], timeout: float = 60.0
     return [line.strip() for line in done.stdout.splitlines() if line.strip()]
 
 
+def cluster_name(mode: ClusterMode, name: str, context: str | None) -> str:
+    """The cluster's name as the run calls it (``settings.clusterName`` in the values): the
+    kind cluster's, or in existing mode the context's (``existing`` for the current one)."""
+    if mode is ClusterMode.EXISTING:
+        return context or "existing"
+    return name
+
+
 def kind_context(name: str) -> str:
     return f"kind-{name}"
 
@@ -259,7 +267,7 @@ def start_cluster(
         if not spec.kubeconfig.is_file():
             raise BadInput(f"--botkube-kubeconfig: {spec.kubeconfig} does not exist")
         return Cluster(
-            name=spec.context or "existing",
+            name=cluster_name(spec.mode, spec.name, spec.context),
             kubeconfig=spec.kubeconfig,
             context=spec.context,
             created=False,

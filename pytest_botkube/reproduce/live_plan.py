@@ -35,7 +35,13 @@ from pytest_botkube.live.environment import (
     planned_kubeconfig,
 )
 from pytest_botkube.live.helm import INSTALL_MARGIN, UNINSTALL_MARGIN, Helm
-from pytest_botkube.live.kind import DELETE_TIMEOUT, KUBERNETES_VERSION, ClusterMode, create_margin
+from pytest_botkube.live.kind import (
+    DELETE_TIMEOUT,
+    KUBERNETES_VERSION,
+    ClusterMode,
+    cluster_name,
+    create_margin,
+)
 from pytest_botkube.live.network import DOCKER_TIMEOUT
 from pytest_botkube.live.preflight import TIMEOUT as PREFLIGHT_TIMEOUT
 from pytest_botkube.live.preflight import botkube_image, manifest_url, plugin_index_url
@@ -250,7 +256,7 @@ def build(
                 env=environ, command_timeout=config.command_timeout)  # fmt: skip
     releases = []
     workdir = config.work_dir / "releases"
-    cluster_name = name if kind_cluster else (config.context or "existing")  # start_cluster's
+    cluster = cluster_name(config.mode, name, config.context)
     for index, run in enumerate(runs, 1):
         scenario = run.scenario
         rel = release_name(scenario.name)
@@ -258,7 +264,7 @@ def build(
         vfile = values_file(workdir, rel)
         try:
             values = release_values(scenario, s, receiver_url=RECEIVER_URL,
-                                    cluster_name=cluster_name, release_name=rel)  # fmt: skip
+                                    cluster_name=cluster, release_name=rel)  # fmt: skip
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         analysis = analyze(values, scenario.botkube_version,

@@ -141,6 +141,19 @@ def test_whole_matrix_one_cluster_install_uninstall_in_order(rehearsal: Rehearsa
 ONE = "control-healthy-v1.13.0"  # a Running scenario: a violation fails without waiting
 
 
+def _environment_outcome(
+    result: pytest.RunResult, require: bool, said: str, required: str, skip: str | None = None
+) -> None:
+    """An environment problem: one ``required`` outcome (failed/errors) naming ``said`` under
+    --botkube-require-cluster, else one skip naming ``skip`` (default ``said``)."""
+    if require:
+        result.assert_outcomes(**{required: 1})
+        result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {said}*"])
+    else:
+        result.assert_outcomes(skipped=1)
+        result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {skip or said}*"])
+
+
 def _cleanup_happened(rehearsal: Rehearsal) -> str:
     """The release was uninstalled and its namespace deleted after it was installed."""
     calls = rehearsal.calls("helm")
@@ -372,12 +385,7 @@ def test_agent_without_network_to_the_plugin_index_is_an_environment_problem(
     args = ["--botkube-scenario", ONE, "--botkube-start-timeout=1", "-rs"]
     result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))
     said = f"cannot download the plugin index {url} (repository 'botkube')"
-    if require:
-        result.assert_outcomes(failed=1)
-        result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {ONE}: the BotKube agent*"])
-    else:
-        result.assert_outcomes(skipped=1)
-        result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {ONE}: *"])
+    _environment_outcome(result, require, f"{ONE}: the BotKube agent", "failed", skip=f"{ONE}: ")
     assert said in result.stdout.str()
     _cleanup_happened(rehearsal)
 
@@ -460,11 +468,6 @@ def test_a_failed_preflight_skips_or_fails_before_any_cluster(
             "--botkube-image", "ghcr.io/kubeshop/botkube:candidate", "-rsE"]  # fmt: skip
     result = rehearsal.run(*args, *(["--botkube-require-cluster"] if require else []))
     said = f"preflight: plugin index ({down}/plugins-index.yaml): unreachable ("
-    if require:
-        result.assert_outcomes(errors=1)
-        result.stdout.fnmatch_lines([f"*--botkube-require-cluster: {said}*"])
-    else:
-        result.assert_outcomes(skipped=1)
-        result.stdout.fnmatch_lines([f"SKIPPED*BotKube e2e cannot run here: {said}*"])
+    _environment_outcome(result, require, said, "errors")
     assert rehearsal.kind("create", "cluster") == []
     assert rehearsal.kind("get", "clusters") == []
