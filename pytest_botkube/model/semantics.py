@@ -263,6 +263,17 @@ class Analysis:
         every = [*self.findings, *(f for s in self.sources for f in s.findings)]
         return 1 if any(f.severity == "error" for f in every) else 0
 
+    @property
+    def panics(self) -> dict[str, PanicCause]:
+        """The panic each crash-causing source brings (function, site, when); empty unless the
+        verdict is ``crash``. Triage and forwarding read it, so they name the same panic."""
+        return dict(self._panics)
+
+    def first_panic(self) -> PanicCause | None:
+        """The panic that comes first: one at start beats one that waits for an event."""
+        causes = [self._panics[name] for name in sorted(self._panics)]
+        return next((c for c in causes if c.at_start), causes[0] if causes else None)
+
     def source(self, name: str) -> SourceReport:
         for report in self.sources:
             if report.name == name:

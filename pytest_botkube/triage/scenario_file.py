@@ -26,8 +26,6 @@ from pytest_botkube.model.versions import (
     DEFAULT_KUBERNETES_VERSION,
     OLDEST_KUBERNETES_MINOR,
     has_nil_event_panic,
-    nil_event_panic_site,
-    nil_namespaces_panic_site,
     parse_kubernetes_version,
 )
 from pytest_botkube.redact import REDACTED, redact_text, redact_values
@@ -171,20 +169,18 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
     )
     basis = f"Model-derived (lint on BotKube {version}, Kubernetes {DEFAULT_KUBERNETES_VERSION})"
     plugin: dict[str, Any]
-    # which panic: #1474's nil event at start, else v1.0-v1.2's nil namespaces (BK031)
-    nil_event = any(f.code == "BK001" for f in suite.all_findings())
+    # which panic: the model's (#1474's nil event at start, or v1.0-v1.2's nil namespaces)
+    panic = suite.first_panic()
+    nil_event = panic is None or panic.function == "mergeResourceEvents"
     if verdict == "crash":
-        site = (
-            nil_event_panic_site(version) if nil_event else nil_namespaces_panic_site(version)
-        ) or "router.go:159"
         plugin = {
             "status": "Deactivated",
             "restarts": {"exactly": "threshold+1"},
             "exit_statuses": [2],
             "panic": {
                 "message": "invalid memory address or nil pointer dereference",
-                "function": "mergeResourceEvents" if nil_event else "matchEvent",
-                "location": site.rsplit("/", 1)[-1],
+                "function": panic.function if panic else "mergeResourceEvents",
+                "location": panic.site if panic else "router.go:159",
             },
             "why": f"{basis}, {_why(suite, 'BK001' if nil_event else 'BK031')}.",
         }
@@ -222,7 +218,8 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
         }
     delivered: list[dict[str, Any]] = []
     not_delivered: list[dict[str, Any]] = []
-    if verdict != "healthy":
+    # a panic that waits for an event (BK031) lets earlier events through: per happening below
+    if verdict == "exit" or (verdict == "crash" and (panic is None or panic.at_start)):
         cause = "panics" if verdict == "crash" else "exits with status 1"
         not_delivered.append(
             {

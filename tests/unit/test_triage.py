@@ -511,3 +511,25 @@ def test_a_custom_resource_the_cluster_lacks_is_1080_by_model_and_log():
     assert t.workaround is not None
     assert "resources[0].type" in t.workaround.description
     assert "install the CRD" in t.workaround.description
+
+
+_NO_NAMESPACES_HPA_V1_2 = _NO_NAMESPACES_V1_2.replace(
+    "v1/pods", "autoscaling/v2/horizontalpodautoscalers"
+)
+
+
+def test_written_scenario_for_a_panic_that_waits_for_an_event(tmp_path, capsys):
+    """registration.go matchEvent (v1.2.0) reads the nil namespaces per event: with no HPA at
+    start the panic waits for the first HPA create, so the scenario names matchEvent and does not
+    claim that nothing at all is delivered (the model's per-happening answers say what is)."""
+    report = tmp_path / "hpa.md"
+    report.write_text(_NO_NAMESPACES_HPA_V1_2, encoding="utf-8")
+    assert main(["triage", str(report), "--write-scenario", str(tmp_path / "out")]) == 1
+    capsys.readouterr()
+    (written,) = (tmp_path / "out").glob("*.yaml")
+    scenario = load_scenario(written)
+    assert scenario.expect is not None
+    panic = scenario.expect.plugin.panic
+    assert panic is not None
+    assert (panic.function, panic.location) == ("matchEvent", "registration.go:194")
+    assert all(d.match for d in scenario.expect.not_delivered)
