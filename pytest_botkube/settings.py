@@ -71,6 +71,14 @@ class Option:
     def dest(self) -> str:
         return f"botkube_{self.name}"
 
+    @property
+    def described(self) -> str:
+        """The help line every front-end shows: the help, then its default if it has one (so
+        the help text itself never states the default)."""
+        if self.default in (None, ""):
+            return self.help
+        return f"{self.help} (default {self.default})"
+
 
 OPTIONS: tuple[Option, ...] = (
     Option(
@@ -241,7 +249,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "receiver_port",
         "--botkube-receiver-port",
-        "receiver port (default 0: ephemeral)",
+        "receiver port; 0 takes a free one",
         kind="int",
         default=0,
         env="BOTKUBE_RECEIVER_PORT",

@@ -72,10 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"plugin platform of the kind nodes (repeatable; default {DEFAULT_PLATFORMS[0]})",
     )
     parser.add_argument(
-        "--plugin-index-url",
+        "--plugin-index",  # as run spells the plugin index setting (pytest: --botkube-...)
+        dest="plugin_index_url",
         metavar="URL",
         help="index to mirror (default: the BotKube release's plugins-index.yaml)",
     )
+    parser.add_argument("--plugin-index-url", dest="plugin_index_url", help=argparse.SUPPRESS)
     parser.add_argument(
         "--plugin-base-url",
         default=DEFAULT_BASE_URL,

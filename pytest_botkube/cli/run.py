@@ -109,7 +109,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     for option in LIVE_OPTIONS:
         env_note = f" [env {option.env}]" if option.env else ""
-        default = f" (default {option.default})" if option.default not in (None, "") else ""
         if option.kind == "bool":
             group.add_argument(
                 cli_flag(option), dest=option.name, action="store_const", const=True,
@@ -118,7 +117,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         else:
             group.add_argument(
                 cli_flag(option), dest=option.name, metavar=_metavar(option),
-                help=f"{option.help}{default}{env_note}",
+                help=f"{option.described}{env_note}",
             )  # fmt: skip
 
 

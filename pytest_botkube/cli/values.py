@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pytest_botkube.errors import BadInput
 from pytest_botkube.helm_values import (
-    DEFAULT_CLUSTER_NAME,
     release_stem,
     release_values,
     values_yaml,
@@ -30,10 +29,24 @@ from pytest_botkube.scenario import (
     looks_like_scenario,
     normalize_version,
 )
-from pytest_botkube.settings import DEFAULTS
+from pytest_botkube.settings import BY_NAME, SettingError, build_settings, cli_flag
 from pytest_botkube.yamlio import load_yaml
 
 HELP = "Print the exact Helm values the suite installs for a scenario or a values file."
+
+#: The settings ``values`` takes from the one table, spelled as ``botkube-repro run`` spells
+#: them (``--health-interval``, ``--plugin-index``; pytest: ``--botkube-...``) and converted and
+#: checked by the table, so one setting has one name and one rule in every command.
+SETTINGS = ("cluster_name", "health_interval", "restart_threshold", "plugin_index")
+#: What ``values`` called two of them before (still accepted, hidden from --help).
+OLD_SPELLINGS = {
+    "health_interval": "--health-check-interval",
+    "plugin_index": "--plugin-index-url",
+}
+#: Where ``values`` says more than the table (the table's text is about a run).
+HELP_FOR = {
+    "cluster_name": "settings.clusterName in the values (a run puts its kind cluster's name)"
+}
 
 EXIT_CODES = {0: "the values were printed"}
 
@@ -68,7 +81,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="V",
         help="BotKube version to run a values file on (required for a values file), e.g. v1.13.0",
     )
-    parser.add_argument("--cluster-name", default=DEFAULT_CLUSTER_NAME, metavar="N")
     parser.add_argument(
         "--release-name",
         metavar="NAME",
@@ -78,24 +90,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "artifacts (default: bk-<scenario>)"
         ),
     )
-    parser.add_argument(
-        "--health-check-interval",
-        default=DEFAULTS.health_interval,
-        metavar="DURATION",
-        help="plugins.healthCheckInterval, a Go duration of 1s or more (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--restart-threshold",
-        type=int,
-        default=DEFAULTS.restart_threshold,
-        metavar="N",
-        help="plugins.restartPolicy.threshold (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--plugin-index-url",
-        metavar="URL",
-        help="serve plugins from this index instead of the GitHub release (air-gapped runs)",
-    )
+    for name in SETTINGS:
+        option = BY_NAME[name]
+        parser.add_argument(
+            cli_flag(option),
+            dest=name,
+            metavar=option.metavar,
+            help=replace(option, help=HELP_FOR.get(name, option.help)).described,
+        )
+        if name in OLD_SPELLINGS:  # still accepted, not shown
+            parser.add_argument(OLD_SPELLINGS[name], dest=name, help=argparse.SUPPRESS)
     parser.add_argument(
         "--image",
         metavar="REPO[:TAG]",
@@ -133,19 +137,23 @@ def resolve_target(target: str, botkube_version: str | None) -> Scenario:
 
 def run(args: argparse.Namespace) -> int:
     scenario = resolve_target(args.target, args.botkube_version)
-    settings = replace(
-        DEFAULTS,
-        health_interval=args.health_check_interval,
-        restart_threshold=args.restart_threshold,
-        plugin_index=args.plugin_index_url,
-        image=args.image,
-    )
+    try:
+        table = build_settings(
+            command_line={name: getattr(args, name) for name in SETTINGS},
+            environ={},  # `values` prints what its command line says, never the environment
+            spell=cli_flag,
+            invocation_dir=Path.cwd(),
+            options=[BY_NAME[name] for name in SETTINGS],
+        )
+    except SettingError as exc:
+        raise BadInput(str(exc)) from None
+    settings = replace(table, image=args.image)
     try:
         values = release_values(
             scenario,
             settings,
             receiver_url=args.receiver_url,
-            cluster_name=args.cluster_name,
+            cluster_name=settings.cluster_name,
             release_name=args.release_name or release_stem(scenario.name),
         )
     except ValueError as exc:  # an image the chart cannot take

@@ -25,8 +25,7 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("botkube", "BotKube reproduction suite (pytest-botkube)")
     for option in OPTIONS:
         env_note = f" [env {option.env}]" if option.env else ""
-        default_note = f" (default {option.default})" if option.default not in (None, "") else ""
-        help_text = f"{option.help}{default_note}{env_note}; ini: {option.ini}"
+        help_text = f"{option.described}{env_note}; ini: {option.ini}"
         if option.kind == "bool":
             group.addoption(
                 option.flag, dest=option.dest, action="store_const", const=True, help=help_text
