@@ -16,9 +16,11 @@ MYPY = "mypy==2.4.1"
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The offline suite: unit, pytester plugin tests and the stand-in rehearsal of the e2e run."""
+    """The offline suite: unit, pytester plugin tests and the stand-in rehearsal of the e2e run.
+    Spread over one pytest-xdist worker per CPU (the rehearsal spends most of its time waiting on
+    stand-in processes); ``nox -s tests -- -n 0`` runs it in one process, a later ``-n`` wins."""
     session.install("-e", ".[test]")
-    session.run("pytest", "tests", "--ignore=tests/e2e", *session.posargs)
+    session.run("pytest", "tests", "--ignore=tests/e2e", "-n", "auto", *session.posargs)
 
 
 @nox.session
