@@ -312,7 +312,8 @@ def build(
     if kind_cluster:
         images.append((config.node_image, "the kind node image: pulled before the create"))
     for ref in dict.fromkeys(r.image for r in releases):
-        how = "from this machine's Docker, kind load" if s.image else "pulled by the kind node"
+        node = "the kind node" if kind_cluster else "the cluster's nodes"
+        how = "from this machine's Docker, kind load" if s.image else f"pulled by {node}"
         images.append((ref, how))
     return LivePlan(config, tuple(located.values()), tuple(charts), tuple(images),
                     tuple(releases), tuple(steps), tuple(problems))  # fmt: skip
@@ -327,10 +328,11 @@ def _seconds(value: float) -> str:
 def render(plan: LivePlan) -> str:
     """The plan as ``run --plan`` prints it; each command is one ``$`` line, shell-quoted."""
     config = plan.config
+    which = cluster_name(config.mode, config.cluster_name, config.context)
+    keep = f", keep {config.keep.value}" if config.mode is ClusterMode.CREATE else ""
     out = [
         f"botkube-repro run plan: {len(plan.releases)} run(s), cluster mode "
-        f"{config.mode.value} ({config.cluster_name}), keep {config.keep.value}; nothing has "
-        "been run",
+        f"{config.mode.value} ({which}){keep}; nothing has been run",
         "",
         "tools:",
     ]

@@ -52,3 +52,6 @@ def test_existing_mode_runs_no_kind_and_no_docker(tmp_path: Path):
     plan = _plan(tmp_path, cluster_mode="existing", receiver_host="10.0.0.5")
     assert {s.tool.split("-")[0] for s in plan.commands()} == {"helm"}
     assert [t.name for t in plan.tools] == ["helm"]
+    assert [how for _, how in plan.images] == ["pulled by the cluster's nodes"] * 2
+    assert plan.render().startswith("botkube-repro run plan: 2 run(s), cluster mode existing "
+                                    "(existing); nothing")  # fmt: skip
