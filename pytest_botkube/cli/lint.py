@@ -25,8 +25,10 @@ HELP = "check a Helm values file against a BotKube version's kubernetes source p
 
 #: What lint's statuses mean (for --help; the shared meanings are in errors.EXIT_CODES).
 EXIT_CODES = {
-    0: "no crash, exit loop or refusal predicted (the plugin is healthy or never started)",
-    1: "a crash (panic) or an exit loop is predicted, or the agent would refuse the config",
+    0: "no crash, exit loop or refusal predicted (the plugin is healthy or never started) and no "
+    "error finding",
+    1: "a crash (panic) or an exit loop is predicted, the agent would refuse the config, or a "
+    "finding is an error (e.g. BK026, a source the plugin rejects)",
 }
 
 _HEADLINE = {

@@ -126,7 +126,8 @@ def resolve_target(target: str, botkube_version: str | None) -> Scenario:
         return find_scenario(path)
     if botkube_version is None:
         raise BadInput(
-            f"{target}: looks like a Helm values file; pass --botkube-version to run it as-is"
+            f"{target}: looks like a Helm values file; pass --botkube-version V (e.g. v1.13.0), "
+            "the BotKube version it is for: a values file does not say"
         )
     try:
         version = normalize_version(botkube_version)

@@ -145,6 +145,31 @@ def test_unknown_bound_source_exits_1(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "verdict: REFUSED: the agent rejects the whole configuration" in out
 
 
+def test_an_error_finding_is_status_1_also_when_nothing_starts_as_help_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A source without an RBAC context is rejected (BK026, an error): nothing starts, so the
+    verdict is not-started, and still status 1; --help and README said 1 only for a crash, an
+    exit loop or a refusal (review-2)."""
+    text = "sources:\n  hpa:\n    botkube/kubernetes:\n      enabled: true\n      config:\n"
+    text += "        event: {types: [create]}\n"
+    text += "        resources:\n          - type: autoscaling/v2/horizontalpodautoscalers\n"
+    code, out, _ = lint(capsys, str(write(tmp_path, "v.yaml", text)), "--botkube-version", "1.13.0")
+    assert "error BK026 no-rbac-context" in out
+    assert "verdict: NOT STARTED" in out
+    assert code == 1
+    with pytest.raises(SystemExit):
+        main(["lint", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    status_1 = help_text.split(" 1 ", 1)[1].split(" 2 ", 1)[0]
+    assert "finding is an error" in status_1
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("  | `not-started` |"))
+    assert row.rstrip(" |").endswith(
+        "1 with an error finding (e.g. BK026: every bound source is rejected)"
+    )
+
+
 def _one_line_error(err: str) -> str:
     assert "Traceback" not in err
     lines = err.strip().splitlines()
