@@ -20,7 +20,7 @@ from pytest_botkube.mirror.bundle import (
     rebase,
 )
 
-HELP = "Download what an air-gapped run needs: images, the chart, the plugin index and plugins."
+HELP = "download what an air-gapped run needs: images, the chart, the plugin index and plugins"
 
 EXIT_CODES = {
     0: "the mirror was written (or, with --rebase, its index pointed at the new URL)",

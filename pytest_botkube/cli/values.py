@@ -32,7 +32,7 @@ from pytest_botkube.scenario import (
 from pytest_botkube.settings import BY_NAME, SettingError, build_settings, cli_flag
 from pytest_botkube.yamlio import load_yaml
 
-HELP = "Print the exact Helm values the suite installs for a scenario or a values file."
+HELP = "print the exact Helm values the suite installs for a scenario or a values file"
 
 #: The settings ``values`` takes from the one table, spelled as ``botkube-repro run`` spells
 #: them (``--health-interval``, ``--plugin-index``; pytest: ``--botkube-...``) and converted and
