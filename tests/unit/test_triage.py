@@ -456,6 +456,22 @@ def _upstream_function_at(version: str, path: str, line: int) -> str:
     return [m.group(1) for m in funcs if m][-1]
 
 
+def _written_match_event_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str):
+    """``triage --write-scenario`` of a v1.2.0 report: (stdout, the scenario), which must expect
+    matchEvent's panic at registration.go:194."""
+    report = tmp_path / "report.md"
+    report.write_text(text, encoding="utf-8")
+    assert main(["triage", str(report), "--write-scenario", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    (written,) = (tmp_path / "out").glob("*.yaml")
+    scenario = load_scenario(written)
+    assert scenario.expect is not None
+    panic = scenario.expect.plugin.panic
+    assert panic is not None
+    assert (panic.function, panic.location) == ("matchEvent", "registration.go:194")
+    return out, scenario
+
+
 def test_the_v1_2_nil_namespaces_panic_is_1157_with_its_own_workaround_and_scenario(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
@@ -470,17 +486,11 @@ def test_the_v1_2_nil_namespaces_panic_is_1157_with_its_own_workaround_and_scena
     assert t.workaround.verdict_after == "healthy"
     assert t.upgrade is not None
     assert t.upgrade.startswith("upgrade to v1.3.0")
-    report = tmp_path / "ns.md"
-    report.write_text(_NO_NAMESPACES_V1_2, encoding="utf-8")
-    assert main(["triage", str(report), "--write-scenario", str(tmp_path / "out")]) == 1
-    out = capsys.readouterr().out
+    out, scenario = _written_match_event_scenario(tmp_path, capsys, _NO_NAMESPACES_V1_2)
     assert "--with-workaround" not in out  # run's workaround is #1474's, no use here
-    (written,) = (tmp_path / "out").glob("*.yaml")
-    scenario = load_scenario(written)
     assert scenario.expect is not None
     panic = scenario.expect.plugin.panic
     assert panic is not None
-    assert (panic.function, panic.location) == ("matchEvent", "registration.go:194")
     assert "BK031" in scenario.expect.plugin.why
     file, line = panic.location.split(":")
     assert (
@@ -522,14 +532,6 @@ def test_written_scenario_for_a_panic_that_waits_for_an_event(tmp_path, capsys):
     """registration.go matchEvent (v1.2.0) reads the nil namespaces per event: with no HPA at
     start the panic waits for the first HPA create, so the scenario names matchEvent and does not
     claim that nothing at all is delivered (the model's per-happening answers say what is)."""
-    report = tmp_path / "hpa.md"
-    report.write_text(_NO_NAMESPACES_HPA_V1_2, encoding="utf-8")
-    assert main(["triage", str(report), "--write-scenario", str(tmp_path / "out")]) == 1
-    capsys.readouterr()
-    (written,) = (tmp_path / "out").glob("*.yaml")
-    scenario = load_scenario(written)
+    _, scenario = _written_match_event_scenario(tmp_path, capsys, _NO_NAMESPACES_HPA_V1_2)
     assert scenario.expect is not None
-    panic = scenario.expect.plugin.panic
-    assert panic is not None
-    assert (panic.function, panic.location) == ("matchEvent", "registration.go:194")
     assert all(d.match for d in scenario.expect.not_delivered)
