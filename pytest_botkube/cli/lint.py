@@ -177,4 +177,7 @@ def write_text(analysis: Analysis, out: TextIO) -> None:
             out.write(f"    {s.name:<{width}}  {s.verdict:<8}  {bound}{cause}{origin}\n")
     if hidden:
         out.write(f"    (+{hidden} chart default source(s) not started)\n")
-    out.write(f"  verdict: {_HEADLINE[analysis.verdict]}\n")
+    headline = _HEADLINE[analysis.verdict]
+    if analysis.verdict == "crash":  # the model says when the panic comes
+        headline = f"CRASH: the botkube/kubernetes plugin process panics{analysis.crash_clause()}"
+    out.write(f"  verdict: {headline}\n")

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import yaml
 
@@ -21,6 +21,9 @@ from pytest_botkube.errors import BadInput, ExitCode
 from pytest_botkube.inputs import STDIN, read_input
 from pytest_botkube.model.versions import DEFAULT_KUBERNETES_VERSION, KNOWN_BOTKUBE_VERSIONS
 from pytest_botkube.triage.triage import Triage, require_usable, triage_report
+
+if TYPE_CHECKING:
+    from pytest_botkube.model.semantics import Analysis
 
 HELP = "triage a bug report (Markdown): blocks, versions, prediction vs log, known issue, fix"
 
@@ -42,6 +45,11 @@ _HEADLINE = {
     "refused": "REFUSED: the agent rejects the whole configuration at start; BotKube does not run",
     "unknown": "UNKNOWN: neither the values nor the log say what happens",
 }
+
+
+def _crash_headline(analysis: Analysis) -> str:
+    """The crash headline with the model's word on when the panic comes."""
+    return f"CRASH: the botkube/kubernetes plugin panics{analysis.crash_clause()}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -223,7 +231,7 @@ def write_text(t: Triage, out: TextIO) -> None:
         out.write(
             f"  prediction (lint, BotKube {a.botkube_version}, Kubernetes {a.kubernetes_version}): "
         )
-        out.write(f"{_HEADLINE[a.verdict]}\n")
+        out.write(f"{_crash_headline(a) if a.verdict == 'crash' else _HEADLINE[a.verdict]}\n")
         order = {"error": 0, "warning": 1, "info": 2}
         for f in sorted(a.all_findings(), key=lambda f: (order[f.severity], f.code))[:8]:
             if f.severity == "info":
@@ -268,4 +276,7 @@ def write_text(t: Triage, out: TextIO) -> None:
         out.write("  what BotKube does deliver of what they asked for:\n")
         for x in got:
             out.write(f"    - {x.why}\n")
-    out.write(f"  verdict: {_HEADLINE[t.verdict]}\n")
+    verdict = _HEADLINE[t.verdict]
+    if t.verdict == "crash" and a is not None and a.verdict == "crash":
+        verdict = _crash_headline(a)
+    out.write(f"  verdict: {verdict}\n")

@@ -274,6 +274,18 @@ class Analysis:
         causes = [self._panics[name] for name in sorted(self._panics)]
         return next((c for c in causes if c.at_start), causes[0] if causes else None)
 
+    def crash_clause(self) -> str:
+        """What follows "the plugin panics" in a one-line ``crash`` headline: nothing is delivered
+        when the panic comes at start; a panic that waits for an event lets earlier ones through."""
+        panic = self.first_panic()
+        if panic is None or panic.at_start:
+            return "; no kubernetes source delivers anything"
+        return (
+            f" on the first event that reaches a route without namespaces ({panic.function}, "
+            f"{panic.site}): until then the other routes deliver, after it no kubernetes source "
+            "does"
+        )
+
     def source(self, name: str) -> SourceReport:
         for report in self.sources:
             if report.name == name:

@@ -199,3 +199,29 @@ def test_up_to_v1_9_the_first_rejecting_route_decides(tmp_path, version):
         assert "namespace 'team-b' does not pass the namespace filter" in answer.why
         assert "resources[0]" in answer.why
     assert forwarding(analysis, create("v1/pods", namespace="team-a")).delivered
+
+
+def test_lint_and_triage_headlines_say_when_the_panic_comes(tmp_path, capsys):
+    from pytest_botkube.cli import main
+
+    hpas = f"event: {{types: [create]}}\nresources: [{{type: {HPA}}}]"
+    pods = "event: {types: [create]}\nresources: [{type: v1/pods}]"
+    for config, waits in ((hpas, True), (pods, False)):
+        analysis = lint(tmp_path, "v1.2.0", s=config)
+        assert analysis.verdict == "crash"
+        path = tmp_path / "values.yaml"
+        assert main(["lint", str(path), "--botkube-version", "v1.2.0"]) == 1
+        verdict = capsys.readouterr().out.splitlines()[-1]
+        report = tmp_path / "report.md"
+        report.write_text(
+            f"Botkube 1.2.0 here.\n\n```yaml\n{path.read_text(encoding='utf-8')}```\n",
+            encoding="utf-8",
+        )
+        assert main(["triage", str(report)]) == 1
+        headline = capsys.readouterr().out.splitlines()[-1]
+        for line in (verdict, headline):
+            if waits:
+                assert "panics on the first event that reaches a route without namespaces" in line
+                assert "until then the other routes deliver" in line
+            else:
+                assert line.endswith("panics; no kubernetes source delivers anything")
