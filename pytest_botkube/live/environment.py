@@ -156,20 +156,31 @@ def locate_tools(config: LiveConfig, env: Mapping[str, str]) -> dict[str, ToolLo
     return found
 
 
+class ToolsUnavailable(EnvironmentUnavailable):
+    """The tools a run needs are not all there; ``tools`` names the ones that are not (the
+    progress line says those, not every tool it looked for)."""
+
+    def __init__(self, message: str, tools: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.tools = tools
+
+
 def find_tools(config: LiveConfig, env: Mapping[str, str]) -> Toolbox:
-    """Resolve every executable the mode needs; one EnvironmentUnavailable names every missing
+    """Resolve every executable the mode needs; one ToolsUnavailable names every missing
     one (and a Docker daemon that does not answer), so one fix is not followed by the next."""
     cache = config.cache_dir or user_cache_dir(env)
     located = locate_tools(config, env)
     problems = [loc.problem for loc in located.values() if loc.problem]
+    failing = [name for name, loc in located.items() if loc.problem]
     docker_loc = located.get("docker")
     if docker_loc is not None and docker_loc.path is not None:
         try:
             check_docker(docker_loc.path, env)
         except EnvironmentUnavailable as exc:
             problems.insert(0, str(exc))
+            failing.insert(0, "docker daemon")
     if problems:
-        raise EnvironmentUnavailable("; ".join(problems))
+        raise ToolsUnavailable("; ".join(problems), tuple(failing))
     kind = fetch_tool(located["kind"], cache) if "kind" in located else None
     helm = fetch_tool(located["helm"], cache)
     return Toolbox(
@@ -225,7 +236,11 @@ def start(
     the tools are found and before any cluster command (the preflight)."""
     environ = dict(os.environ if env is None else env)
     with phases.phase("tools", "docker, kind, helm") as note:
-        tools = find_tools(config, environ)
+        try:
+            tools = find_tools(config, environ)
+        except ToolsUnavailable as exc:
+            note.text = f"not usable: {', '.join(exc.tools)}"
+            raise
         notes = check_versions(tools, config)
         found = [f"kind {tools.kind_version}"] if tools.kind is not None else []
         note.text = ", ".join([*found, f"helm {tools.helm_version}"]) + "".join(
