@@ -134,3 +134,19 @@ def test_plan_prints_the_same_plan_and_touches_nothing(
     assert _normalised(done.stdout) == _normalised(plan)
     assert "total budget: " in done.stdout
     assert re.search(r"botkube v1\.14\.0: sha256 \S+", done.stdout)
+
+
+def test_the_readme_report_excerpt_is_what_this_run_writes(
+    executed: tuple[str, list[Call]], tmp_path: Path
+):
+    """README's report.md excerpt ("A session, rehearsed") is a capture of this very command:
+    its verdict, versions and delivery-diff rows must still be what the report says (rows
+    compared with release suffixes blanked; the model's wording changed under it twice)."""
+    written = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("````markdown\n# BotKube reproduction report", 1)[1].split("````", 1)[0]
+    rows = [line for line in excerpt.splitlines() if line.startswith("| ")]
+    assert len(rows) >= 15
+    have = {_normalised(line) for line in written.splitlines()}
+    stale = [row for row in rows if _normalised(row) not in have]
+    assert stale == [], "README report excerpt rows the report no longer has:\n" + "\n".join(stale)
