@@ -498,6 +498,34 @@ def mirror(
     """
     request.validate()
     root = request.directory
+    # What this call creates goes again if it fails: the topmost missing directory of the path
+    # (never one that existed before), or, in an existing mirror, the sub-directories it adds.
+    if root.exists():
+        created = [
+            root / sub for sub in ("plugins", "charts", "images") if not (root / sub).exists()
+        ]
+    else:
+        top = root
+        while not top.parent.exists():
+            top = top.parent
+        created = [top]
+    try:
+        return _mirror_into(request, env, docker=docker, progress=progress, charts=charts)
+    except BaseException:
+        for directory in created:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
+def _mirror_into(
+    request: MirrorRequest,
+    env: Mapping[str, str],
+    *,
+    docker: str | None,
+    progress: Callable[[str], None] | None,
+    charts: ChartFetcher | None,
+) -> MirrorResult:
+    root = request.directory
     root.mkdir(parents=True, exist_ok=True)
     env = dict(env)
     docker_path = ""

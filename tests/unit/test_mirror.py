@@ -683,3 +683,20 @@ def test_real_helm_pull_matches_the_argv_and_the_repo_digest(
 
     assert result.manifest["chart"]["origin"] == f"{base}/charts/botkube-v1.14.0.tgz"
     assert result.files["charts/botkube-v1.14.0.tgz"] == sha256(packaged)
+
+
+def test_a_failed_mirror_leaves_nothing_it_created(
+    tools: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    env, _ = tools
+    closed = "http://127.0.0.1:9/plugins-index.yaml"  # discard port: nothing listens
+    args = ["--botkube-version", VERSION, "--plugin-index-url", closed, "--no-images", "--no-chart"]
+    out = _cli([str(tmp_path / "new" / "m"), *args], env)
+    assert out.returncode == 3
+    assert not (tmp_path / "new").exists()  # nor the parent it made for it
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "mine.txt").write_text("the user's", encoding="utf-8")
+    out = _cli([str(existing), *args], env)
+    assert out.returncode == 3
+    assert sorted(p.name for p in existing.iterdir()) == ["mine.txt"]  # kept, nothing added
