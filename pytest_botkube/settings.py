@@ -46,6 +46,24 @@ def _check_image(value: str) -> None:
         raise ValueError(f"{shown(value)}: expected REPOSITORY[:TAG], e.g. localhost/botkube:dev")
 
 
+def check_tool_path(value: str) -> None:
+    """A tool given as a path (it has a ``/``) must be an executable file: a typed path that
+    is not there is bad input (exit 2), like ``--botkube-kubeconfig``. A bare name (``kind``,
+    ``kind-0.27``) is looked up on PATH when the run starts; not finding it there is the
+    environment's (exit 3)."""
+    import os
+
+    if os.sep not in value and "/" not in value:
+        return
+    path = Path(value)
+    if path.is_dir():
+        raise ValueError(f"{shown(value)} is a directory, not an executable")
+    if not path.is_file():
+        raise ValueError(f"{shown(value)} does not exist")
+    if not os.access(path, os.X_OK):
+        raise ValueError(f"{shown(value)} is not executable (chmod +x it)")
+
+
 def _check_port(value: int) -> None:
     if value > 65535:
         raise ValueError(f"{value}: expected a port number in 0-65535 (0: any free port)")
@@ -184,6 +202,7 @@ OPTIONS: tuple[Option, ...] = (
         "kind executable (default: kind on PATH, else a pinned download)",
         env="BOTKUBE_KIND",
         metavar="PATH",
+        check=check_tool_path,
     ),
     Option(
         "helm",
@@ -191,6 +210,7 @@ OPTIONS: tuple[Option, ...] = (
         "helm executable (default: helm on PATH, else a pinned download)",
         env="BOTKUBE_HELM",
         metavar="PATH",
+        check=check_tool_path,
     ),
     Option(
         "docker",
@@ -198,6 +218,7 @@ OPTIONS: tuple[Option, ...] = (
         "docker executable (default: docker on PATH)",
         env="BOTKUBE_DOCKER",
         metavar="PATH",
+        check=check_tool_path,
     ),
     Option(
         "no_download",

@@ -19,6 +19,7 @@ from pytest_botkube.mirror.bundle import (
     mirror,
     rebase,
 )
+from pytest_botkube.settings import check_tool_path
 
 HELP = "download what an air-gapped run needs: images, the chart, the plugin index and plugins"
 
@@ -108,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.botkube_version:  # argparse requires one of the two; a namespace built otherwise
         raise BadInput("--botkube-version is required (e.g. v1.13.0), unless --rebase is given")
+    if args.docker and not args.no_images:
+        try:
+            check_tool_path(args.docker)
+        except ValueError as exc:
+            raise BadInput(f"--docker: {exc}") from None
     images = tuple(args.image) + ((args.kind_node_image,) if args.kind_node_image else ())
     request = MirrorRequest(
         directory=args.directory,
