@@ -12,7 +12,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAX_MESSAGE", "MAX_VALUE", "clip", "describe_value", "one_line", "safe", "shown"]
+__all__ = [
+    "MAX_MESSAGE",
+    "MAX_VALUE",
+    "clip",
+    "count",
+    "describe_value",
+    "one_line",
+    "safe",
+    "shown",
+]
 
 #: Characters of one value quoted in a message (a resource type, a version, a key).
 MAX_VALUE = 80
@@ -84,3 +93,17 @@ def describe_value(value: Any) -> str:
     if isinstance(value, int | float):
         return f"a number ({shown(value)})"
     return f"{type(value).__name__} ({shown(value)})"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number ``n`` needs: ``1 delivery``, ``0 deliveries``,
+    ``2 rejected requests``. ``plural`` when it is not the noun + s (``delivery``'s is
+    ``deliveries``: a final consonant + y becomes ies)."""
+    if n == 1:
+        return f"{n} {noun}"
+    if plural is None:
+        if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
+            plural = noun[:-1] + "ies"
+        else:
+            plural = noun + "s"
+    return f"{n} {plural}"

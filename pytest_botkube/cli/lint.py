@@ -141,10 +141,20 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(result, Analysis):
                 write_text(result, sys.stdout)
             else:
-                sys.stdout.write(f"{result[0]}: error: {result[1]}\n")
+                sys.stdout.write(f"{_error_line(*result)}\n")
     codes = [r.exit_code if isinstance(r, Analysis) else int(r[1].exit_code) for r in results]
     worst = max(codes)
     return int(ExitCode.BAD_INPUT if worst >= ExitCode.BAD_INPUT else worst and ExitCode.PROBLEM)
+
+
+def _error_line(name: str, exc: BadInput) -> str:
+    """``FILE: error: what``, the file named once: a message that starts with its own location
+    (``FILE: no such file``, ``FILE:3: ...``) has ``error:`` after that location."""
+    message = str(exc)
+    location, sep, what = message.partition(": ")
+    if sep and location.startswith(name):
+        return f"{location}: error: {what}"
+    return f"{name}: error: {message}"
 
 
 def _finding(finding: Finding, out: TextIO) -> None:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from pytest_botkube.errors import BadInput, EnvironmentUnavailable, ExitCode
 from pytest_botkube.live.receiver import DEFAULT_BODY_LIMIT, ReceivedRequest, WebhookReceiver
-from pytest_botkube.text import one_line
+from pytest_botkube.text import count, one_line
 
 HELP = "run the webhook receiver in the foreground: one JSON line per BotKube delivery"
 
@@ -140,5 +140,5 @@ def run(args: argparse.Namespace) -> int:
         finally:
             receiver.stop()
     kept, refused = len(receiver.deliveries()), len(receiver.rejected())
-    err.write(f"stopped: {kept} deliveries, {refused} rejected requests\n")
+    err.write(f"stopped: {count(kept, 'delivery')}, {count(refused, 'rejected request')}\n")
     return int(ExitCode.OK)

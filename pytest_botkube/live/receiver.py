@@ -48,6 +48,7 @@ from typing import Self
 
 from pytest_botkube.live.wait import hold_for, wait_until
 from pytest_botkube.readers.payload import Delivery, PayloadError, check_match_fields, parse_payload
+from pytest_botkube.text import count
 
 __all__ = ["DEFAULT_BODY_LIMIT", "ReceivedRequest", "WebhookReceiver"]
 
@@ -692,7 +693,7 @@ class WebhookReceiver:
         refused = [r for r in requests if r.delivery is None]
         if not requests:
             return "no requests received"
-        lines = [f"{len(accepted)} deliveries, {len(refused)} rejected requests"]
+        lines = [f"{count(len(accepted), 'delivery')}, {count(len(refused), 'rejected request')}"]
         shown = requests[-_LISTED:]
         if len(requests) > len(shown):
             lines.append(f"(first {len(requests) - len(shown)} not shown)")

@@ -42,6 +42,7 @@ from pytest_botkube.report.records import RunRecord, disagreements
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff, delivery_diff
 from pytest_botkube.scenario import Scenario
 from pytest_botkube.settings import BY_NAME, Settings, flag_names
+from pytest_botkube.text import count
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
     from pytest_botkube.live.chart import ChartFetcher
@@ -463,7 +464,7 @@ def _observe(
                     wait_for_delivery(
                         receiver, wanted, namespace, s.event_timeout, release, health_probe
                     )
-                result.text = f"{len(expect.delivered)} expected deliveries arrived"
+                result.text = f"{count(len(expect.delivered), 'expected delivery')} arrived"
         elif expect is None and not predicted_down:
             with progress.phase("deliveries") as result:
                 result.text = _await_predicted(workload, receiver, analysis, s, progress)
@@ -476,7 +477,7 @@ def _observe(
     with progress.phase("quiet window", f"{s.quiet_window:g}s") as result:
         try:
             assert_not_delivered(receiver, not_delivered, namespace, s.quiet_window, health_probe)
-            result.text = f"{len(receiver.deliveries())} deliveries in total"
+            result.text = f"{count(len(receiver.deliveries()), 'delivery')} in total"
         except WaitFailed as exc:
             problems.append(str(exc))
             result.text = "a delivery that must not arrive did"
@@ -527,8 +528,8 @@ def _await_predicted(
         diff = delivery_diff(happened, receiver.deliveries(), lambda h: forwarding(analysis, h))
         predicted = [r for r in diff.rows if r.forwarding and r.forwarding.delivered]
         left = [r for r in predicted if not r.delivered]
-        progress.update(f"{len(predicted) - len(left)} of {len(predicted)} predicted deliveries "
-                        "arrived")  # fmt: skip
+        arrived = len(predicted) - len(left)
+        progress.update(f"{arrived} of {count(len(predicted), 'predicted delivery')} arrived")
         return True if not left else None
 
     try:

@@ -55,7 +55,7 @@ def test_receive_prints_deliveries_and_rejections_and_stops_cleanly(stop: signal
             process.communicate()
     assert process.returncode == 0, err
     assert out == ""
-    assert err.strip().endswith("stopped: 1 deliveries, 1 rejected requests")
+    assert err.strip().endswith("stopped: 1 delivery, 1 rejected request")
 
 
 def test_a_port_in_use_is_exit_3(capsys: pytest.CaptureFixture[str]):

@@ -285,7 +285,7 @@ def test_wait_for_timeout_lists_what_arrived(receiver: WebhookReceiver) -> None:
     message = str(info.value)
     assert "timed out after 0.2s" in message
     assert f"waiting for a delivery with type='delete', name='web' at {receiver.url}" in message
-    assert "1 deliveries, 1 rejected requests" in message
+    assert "1 delivery, 1 rejected request" in message
     assert "[k8s-hpa] create HorizontalPodAutoscaler demo/web" in message
     assert "POST / -> 400: webhook payload: not JSON" in message
 
@@ -315,7 +315,7 @@ def test_assert_none_fails_when_a_match_arrives(receiver: WebhookReceiver) -> No
     message = str(info.value)
     assert message.startswith("a delivery with type='error' happened ")
     assert "reason=FailedGetResourceMetric" in message
-    assert "1 deliveries, 0 rejected requests" in message
+    assert "1 delivery, 0 rejected requests" in message
 
 
 def test_assert_none_counts_deliveries_from_before_the_call(receiver: WebhookReceiver) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_botkube.cli import main
-from pytest_botkube.text import one_line, safe
+from pytest_botkube.text import count, one_line, safe
 
 HOSTILE = "web\x1b[31mRED\x1b]0;title\x07\u202egnp.exe\u2066x\u2069\x00\x7f\x9b"
 
@@ -85,3 +85,20 @@ def test_an_error_message_is_terminal_safe(tmp_path: Path, capsys: pytest.Captur
     assert "\x1b" not in err
     assert "\u202e" not in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "expected"),
+    [
+        (0, "delivery", "0 deliveries"),
+        (1, "delivery", "1 delivery"),
+        (2, "expected delivery", "2 expected deliveries"),
+        (1, "rejected request", "1 rejected request"),
+        (3, "rejected request", "3 rejected requests"),
+        (2, "day", "2 days"),
+        (2, "child", "2 children"),
+    ],
+)
+def test_count_puts_the_noun_in_the_number(n: int, noun: str, expected: str) -> None:
+    plural = "children" if noun == "child" else None
+    assert count(n, noun, plural) == expected
