@@ -348,7 +348,9 @@ class Panic:
     """A Go panic (or fatal error) re-assembled from stderr lines, a fatal entry or a bare dump.
 
     ``headless`` panics were pasted without their ``panic:`` line: only frames (and perhaps the
-    goroutine header) are in the excerpt, so the message is unknown.
+    goroutine header) are in the excerpt, so the message is unknown. A ``panic:`` line whose
+    ``goroutine N [running]:`` header was cut from the paste still gets its frames (a Go
+    function line followed by its indented file line); ``goroutine`` then stays None.
     """
 
     line: int
@@ -361,6 +363,7 @@ class Panic:
     complete: bool = False  # the trace was followed to its end
     headless: bool = False
     _pending: str | None = field(default=None, repr=False)
+    _runtime_stack: bool = field(default=False, repr=False)  # in a "runtime stack:" section
 
     @property
     def top_frame(self) -> StackFrame | None:
@@ -386,13 +389,19 @@ class Panic:
         if not text:
             return True
         first = text[0]
+        # Before the goroutine header (or without one: an excerpt pasted without that line)
+        # a frame counts only as a Go function line followed by its indented file line.
+        strict = self.goroutine is None and not self.headless
         if first == "\t" or first == " ":
-            if self.goroutine is None and not self.headless:
+            if strict:
                 # "panic: x [recovered]" is followed by an indented "panic: y": the real one.
                 stripped = text.lstrip()
                 if stripped.startswith("panic: "):
                     self.message = stripped[len("panic: ") :]
-                return True
+                    self._pending = None
+                    return True
+                if self._runtime_stack:
+                    return True
             m = _GO_FILE.match(text)
             if m and self._pending is not None and len(self.frames) < MAX_FRAMES:
                 self.frames.append(StackFrame(self._pending, m.group(1), int(m.group(2))))
@@ -403,6 +412,8 @@ class Panic:
         elif text.startswith("goroutine "):
             if self.goroutine is None and not self.frames:
                 self.goroutine = text.rstrip().rstrip(":")
+                self._runtime_stack = False
+                self._pending = None
             else:  # the next goroutine's stack: the failing one is done
                 self.complete = True
                 self._pending = None
@@ -411,7 +422,14 @@ class Panic:
             self._pending = None
             self.complete = True
             return False
-        elif self.goroutine is not None or self.headless:
+        elif strict and (
+            self._runtime_stack or text.startswith("runtime stack:") or not _GO_FUNC.match(text)
+        ):
+            # A fatal error's "runtime stack:" (the runtime's own frames, before the failing
+            # goroutine's header) or a line that is no Go function line: not a frame.
+            self._runtime_stack = self._runtime_stack or text.startswith("runtime stack:")
+            self._pending = None
+        else:
             # "pkg/path.(*T).Method(0xc0001, {0x2, 0x3})": drop the argument list.
             text = text.rstrip()
             cut = text.rfind("(") if text.endswith(")") else -1

@@ -58,6 +58,33 @@ def test_frames_only_in_text_output(capsys, form):
     assert "probably matches kubeshop/botkube#1474" in out
 
 
+@pytest.mark.parametrize("form", BOTH)
+def test_panic_line_then_frames_without_the_goroutine_line(capsys, form):
+    # Cut excerpt: `panic:` and `[signal ...]`, then straight to the frames (the
+    # `goroutine N [running]:` header left out of the paste).
+    code, data = _json(capsys, f"cut_panic_no_goroutine_v1.13.0.{form}.log")
+    assert code == 1
+    plugin = data["plugins"][K8S]
+    assert plugin["status"] == "crashing"
+    panic = plugin["panic"]
+    assert panic["message"].startswith("runtime error: invalid memory address")
+    assert panic["signal"] == "SIGSEGV"
+    assert panic["partial"] is False  # the panic line is there; only the header is not
+    assert panic["frames"] == [
+        "github.com/kubeshop/botkube/internal/source/kubernetes.mergeResourceEvents",
+        "github.com/kubeshop/botkube/internal/source/kubernetes.(*Router).BuildTable",
+    ]
+    assert panic["locations"][0].endswith("kubernetes/router.go:159")
+    detail = plugin["known_issue_detail"]
+    assert (detail["ref"], detail["certainty"]) == ("kubeshop/botkube#1474", "certain")
+    code, out = _run(capsys, f"cut_panic_no_goroutine_v1.13.0.{form}.log")
+    assert out.splitlines()[0] == (
+        "botkube/kubernetes: crashing, 1/5 restarts so far, panic in mergeResourceEvents "
+        "(router.go:159); matches kubeshop/botkube#1474"
+    )
+    assert "none in the catalogue matches" not in out
+
+
 def test_same_frames_in_a_release_with_the_fix_do_not_match_and_say_why(tmp_path, capsys):
     text = (LOGS / "partial_panic_v1.13.0.json.log").read_text(encoding="utf-8")
     path = tmp_path / "agent.log"

@@ -447,3 +447,52 @@ def test_every_line_that_names_a_plugin_names_it(compact):
         "not started: defined but not enabled (every group that defines it)"
     )
     assert health_verdict(None, summary, "a/marked").sentence.startswith("unknown: named")
+
+
+def _fed(lines):
+    panic = logs.Panic(line=1, time=None, message="x")
+    for line in lines:
+        panic.feed(line)
+    return panic
+
+
+def test_frames_after_a_panic_line_without_the_goroutine_header():
+    panic = _fed(
+        [
+            "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1]",
+            "example.com/app/pkg.(*T).Do(0xc000010000)",
+            "\t/src/app/pkg/t.go:42 +0x1f",
+            "example.com/app/pkg.run(...)",
+            "\t/src/app/pkg/run.go:7",
+        ]
+    )
+    assert [str(f) for f in panic.frames] == [
+        "example.com/app/pkg.(*T).Do (/src/app/pkg/t.go:42)",
+        "example.com/app/pkg.run (/src/app/pkg/run.go:7)",
+    ]
+    assert panic.goroutine is None
+    assert not panic.headless
+
+
+def test_before_the_goroutine_header_only_function_then_file_lines_are_frames():
+    panic = _fed(
+        [
+            "    some indented note: 12",  # an indented line with no function before it
+            "see the attached file for details",  # prose, not a Go function line
+            "\t/src/app/notes.txt:3",  # so this file line has no frame to belong to
+            "runtime stack:",  # a fatal error's runtime frames: not where it failed
+            "runtime.throw({0x1, 0x2})",
+            "\t/usr/local/go/src/runtime/panic.go:1077 +0x5c",
+            "goroutine 9 [running]:",
+            "example.com/app/pkg.work()",
+            "\t/src/app/pkg/work.go:11 +0x2a",
+        ]
+    )
+    assert [str(f) for f in panic.frames] == ["example.com/app/pkg.work (/src/app/pkg/work.go:11)"]
+    assert panic.goroutine == "goroutine 9 [running]"
+
+
+def test_recovered_panic_still_takes_the_inner_message():
+    panic = _fed(["\tpanic: the real one", "example.com/app.f()", "\t/src/app/f.go:1"])
+    assert panic.message == "the real one"
+    assert [f.function for f in panic.frames] == ["example.com/app.f"]
