@@ -170,6 +170,25 @@ def release_stem(scenario_name: str) -> str:
     return "bk-" + _NOT_IN_A_DNS_LABEL.sub("-", scenario_name.lower()).strip("-")
 
 
+#: The random suffix a run appends to :func:`release_stem` (``secrets.token_hex(3)``).
+RELEASE_SUFFIX_HEX = 6
+RELEASE_NAME_LIMIT = 53  # Helm's limit for a release name
+
+
+def release_prefix(scenario_name: str, limit: int = RELEASE_NAME_LIMIT) -> str:
+    """:func:`release_stem` cut so that ``PREFIX-<suffix>`` fits ``limit``: every run's release
+    and namespace name is this prefix, a dash and :data:`RELEASE_SUFFIX_HEX` hex digits."""
+    return release_stem(scenario_name)[: max(4, limit - RELEASE_SUFFIX_HEX - 1)].strip("-")
+
+
+def run_namespace_pattern(scenario_name: str) -> str:
+    """A ``namespaces.include`` entry (a Go regexp) that the namespace of every run of the
+    scenario passes, its ``--compare`` and ``--with-workaround`` runs included (labelled
+    ``NAME@v1.14.0``, ``NAME+workaround``, so their names start with the same prefix):
+    ``^bk-crash-v1-13-0-``. Names contain only ``[a-z0-9-]``, so nothing needs escaping."""
+    return f"^{release_prefix(scenario_name)}-"
+
+
 def _secret_env(entry: Mapping[str, Any]) -> bool:
     from pytest_botkube.redact import is_secret_key
 

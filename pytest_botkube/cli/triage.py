@@ -148,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         write_text(t, out)
         if written is not None:
             out.write(f"  scenario: {written['path']} (read back by the scenario loader)\n")
+            for change in written["for_the_suite"]:
+                out.write(f"    changed for the suite: {change}\n")
             out.write(f"  next: {written['next_step']}\n")
         sys.stdout.write(redact_text(out.getvalue()))
     return int(ExitCode.PROBLEM if t.exit_code == 1 else ExitCode.OK)
@@ -180,6 +182,7 @@ def _write(t: Triage, directory: Path, url: str | None) -> dict[str, Any]:
         "name": draft.name,
         "next_step": draft.next_step(str(path)),
         "repairs": draft.repairs,
+        "for_the_suite": draft.for_the_suite,
     }
 
 

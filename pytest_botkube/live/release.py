@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_botkube.helm_values import KUBERNETES_PLUGIN, release_stem, release_values, values_yaml
+from pytest_botkube.helm_values import (
+    KUBERNETES_PLUGIN,
+    RELEASE_NAME_LIMIT,
+    RELEASE_SUFFIX_HEX,
+    release_prefix,
+    release_values,
+    values_yaml,
+)
 from pytest_botkube.live.chart import LocalChart
 from pytest_botkube.live.helm import Helm
 from pytest_botkube.live.kube import Kube, KubeError
@@ -31,12 +38,10 @@ from pytest_botkube.scenario import Scenario
 from pytest_botkube.settings import DEFAULTS, Settings
 
 
-def release_name(scenario: str, limit: int = 53) -> str:
+def release_name(scenario: str, limit: int = RELEASE_NAME_LIMIT) -> str:
     """A unique DNS-1123 label like ``bk-crash-v1-13-0-3f9a1c`` (at most ``limit`` chars, Helm's
-    53 for a release name): :func:`~pytest_botkube.helm_values.release_stem` plus a suffix."""
-    suffix = secrets.token_hex(3)
-    stem = release_stem(scenario)[: max(4, limit - len(suffix) - 1)].strip("-")
-    return f"{stem}-{suffix}"
+    53 for a release name): :func:`~pytest_botkube.helm_values.release_prefix` plus a suffix."""
+    return f"{release_prefix(scenario, limit)}-{secrets.token_hex(RELEASE_SUFFIX_HEX // 2)}"
 
 
 def values_file(workdir: Path, release: str) -> Path:

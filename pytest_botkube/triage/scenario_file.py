@@ -1,7 +1,9 @@
 """A triaged report as a scenario file (``triage --write-scenario``), built as data.
 
-The values are the report's, repaired only where the report itself was broken (each repair is
-listed in the description). Every expectation comes from the model on the suite's cluster
+The values are the report's, repaired only where the report itself was broken and where a
+``namespaces.include`` list would keep the suite's own namespace out (each repair is listed in
+the description). Every expectation comes from the model on the values the suite installs
+(:func:`~pytest_botkube.helm_values.build_values`: its restart threshold, its webhook), its cluster
 (the kind node, Kubernetes 1.31) and the suite's workload (manifests/workload.yaml: a
 Deployment ``hpa-target`` and its HPA, which emits ``SuccessfulRescale`` and, without
 metrics-server, ``FailedGetResourceMetric``), and its ``why`` says so and names the finding it
@@ -19,9 +21,15 @@ from typing import Any
 import yaml
 
 from pytest_botkube.errors import BadInput
-from pytest_botkube.helm_values import build_values
+from pytest_botkube.helm_values import (
+    KUBERNETES_PLUGIN,
+    build_values,
+    release_prefix,
+    run_namespace_pattern,
+)
+from pytest_botkube.model.config import Constraints
 from pytest_botkube.model.events import Happening
-from pytest_botkube.model.semantics import Analysis, analyze, forwarding
+from pytest_botkube.model.semantics import Analysis, allows, analyze, forwarding
 from pytest_botkube.model.versions import (
     DEFAULT_KUBERNETES_VERSION,
     OLDEST_KUBERNETES_MINOR,
@@ -59,6 +67,7 @@ class ScenarioDraft:
     data: dict[str, Any]
     run_options: list[str]  # what `botkube-repro run FILE` needs to show the bug and its fixes
     repairs: list[str] = field(default_factory=list)
+    for_the_suite: list[str] = field(default_factory=list)  # of repairs: namespaces let in
 
     def next_step(self, path: str) -> str:
         """``botkube-repro run FILE --compare <fixed> --with-workaround --report DIR``"""
@@ -118,6 +127,56 @@ def _min_kubernetes(values: dict[str, Any], version: str, verdict: str) -> str |
     return None if lowest == OLDEST_KUBERNETES_MINOR else f"1.{lowest}"
 
 
+def _let_the_run_namespace_in(values: dict[str, Any], name: str) -> list[str]:
+    """Add ``pattern`` to every kubernetes source's ``namespaces.include`` list (source level
+    and per resource) that ``namespace`` does not pass, in place; the repairs, one per list.
+
+    The suite creates its workload in a namespace of its own (``bk-<scenario>-<random>``), and
+    the shipped scenarios watch every namespace (``include: [".*"]``); a reporter's list names
+    their own namespaces, which the run's never is. A missing ``namespaces`` key is left alone:
+    on v1.0-v1.2 that is the bug (a nil-namespaces panic), and later it is what the report ran.
+    The entry is :func:`~pytest_botkube.helm_values.run_namespace_pattern`, from the names
+    live/release.py gives a run (one rule); ``exclude`` lists are left as written.
+    """
+    prefix = release_prefix(name)
+    namespace = f"{prefix}-3f2a9c"  # a run's: the prefix and 6 hex digits
+    pattern = run_namespace_pattern(name)
+    repairs: list[str] = []
+    sources = values.get("sources")
+    for alias, body in (sources if isinstance(sources, dict) else {}).items():
+        plugin = body.get(KUBERNETES_PLUGIN) if isinstance(body, dict) else None
+        config = plugin.get("config") if isinstance(plugin, dict) else None
+        if not isinstance(config, dict):
+            continue
+        base = ("sources", str(alias), KUBERNETES_PLUGIN, "config")
+        blocks: list[tuple[tuple[str | int, ...], Any]] = [(base, config.get("namespaces"))]
+        resources = config.get("resources")
+        for i, entry in enumerate(resources if isinstance(resources, list) else []):
+            if isinstance(entry, dict):
+                blocks.append(((*base, "resources", i), entry.get("namespaces")))
+        for path, block in blocks:
+            if not isinstance(block, dict) or not isinstance(block.get("include"), list):
+                continue
+            include = block["include"]
+            if not include or allows(
+                Constraints(include=tuple(str(p) for p in include if p is not None)), namespace
+            ):
+                continue
+            include.append(pattern)
+            where = format_key_path(("values", *path, "namespaces", "include"))
+            repairs.append(
+                f"{where} {_flow(include[:-1])} lets none of the suite's namespaces through "
+                f"(a run creates its workload in {prefix}-<random>, a --compare or workaround "
+                f"run in {prefix}-<label>-<random>): added {pattern!r}, or nothing could be "
+                "delivered"
+            )
+    return repairs
+
+
+def _flow(items: list[Any]) -> str:
+    return "[" + ", ".join(repr(str(i)) for i in items) + "]"
+
+
 def _match(h: Happening) -> dict[str, Any]:
     kind = _KINDS[h.resource]
     if h.is_core_event and h.event_type == "Normal":
@@ -148,14 +207,8 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
     version = t.analysis.botkube_version
     name = scenario_name(t.name, version)
     values = thaw(t.values)
-    suite = analyze(values, version, DEFAULT_KUBERNETES_VERSION)
-    verdict = suite.verdict
-    if verdict not in ("crash", "exit", "healthy"):
-        raise BadInput(
-            f"{t.name}: --write-scenario: the model predicts {verdict} (no kubernetes plugin "
-            "process to observe); a scenario needs a source that starts"
-        )
-    namespace = f"bk-{re.sub(r'[^a-z0-9-]+', '-', name)}-3f2a9c"
+    namespace_repairs = _let_the_run_namespace_in(values, name)
+    namespace = f"{release_prefix(name)}-3f2a9c"  # a run's namespace, as the model sees it
     draft_scenario = Scenario(
         name=name,
         description="",
@@ -164,9 +217,16 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
         values=freeze(values),
         expect=None,
     )
-    installed = analyze(
-        build_values(draft_scenario, receiver_url=_RECEIVER), version, DEFAULT_KUBERNETES_VERSION
-    )
+    # every expectation comes from the values the run installs (the suite's restart threshold,
+    # webhook, sources switched off), not the report's own
+    installed_values = build_values(draft_scenario, receiver_url=_RECEIVER)
+    suite = analyze(installed_values, version, DEFAULT_KUBERNETES_VERSION)
+    verdict = suite.verdict
+    if verdict not in ("crash", "exit", "healthy"):
+        raise BadInput(
+            f"{t.name}: --write-scenario: the model predicts {verdict} (no kubernetes plugin "
+            "process to observe); a scenario needs a source that starts"
+        )
     basis = f"Model-derived (lint on BotKube {version}, Kubernetes {DEFAULT_KUBERNETES_VERSION})"
     plugin: dict[str, Any]
     # which panic: the model's (#1474's nil event at start, or v1.0-v1.2's nil namespaces)
@@ -229,14 +289,14 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
             }
         )
     for happening in workload_happenings(namespace):
-        decision = forwarding(installed, happening)
+        decision = forwarding(suite, happening)
         why = decision.why.replace(namespace, "$namespace")
         entry = {"match": _match(happening), "why": f"{basis}, forwarding: {why}"}
         if decision.delivered:
             delivered.append(entry)
         elif verdict == "healthy" or happening.reason == "SuccessfulRescale":
             not_delivered.append(entry)
-    repairs = list(t.repairs)
+    repairs = [*t.repairs, *namespace_repairs]
     said = [
         f"Written by botkube-repro triage from {report_url or t.name}: the values of block(s) "
         f"{', '.join(str(i) for i in t.values_blocks)} on BotKube {version} "
@@ -274,7 +334,7 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
         "upstream": upstream,
         "botkube_version": version,
     }
-    minimum = _min_kubernetes(values, version, verdict)
+    minimum = _min_kubernetes(installed_values, version, verdict)
     if minimum is not None:
         data["min_kubernetes_version"] = minimum
     # the suite disables every platform but its own webhook: the reporter's secrets are not
@@ -287,4 +347,4 @@ def build_scenario(t: Triage, *, report_url: str | None = None) -> ScenarioDraft
         extra += ["--compare", fixed]
     if verdict == "crash" and has_nil_event_panic(version) and nil_event:
         extra.append("--with-workaround")  # #1474's workaround; run has no other
-    return ScenarioDraft(name, data, extra, repairs)
+    return ScenarioDraft(name, data, extra, repairs, namespace_repairs)
