@@ -452,6 +452,16 @@ def given(
     return None
 
 
+def turned_on_by(name: str, environ: Mapping[str, str]) -> str:
+    """What made a yes/no setting yes, for a message: its environment variable when that says
+    yes (``BOTKUBE_NO_PREFLIGHT=1``), else the flag (pytest: or its ini key)."""
+    option = BY_NAME[name]
+    raw = environ.get(option.env or "", "") if option.env else ""
+    if raw and raw.strip().lower() in _TRUE:
+        return f"{option.env}={raw.strip()}"
+    return option.flag
+
+
 def cli_flag(option: Option) -> str:
     """``--botkube-keep`` as ``botkube-repro run`` spells it: ``--keep``."""
     return "--" + option.flag.removeprefix("--botkube-")

@@ -296,7 +296,8 @@ class Runner:
         config = pipeline.live_config(self.settings, self.work_dir)
         versions = [plan.scenario.botkube_version for plan in plans]
         env = live.start(config, self.environ, phases=self.progress, before_cluster=lambda: (
-            pipeline.preflight(self.settings, versions, self.charts, self.progress)))  # fmt: skip
+            pipeline.preflight(self.settings, versions, self.charts, self.progress,
+                               self.environ)))  # fmt: skip
         outcomes = self.outcomes
         failed = True
         try:
@@ -438,13 +439,17 @@ def execute(
             raise
         except EnvironmentUnavailable as exc:
             if report_dir is not None and planned is not None:
+                said = (
+                    f"the run cannot happen; report of what it would do: {report_dir / 'report.md'}"
+                )
+                error = f"botkube-repro run: error: {run_spelling(str(exc), LIVE_NAMES)}"
                 report = _write_report(report_dir, work_dir, progress, shared, [
                     *(o.record for o in runner.outcomes),
                     *(r.not_run_record(run_spelling(str(exc), LIVE_NAMES),
                                        planned.config.node_image)
                       for r in planned.releases[len(runner.outcomes):]),
-                ])  # fmt: skip
-                progress.say(f"the run cannot happen; report of what it would do: {report}")
+                ], tail=(said, error))  # fmt: skip
+                progress.say(said)
             raise
         keep_work = "kept" in runner.cluster_message
         out.write(render_outcomes(outcomes))
@@ -468,8 +473,10 @@ def _write_report(
     progress: StatusLine,
     shared: Sequence[Path],
     records: Sequence[RunRecord],
+    tail: Sequence[str] = (),
 ) -> Path:
-    """The bundle: the records, the progress transcript (``run.log``) and ``shared``."""
+    """The bundle: the records, the progress transcript (``run.log``, then the ``tail`` lines
+    the terminal gets after it, e.g. the error that stops the run) and ``shared``."""
     transcript = work_dir / "run.log"
-    transcript.write_text("\n".join(progress.lines) + "\n", encoding="utf-8")
+    transcript.write_text("\n".join([*progress.lines, *tail]) + "\n", encoding="utf-8")
     return write_bundle(report_dir, records, [transcript, *shared])

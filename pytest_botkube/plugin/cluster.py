@@ -66,7 +66,8 @@ class ClusterHolder:
         try:
             charts = pipeline.chart_fetcher(self.settings, os.environ)
             self.env = live.start(self.config(), dict(os.environ), before_cluster=lambda: (
-                pipeline.preflight(self.settings, self.versions(), charts)))  # fmt: skip
+                pipeline.preflight(self.settings, self.versions(), charts,
+                                   environ=os.environ)))  # fmt: skip
         except EnvironmentUnavailable as exc:
             self.problem = str(exc)
             return

@@ -44,15 +44,21 @@ _COLUMNS = (
 
 
 def _row(record: RunRecord) -> list[str]:
+    if record.observed_status == NOT_RUN:  # nothing observed: no count, no "none"
+        observed = ["-"] * 5
+    else:
+        observed = [
+            restarts_text(record),
+            statuses_text(record.exit_statuses),
+            record.panic or "-",
+            happened_count(record),
+            delivered_count(record),
+        ]
     return [
         record.name,
         record.botkube_version,
         record.observed_status or "?",
-        restarts_text(record),
-        statuses_text(record.exit_statuses),
-        record.panic or "-",
-        happened_count(record),
-        delivered_count(record),
+        *observed,
         predicted_text(record),
         _model_cell(record),
     ]
@@ -173,6 +179,7 @@ def _run_section(record: RunRecord, values_file: str | None, artifact_files: Seq
         met = "met" if record.expectations_met else "**NOT met**"
         parts.append(f"Scenario expectations: {met}.")
     pred = record.predicted
+    seen = record.observed_status != NOT_RUN  # else "-": not observed, rather than "none"
     parts.append(
         _md_table(
             ("", "predicted (lint)", "observed"),
@@ -181,10 +188,10 @@ def _run_section(record: RunRecord, values_file: str | None, artifact_files: Seq
                 (
                     "plugin exit statuses",
                     statuses_text(pred.exit_statuses) if pred else "-",
-                    statuses_text(record.exit_statuses),
+                    statuses_text(record.exit_statuses) if seen else "-",
                 ),
-                ("restarts", "", restarts_text(record)),
-                ("panic", "", record.panic or "none"),
+                ("restarts", "", restarts_text(record) if seen else "-"),
+                ("panic", "", (record.panic or "none") if seen else "-"),
             ],
         )
     )

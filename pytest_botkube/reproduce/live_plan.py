@@ -58,7 +58,7 @@ from pytest_botkube.report.records import NOT_RUN, Prediction, RunRecord
 from pytest_botkube.reproduce import pipeline
 from pytest_botkube.reproduce.judge import prediction
 from pytest_botkube.reproduce.plan import PlannedRun
-from pytest_botkube.settings import BY_NAME, Settings
+from pytest_botkube.settings import BY_NAME, Settings, turned_on_by
 
 RECEIVER_URL = "http://receiver-host.invalid"
 WORK_PREFIX = "botkube-repro-"
@@ -188,7 +188,7 @@ def build(
         urls, sha256, path = charts_of.planned(version)
         charts.append(ChartPlan(version, urls, sha256, path))
     if s.no_preflight:
-        add("preflight", f"skipped ({BY_NAME['no_preflight'].flag})", 0)
+        add("preflight", f"skipped ({turned_on_by('no_preflight', environ)})", 0)
     else:
         for chart in charts:
             for url in chart.urls:

@@ -41,7 +41,7 @@ from pytest_botkube.readers.logs import LogSummary
 from pytest_botkube.report.records import RunRecord, disagreements
 from pytest_botkube.reproduce.delivery_diff import DeliveryDiff, delivery_diff
 from pytest_botkube.scenario import Scenario
-from pytest_botkube.settings import BY_NAME, Settings, flag_names
+from pytest_botkube.settings import BY_NAME, Settings, flag_names, turned_on_by
 from pytest_botkube.text import count
 
 if TYPE_CHECKING:  # the cluster layer is imported when a run starts, not with the CLI
@@ -138,7 +138,11 @@ def plan_live_release(
 
 
 def preflight(
-    s: Settings, versions: Sequence[str], charts: ChartFetcher, progress: Progress | None = None
+    s: Settings,
+    versions: Sequence[str],
+    charts: ChartFetcher,
+    progress: Progress | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> None:
     """Before any cluster: the charts of ``versions`` (fetched, digest-checked, cached), the
     plugin index and the image registry reachable (``live/preflight.py``); one
@@ -147,7 +151,7 @@ def preflight(
 
     with (progress or QUIET).phase("preflight", "chart, plugin index, image") as result:
         if s.no_preflight:
-            result.text = f"skipped ({BY_NAME['no_preflight'].flag})"
+            result.text = f"skipped ({turned_on_by('no_preflight', environ or {})})"
             return
         checks = run_checks(versions, charts, plugin_index=s.plugin_index, image=s.image)
         result.text = "; ".join(c.line() for c in checks)

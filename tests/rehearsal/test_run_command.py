@@ -161,7 +161,10 @@ def test_report_bundle_has_versions_verdict_diff_diagnosis_and_no_secret(
     done = run(str(values_file), "--botkube-version", "v1.13.0", "--report", str(report_dir))
     assert done.returncode == 0, done.stderr + done.stdout  # ad hoc: the run completed
     assert f"report: {report_dir / 'report.md'}" in done.stdout
-    assert "judged by ad hoc: the run completes" in done.stderr
+    assert "judged by completing only (a values file has no expectations)" in done.stderr
+    assert "it does not fail the run" in done.stderr
+    # the sandbox turned preflight off through the environment, not the flag: it says which
+    assert "skipped (BOTKUBE_NO_PREFLIGHT=1)" in done.stderr
     report = (report_dir / "report.md").read_text()
     assert (
         "| adhoc-reporter-values | v1.13.0 | v1.13.0 | v0.29.0 | v3.17.2 | "
@@ -625,8 +628,15 @@ def _not_run_report(report: Path, problem: str) -> str:
     text = (report / "report.md").read_text(encoding="utf-8")
     assert "## crash-v1.13.0 (BotKube v1.13.0)" in text
     assert re.search(r"\| plugin status \| Deactivated \| not run \|", text), text
-    assert re.search(r"\| plugin exit statuses \| 2 \| none \|", text), text
-    assert "| not run | ? | none | - | 0 | 0 | Deactivated, exit 2 | - |" in text
+    assert re.search(r"\| plugin exit statuses \| 2 \| - \|", text), text  # not "none": unseen
+    assert re.search(r"\| restarts \|  \| - \|", text), text
+    assert re.search(r"\| panic \|  \| - \|", text), text
+    assert "| not run | - | - | - | - | - | Deactivated, exit 2 | - |" in text
+    log = (report / "artifacts" / "shared" / "run.log").read_text(encoding="utf-8").splitlines()
+    assert log[-2].startswith("the run cannot happen; report of what it would do: ")
+    assert log[-2].endswith("report.md")
+    assert log[-1].startswith("botkube-repro run: error: ")
+    assert problem in log[-1]
     assert "Why it did not run" in text
     assert "Helm values it would install" in text
     assert f"not run: {problem}" in text

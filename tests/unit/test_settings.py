@@ -17,7 +17,22 @@ from pytest_botkube.settings import (
     Settings,
     build_settings,
     cli_flag,
+    turned_on_by,
 )
+
+
+@pytest.mark.parametrize(
+    ("environ", "said"),
+    [
+        ({"BOTKUBE_NO_PREFLIGHT": "1"}, "BOTKUBE_NO_PREFLIGHT=1"),
+        ({"BOTKUBE_NO_PREFLIGHT": "yes"}, "BOTKUBE_NO_PREFLIGHT=yes"),
+        ({"BOTKUBE_NO_PREFLIGHT": "0"}, "--botkube-no-preflight"),  # it said no: the flag did
+        ({"BOTKUBE_NO_PREFLIGHT": ""}, "--botkube-no-preflight"),
+        ({}, "--botkube-no-preflight"),
+    ],
+)
+def test_a_message_names_what_turned_a_setting_on(environ: dict[str, str], said: str):
+    assert turned_on_by("no_preflight", environ) == said
 
 
 def test_one_typed_field_per_table_row_and_frozen():
