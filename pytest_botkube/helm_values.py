@@ -63,11 +63,11 @@ from pytest_botkube.model.config import (
     CHART_DEFAULT_SOURCE_NAMES,
     active_kubernetes_sources,
 )
+from pytest_botkube.model.durations import check_health_interval
 from pytest_botkube.model.images import chart_image, parse_image
 from pytest_botkube.model.versions import KNOWN_BOTKUBE_VERSIONS
 from pytest_botkube.scenario import Scenario, thaw
 from pytest_botkube.settings import DEFAULTS, Settings
-from pytest_botkube.text import shown
 
 # The kind cluster and BotKube's settings.clusterName share one default name.
 DEFAULT_CLUSTER_NAME: str = DEFAULTS.cluster_name  # the settings table's
@@ -104,11 +104,6 @@ def liveness_probe(budget_seconds: float) -> dict[str, int]:
     return {"periodSeconds": LIVENESS_PERIOD_SECONDS, "failureThreshold": threshold}
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
-_NANOS["h"] = 60 * _NANOS["m"]
-
-
 def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     """Helm's merge of two values files, as a new structure: neither input is touched."""
     out = cast(dict[str, Any], thaw(base))
@@ -119,26 +114,6 @@ def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str,
         else:
             out[key] = thaw(value)
     return out
-
-
-def _go_duration_nanos(text: str) -> int | None:
-    """Nanoseconds of a Go ``time.Duration`` string such as ``3s`` or ``1m30s``; None if invalid."""
-    pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != pos:
-            return None
-        total += float(match[1]) * _NANOS[match[2]]
-        pos = match.end()
-    return int(total) if text and pos == len(text) else None
-
-
-def check_health_interval(text: str) -> None:
-    """A ``plugins.healthCheckInterval`` BotKube honours: a Go duration of 1s or more."""
-    nanos = _go_duration_nanos(text)
-    if nanos is None:
-        raise BadInput(f"{shown(text)}: expected a Go duration like 3s")
-    if nanos < 10**9:
-        raise BadInput(f"{shown(text)}: BotKube replaces values under 1s with 10s; use 1s or more")
 
 
 def webhook_bindings(overlay: Mapping[str, Any], botkube_version: str | None = None) -> list[str]:

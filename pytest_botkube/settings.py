@@ -33,7 +33,7 @@ def _check_version(value: str) -> None:
 
 
 def _check_health_interval(value: str) -> None:
-    from pytest_botkube.helm_values import check_health_interval
+    from pytest_botkube.model.durations import check_health_interval
 
     check_health_interval(value)
 
