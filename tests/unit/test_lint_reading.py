@@ -257,11 +257,16 @@ def test_findings_from_the_chart_defaults_say_so_and_point_at_no_line(
         "(sources.k8s-all-events.botkube/kubernetes.config.resources[2].type, not in this file)"
     )
     lines = len(text.splitlines())
-    for finding in [*data["findings"], *(f for s in data["sources"] for f in s["findings"])]:
+    findings = [*data["findings"], *(f for s in data["sources"] for f in s["findings"])]
+    assert findings
+    for finding in findings:
         where = finding["where"][len(str(path)) :]
-        if where[1:2].isdigit():  # a line: it exists, and it holds the key path named
-            assert 1 <= int(where[1:].split(":")[0]) <= lines, finding
-            assert not finding["path"].startswith("sources."), finding
+        # The file has no `sources:` key, so a finding points at a line exactly when its key
+        # path is not a chart-default source's, and that line exists.
+        names_a_line = where[1:2].isdigit()
+        assert names_a_line != finding["path"].startswith("sources."), finding
+        line = int(where[1:].split(":")[0]) if names_a_line else None
+        assert line is None or 1 <= line <= lines, finding
 
 
 def test_a_second_document_is_ignored_as_helm_ignores_it_and_named_by_line(
