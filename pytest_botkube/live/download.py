@@ -12,8 +12,7 @@ own errors (tool hint, exit code), so this module raises plain exceptions with t
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,14 +30,16 @@ def user_cache_root(env: Mapping[str, str]) -> Path:
 
 
 def private_sibling(target: Path, suffix: str = ".partial") -> Path:
-    """A new empty file beside ``target`` that no other process is given (``mkstemp``), for
-    writing ``target`` whole and renaming it into place: a fixed ``<name>.partial`` is shared by
-    every process that fills the same cache, and one process's rename or cleanup then pulls the
-    file from under another (seen with two xdist workers fetching one chart index)."""
+    """A new empty file beside ``target`` that no other process is given, for writing ``target``
+    whole and renaming it into place: a fixed ``<name>.partial`` is shared by every process that
+    fills the same cache, and one process's rename or cleanup then pulls the file from under
+    another (seen with two xdist workers fetching one chart index). Created exclusively under a
+    random name; not with ``mkstemp``, whose 0600 mode the rename would carry to the target (a
+    mirror directory served to another host must stay readable, as before)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f"{target.name}.", suffix=suffix)
-    os.close(handle)
-    return Path(name)
+    sibling = target.with_name(f"{target.name}.{secrets.token_hex(8)}{suffix}")
+    sibling.open("xb").close()
+    return sibling
 
 
 class DownloadFailed(Exception):

@@ -97,3 +97,14 @@ def test_two_concurrent_downloads_of_one_target_both_succeed(tmp_path: Path):
     assert results == [hashlib.sha256(DATA).hexdigest()] * 2
     assert target.read_bytes() == DATA
     assert sorted(p.name for p in target.parent.iterdir()) == ["index.yaml"]
+
+
+def test_a_download_gets_the_mode_any_new_file_gets(served: str, tmp_path: Path):
+    """The half file is renamed into place, so its mode is the target's: a mirror directory
+    copied to or served from another host must be as readable as a plainly written file
+    (mkstemp's 0600 would have made it private)."""
+    target = tmp_path / "out" / "archive.tar.gz"
+    download_file(served, target, timeout=5, schemes=("file",))
+    plain = target.parent / "plain"
+    plain.write_bytes(b"")
+    assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
